@@ -1,0 +1,1 @@
+// cipher_suite: not written yet

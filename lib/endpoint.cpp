@@ -1,0 +1,1 @@
+// endpoint: not written yet

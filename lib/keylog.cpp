@@ -1,0 +1,1 @@
+// keylog: not written yet

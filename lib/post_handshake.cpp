@@ -1,0 +1,1 @@
+// post_handshake: not written yet

@@ -1,0 +1,1 @@
+// record_framing: not written yet

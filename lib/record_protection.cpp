@@ -1,0 +1,1 @@
+// record_protection: not written yet

@@ -1,0 +1,1 @@
+// tls: not written yet
