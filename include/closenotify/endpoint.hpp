@@ -1,0 +1,176 @@
+// closenotify/endpoint.hpp — one end of an established TLS connection, from the moment
+// its keys are known: application data, alerts, post-handshake messages and the
+// shutdown state machine with the semantics of OpenSSL 3.0's SSL_shutdown.
+//
+// The calls mirror OpenSSL's (shutdown, read, peek, write, key_update, get_error,
+// get_shutdown) so a differential test can drive both the same way. The state behind
+// them is OpenSSL's own, named for what it is (docs/architecture.md says why the
+// shutdown flags are kept rather than derived: OpenSSL's are not derivable).
+#pragma once
+
+#include <array>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "closenotify/alert.hpp"
+#include "closenotify/post_handshake.hpp"
+#include "closenotify/record_framing.hpp"
+#include "closenotify/record_protection.hpp"
+#include "closenotify/tls.hpp"
+#include "closenotify/transport.hpp"
+
+namespace closenotify {
+
+/// ssl_error: the SSL_get_error classes, numbered as OpenSSL numbers them.
+enum class ssl_error : std::uint8_t {
+  none = 0,
+  ssl = 1,
+  want_read = 2,
+  want_write = 3,
+  syscall = 5,
+  zero_return = 6,
+};
+std::string_view to_string(ssl_error e) noexcept;  // "SSL_ERROR_WANT_READ"
+
+/// SSL_get_shutdown flags.
+inline constexpr int shutdown_sent = 1;      // SSL_SENT_SHUTDOWN
+inline constexpr int shutdown_received = 2;  // SSL_RECEIVED_SHUTDOWN
+
+/// record_event: one record this endpoint sealed or opened, as plaintext (what a
+/// differential test compares, since keys differ between runs).
+struct record_event {
+  bool sent;
+  content_type type;
+  bytes_view plaintext;
+};
+
+struct endpoint_options {
+  /// SSL_set_quiet_shutdown: shutdown() sets both flags and sends nothing.
+  bool quiet_shutdown = false;
+  /// SSL_OP_IGNORE_UNEXPECTED_EOF: a transport EOF without close_notify reads as one.
+  bool ignore_unexpected_eof = false;
+  /// SSL_CTX_set_read_ahead: read as many bytes as the transport has, instead of
+  /// OpenSSL's default of exactly one header, then exactly one body. Off by default:
+  /// bytes left unread in a socket are observable (a close(2) over them sends a reset).
+  bool read_ahead = false;
+};
+
+/// endpoint: owns no transport and no keys' source; it is handed both.
+class endpoint {
+ public:
+  endpoint(transport& t, role r, record_protection read_protection,
+           record_protection write_protection, endpoint_options options = {});
+  endpoint(const endpoint&) = delete;
+  endpoint& operator=(const endpoint&) = delete;
+
+  /// shutdown: SSL_shutdown. 0: our close_notify is out, the peer's is not in; 1: both;
+  /// -1: see get_error().
+  int shutdown() noexcept;
+  /// read / peek: SSL_read / SSL_peek. > 0: bytes; <= 0: see get_error().
+  int read(mutable_bytes out) noexcept;
+  int peek(mutable_bytes out) noexcept;
+  /// write: SSL_write (no partial writes: a WANT_WRITE must be retried with the same
+  /// bytes, and the final return counts all of them).
+  int write(bytes_view data) noexcept;
+  /// key_update: SSL_key_update (TLS 1.3): 1 if scheduled, 0 if refused. The KeyUpdate
+  /// goes out on the next write(), read() or do_handshake().
+  int key_update(key_update_request r) noexcept;
+  /// do_handshake: SSL_do_handshake after the handshake: sends a scheduled KeyUpdate.
+  int do_handshake() noexcept;
+
+  /// get_error: SSL_get_error(ret) for the return value of the last call.
+  ssl_error get_error(int ret) const noexcept;
+  /// get_shutdown: SSL_get_shutdown.
+  int get_shutdown() const noexcept { return shutdown_; }
+  /// error_reason: the first reason raised by the last call ("" when none), worded as
+  /// OpenSSL's reason strings.
+  std::string_view error_reason() const noexcept { return error_; }
+  /// os_error: errno of the last transport failure (0 when none).
+  int os_error() const noexcept { return os_error_; }
+
+  void set_quiet_shutdown(bool on) noexcept { options_.quiet_shutdown = on; }
+  void set_ignore_unexpected_eof(bool on) noexcept { options_.ignore_unexpected_eof = on; }
+  const endpoint_options& options() const noexcept { return options_; }
+
+  /// failed: a fatal error ended the connection (OpenSSL: "in init", MSG_FLOW_ERROR).
+  bool failed() const noexcept { return failed_; }
+  /// in_init: SSL_in_init — a fatal error, or a KeyUpdate not yet fully written.
+  bool in_init() const noexcept { return failed_ || key_update_ != key_update_state::none; }
+  /// pending: SSL_pending — application bytes opened and not yet read.
+  std::size_t pending() const noexcept;
+
+  std::optional<alert> last_alert_sent() const noexcept { return last_alert_sent_; }
+  std::optional<alert> last_alert_received() const noexcept { return last_alert_received_; }
+  const record_protection& read_protection() const noexcept { return read_; }
+  const record_protection& write_protection() const noexcept { return write_; }
+
+  /// set_record_observer: called for every record sealed or opened.
+  void set_record_observer(std::function<void(const record_event&)> f) { observer_ = std::move(f); }
+
+ private:
+  enum class want : std::uint8_t { nothing, reading, writing };  // OpenSSL's rwstate
+  enum class key_update_state : std::uint8_t { none, scheduled, writing };
+  enum class pending_kind : std::uint8_t { none, application_data, alert, handshake };
+
+  int read_internal(mutable_bytes out, bool peek) noexcept;
+  int read_bytes(bool application, mutable_bytes out, bool peek) noexcept;
+  int get_record() noexcept;
+  int fill(std::size_t total) noexcept;
+  int seal_record(content_type type, bytes_view plaintext, pending_kind kind) noexcept;
+  int handle_alert() noexcept;
+  int handle_handshake() noexcept;
+  int continue_handshake() noexcept;
+  int send_alert(alert_level level, alert_description d) noexcept;
+  int dispatch_alert() noexcept;
+  int write_record(content_type type, bytes_view plaintext, pending_kind kind) noexcept;
+  int flush() noexcept;
+  void fail(std::optional<alert_description> send, std::string_view reason) noexcept;
+  void raise(std::string_view reason) noexcept;
+  void begin_call() noexcept;
+  void consume_record() noexcept { record_ = {}; }
+
+  transport& transport_;
+  role role_;
+  record_protection read_;
+  record_protection write_;
+  endpoint_options options_;
+
+  // Shutdown and error state, as OpenSSL keeps it.
+  int shutdown_ = 0;
+  bool failed_ = false;
+  want want_ = want::nothing;
+  std::optional<alert> pending_alert_;  // alert_dispatch: an alert not yet written
+  key_update_state key_update_ = key_update_state::none;
+  key_update_request key_update_request_ = key_update_request::update_not_requested;
+  // warn_alert: the last warning alert received; OpenSSL starts it at 0 (close_notify),
+  // which is why a read after a received fatal alert reports ZERO_RETURN.
+  alert_description warn_alert_ = alert_description::close_notify;
+  std::optional<alert> last_alert_sent_;
+  std::optional<alert> last_alert_received_;
+  std::string_view error_;
+  int os_error_ = 0;
+  int warning_alerts_in_a_row_ = 0;
+  int empty_records_in_a_row_ = 0;
+
+  // Receive side: framed bytes, the opened record being read, handshake reassembly.
+  record_reader reader_;
+  struct {
+    content_type type = content_type::invalid;
+    bytes_view data;  // what is left to read of the current record's plaintext
+    bool present = false;
+  } record_;
+  handshake_reassembler handshake_;
+
+  // Send side: one sealed record at a time, flushed from out_pos_ to out_end_.
+  std::array<std::uint8_t, max_record_size> out_{};
+  std::size_t out_pos_ = 0;
+  std::size_t out_end_ = 0;
+  pending_kind pending_ = pending_kind::none;
+  std::size_t write_done_ = 0;     // wnum: application bytes of the current write already sent
+  std::size_t write_pending_ = 0;  // wpend_tot: application bytes in the pending record
+
+  std::function<void(const record_event&)> observer_;
+};
+
+}  // namespace closenotify

@@ -1,0 +1,76 @@
+// closenotify/post_handshake.hpp — the handshake messages a connection meets after its
+// handshake: TLS 1.3 NewSessionTicket and KeyUpdate (RFC 8446 §4.6), reassembled from
+// any split across records.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "closenotify/alert.hpp"
+#include "closenotify/tls.hpp"
+
+namespace closenotify {
+
+/// handshake_header_size: msg_type(1) + uint24 length.
+inline constexpr std::size_t handshake_header_size = 4;
+
+/// max_post_handshake_message: the largest post-handshake message accepted. OpenSSL 3.0
+/// allows a TLS 1.3 NewSessionTicket of up to 131338 bytes (SESSION_TICKET_MAX_LENGTH_TLS13).
+inline constexpr std::size_t max_post_handshake_message = 131338;
+
+struct handshake_message {
+  handshake_type type;  // may hold any byte
+  bytes_view body;
+};
+
+/// handshake_reassembler: handshake fragments in, whole messages out. Its buffer is
+/// reserved once; a message longer than max_post_handshake_message is refused from its
+/// header alone.
+class handshake_reassembler {
+ public:
+  handshake_reassembler();
+
+  /// append: the plaintext of one handshake record.
+  void append(bytes_view fragment);
+
+  /// next: a whole message, nullopt (need more), or fatal (oversized). The message is
+  /// valid until the next append() or next().
+  [[nodiscard]] std::variant<std::nullopt_t, handshake_message, fatal> next();
+
+  /// partial: bytes of an incomplete message are buffered (RFC 8446 §5.1: "Handshake
+  /// messages MUST NOT be interleaved with other record types").
+  bool partial() const noexcept { return buf_.size() > start_; }
+
+ private:
+  std::vector<std::uint8_t> buf_;
+  std::size_t start_ = 0;
+};
+
+/// new_session_ticket: the parts of RFC 8446 §4.6.1 a teardown study looks at.
+struct new_session_ticket {
+  std::uint32_t ticket_lifetime;
+  std::uint32_t ticket_age_add;
+  std::size_t ticket_length;
+};
+
+/// parse_new_session_ticket: structure only (ticket_lifetime, ticket_age_add,
+/// ticket_nonce<0..255>, ticket<1..2^16-1>, extensions<0..2^16-2>, nothing after);
+/// anything else is decode_error, "length mismatch" as OpenSSL says.
+[[nodiscard]] std::variant<new_session_ticket, fatal> parse_new_session_ticket(bytes_view body) noexcept;
+
+/// KeyUpdateRequest, RFC 8446 §4.6.3.
+enum class key_update_request : std::uint8_t { update_not_requested = 0, update_requested = 1 };
+
+/// parse_key_update: RFC 8446 §4.6.3 "If an implementation receives any other value
+/// [than 0 or 1], it MUST terminate the connection with an "illegal_parameter" alert."
+/// A body that is not exactly one byte is decode_error. OpenSSL's reason: "bad key update".
+[[nodiscard]] std::variant<key_update_request, fatal> parse_key_update(bytes_view body) noexcept;
+
+/// encode_key_update: the whole KeyUpdate message (header included).
+std::array<std::uint8_t, 5> encode_key_update(key_update_request r) noexcept;
+
+std::string_view to_string(handshake_type t) noexcept;
+
+}  // namespace closenotify
