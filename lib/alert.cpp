@@ -164,9 +164,10 @@ alert_meaning classify_received_alert(alert a, protocol_version v) noexcept {
   const bool is_fatal = a.level == alert_level::fatal;
   const auto d = a.description;
 
-  // OpenSSL: `(!is_tls13 && alert_level == SSL3_AL_WARNING) || (is_tls13 &&
-  // alert_descr == SSL_AD_USER_CANCELLED)` increments the warning-alert counter.
-  const bool counts = (!is_tls13 && is_warning) || (is_tls13 && d == ad::user_canceled);
+  // OpenSSL 3.0 (rec_layer_s3.c): `alert_level == SSL3_AL_WARNING || (is_tls13 &&
+  // alert_descr == SSL_AD_USER_CANCELLED)` records warn_alert and increments the
+  // warning-alert counter — in TLS 1.3 too, before the alert is judged fatal.
+  const bool counts = is_warning || (is_tls13 && d == ad::user_canceled);
 
   // RFC 8446 §6.1: "user_canceled: ... This alert should be followed by a close_notify."
   // OpenSSL: "the only other warning alert in TLSv1.3 is user_cancelled - which we just

@@ -115,6 +115,7 @@ struct alert_meaning {
 /// TLS 1.3 (RFC 8446 §6.1): close_notify at any level closes; user_canceled is ignored;
 /// "All the alerts listed in Section 6.2 MUST be sent with AlertLevel=fatal and MUST be
 /// treated as error alerts when received regardless of the AlertLevel in the message."
+/// Every warning-level alert (and TLS 1.3 user_canceled) counts toward kMaxWarningAlerts.
 /// TLS 1.2 (RFC 5246 §7.2): close_notify closes only at warning level; fatal level is
 /// fatal; no_renegotiation at warning is fatal for OpenSSL; other warnings are ignored;
 /// a level that is neither warning nor fatal is illegal_parameter.
