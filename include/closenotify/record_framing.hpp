@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <variant>
 
 #include "closenotify/alert.hpp"
@@ -58,10 +59,20 @@ struct tls_ciphertext {
 using frame_result = std::variant<need_more, tls_ciphertext, fatal>;
 
 /// parse_record: the first record of `buffer` (any prefix of a byte stream), for a
-/// connection whose keys are already in use. Checks, in OpenSSL 3.0's order: content
-/// type, legacy_record_version, length limit; all from the header alone, so an
-/// oversized or misversioned record is refused before its body arrives.
+/// connection whose keys are already in use. Checks, in OpenSSL 3.0's order
+/// (ssl3_get_record): record version, then for TLS 1.3 the outer content type and
+/// legacy_record_version, then the length limit; all from the header alone, so an
+/// oversized or misversioned record is refused before its body arrives. TLS 1.2 content
+/// types are not judged here (OpenSSL judges them after decryption): see
+/// check_record_type.
 [[nodiscard]] frame_result parse_record(bytes_view buffer, protocol_version v) noexcept;
+
+/// check_record_type: the content type of an opened record, judged as OpenSSL 3.0 does
+/// after decryption. TLS 1.2: anything but 20..23 is unexpected_message, "unexpected
+/// record" (ssl3_read_bytes); TLS 1.3: anything but application_data, alert, handshake
+/// is unexpected_message, "bad record type". nullopt: the type is acceptable.
+[[nodiscard]] std::optional<fatal> check_record_type(content_type type,
+                                                     protocol_version v) noexcept;
 
 /// encode_record_header: the 5 header bytes for a record of `length` bytes.
 std::array<std::uint8_t, record_header_size> encode_record_header(content_type type,
@@ -69,8 +80,9 @@ std::array<std::uint8_t, record_header_size> encode_record_header(content_type t
 
 /// record_reader: bytes in, records out. Owns one receive buffer of max_record_size,
 /// sized once; `writable()` is where the next transport read goes, `commit(n)` says how
-/// many bytes arrived, `next()` yields the next record (valid until the next `next()`
-/// or `commit()`), compacting consumed bytes only when it must.
+/// many bytes arrived, `next()` yields the next record (valid until the next `next()`,
+/// `writable()` or `commit()`), compacting consumed bytes (in `writable()`) only when
+/// the free tail cannot hold the rest of the current record.
 class record_reader {
  public:
   explicit record_reader(protocol_version v);
