@@ -42,10 +42,10 @@ struct reader {
 handshake_reassembler::handshake_reassembler() { buf_.reserve(handshake_header_size + 4096); }
 
 void handshake_reassembler::append(bytes_view fragment) {
-  if (start_ == buf_.size()) {
-    buf_.clear();
-    start_ = 0;
-  }
+  // Drop what next() has handed out, so the buffer holds at most one message plus this
+  // fragment however long the connection runs (the views it gave are invalid from here).
+  buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(start_));
+  start_ = 0;
   buf_.insert(buf_.end(), fragment.begin(), fragment.end());
 }
 
