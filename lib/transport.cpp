@@ -5,7 +5,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include <csignal>
+#include <ctime>
+
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -110,6 +115,32 @@ std::size_t memory_pipe::end::pending() const noexcept {
   return in_.bytes.size();
 }
 
+namespace {
+
+// A pipe has no MSG_NOSIGNAL: block SIGPIPE in this thread around the write and take
+// back the signal the write raised, so a closed reader is EPIPE here as on a socket and
+// the process-wide disposition is left alone.
+ssize_t write_without_sigpipe(int fd, bytes_view in) noexcept {
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigset_t pending;
+  sigpending(&pending);
+  const bool already_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  ssize_t n = ::write(fd, in.data(), in.size());
+  const int saved = errno;
+  if (n < 0 && saved == EPIPE && !already_pending) {
+    const timespec zero{0, 0};
+    sigtimedwait(&pipe_only, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = saved;
+  return n;
+}
+
+}  // namespace
+
 fd_transport::fd_transport(int fd) noexcept : fd_(fd) {
   struct stat st {};
   is_socket_ = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
@@ -135,7 +166,7 @@ io_result fd_transport::write(bytes_view in) noexcept {
     ++stats_.writes;
     // MSG_NOSIGNAL: a peer that closed is EPIPE here, not a SIGPIPE that kills the process.
     ssize_t n = is_socket_ ? ::send(fd_, in.data(), in.size(), MSG_NOSIGNAL)
-                           : ::write(fd_, in.data(), in.size());
+                           : write_without_sigpipe(fd_, in);
     if (n >= 0) {
       stats_.bytes_written += static_cast<std::size_t>(n);
       return {io_status::ok, static_cast<std::size_t>(n)};

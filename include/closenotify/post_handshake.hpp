@@ -39,8 +39,10 @@ class handshake_reassembler {
   /// valid until the next append() or next().
   [[nodiscard]] std::variant<std::nullopt_t, handshake_message, fatal> next();
 
-  /// partial: bytes of an incomplete message are buffered (RFC 8446 §5.1: "Handshake
-  /// messages MUST NOT be interleaved with other record types").
+  /// partial: handshake bytes not yet returned by next() are buffered — an incomplete
+  /// message, or the rest of the record after the message just returned (RFC 8446 §5.1:
+  /// "Handshake messages MUST NOT be interleaved with other record types"; a KeyUpdate
+  /// must end its record).
   bool partial() const noexcept { return buf_.size() > start_; }
 
  private:

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs everything closenotify builds and tests with, from Debian 12's own packages
+# (Meson wraps cannot download here). Uses sudo when not run as root.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  meson ninja-build g++ clang cmake pkg-config python3 \
+  android-libboringssl-dev doctest-dev libssl-dev openssl >/dev/null
+echo "install-deps: meson, ninja, g++, clang, BoringSSL (android-libboringssl-dev), doctest, OpenSSL 3.0 dev files installed"
