@@ -50,6 +50,10 @@ configured<std::vector<std::uint8_t>> from_hex(std::string_view s) {
       // Separators go between byte pairs only ("17 03 03"): one inside a pair ("1 7")
       // is more likely a typo than a layout, so it is reported rather than guessed at.
       if (high >= 0) {
+        std::size_t next = i;
+        while (next < s.size() && is_separator(s[next])) ++next;
+        // Only trailing separators follow: the real problem is the lone last digit.
+        if (next == s.size()) break;
         return config_error{"separator inside a hex byte at offset " + std::to_string(i)};
       }
       continue;

@@ -47,6 +47,7 @@ TEST_CASE("from_hex round-trips every byte value") {
 TEST_CASE("an odd number of hex digits is rejected with the count") {
   CHECK(err("abcdefa") == "odd number of hex digits (7)");
   CHECK(err("a") == "odd number of hex digits (1)");
+  CHECK(err("ab c \n") == "odd number of hex digits (3)");
 }
 
 TEST_CASE("a character that is not a hex digit is rejected with its offset") {

@@ -1,0 +1,48 @@
+// commands.hpp — the closenotify CLI's subcommands and the small pieces they share.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace closenotify::cli {
+
+/// Exit codes: 0 success, 1 a record that fails to open (or a demo row that fails),
+/// 2 a usage error (bad option, bad value, bad key material).
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_rejected = 1;
+inline constexpr int exit_usage = 2;
+
+/// failure: what a command reports on its way out: one line for stderr and the exit code.
+struct failure {
+  int exit_code;
+  std::string message;
+};
+
+/// options: `--name value` / `--name=value` pairs and flags, plus positional arguments.
+struct options {
+  std::map<std::string, std::string, std::less<>> values;
+  std::vector<std::string> positional;
+  bool has(std::string_view name) const { return values.find(name) != values.end(); }
+  std::optional<std::string> get(std::string_view name) const {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+/// Each command returns its exit code, or a failure to print.
+using outcome = std::variant<int, failure>;
+
+outcome run_seal(const std::vector<std::string>& args);
+outcome run_open(const std::vector<std::string>& args);
+outcome run_demo(const std::vector<std::string>& args);
+
+extern const char* const seal_help;
+extern const char* const open_help;
+extern const char* const demo_help;
+
+}  // namespace closenotify::cli
