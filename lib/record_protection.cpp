@@ -1,1 +1,408 @@
-// record_protection: not written yet
+// record_protection: AEAD protection of one direction's records. TLS 1.2 and TLS 1.3 share
+// one seal and one open; they differ only in the policy below (where the nonce comes from,
+// what the additional data is, whether there is a TLSInnerPlaintext).
+#include "closenotify/record_protection.hpp"
+
+#include <openssl/aead.h>
+#include <openssl/mem.h>
+
+#include <array>
+#include <cstring>
+#include <functional>
+#include <string>
+
+namespace closenotify {
+namespace {
+
+constexpr std::size_t tag_length = cipher_suite::tag_length;
+constexpr std::size_t nonce_length = 12;
+constexpr std::size_t sequence_number_length = 8;
+// TLS 1.2 additional_data is seq_num(8) + type(1) + version(2) + length(2); TLS 1.3's is the
+// 5-byte record header.
+constexpr std::size_t max_additional_data_length = 13;
+// TLS 1.3 seals the content type and up to this many padding zeros from a stack buffer
+// (scatter: the plaintext is not copied); more padding is laid out in `out` and sealed in place.
+constexpr std::size_t scatter_padding_limit = 63;
+// RFC 8446 §5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets."
+constexpr std::size_t max_inner_plaintext_length = max_plaintext_length + 1;
+
+const EVP_AEAD* aead_of(aead_algorithm a) noexcept {
+  switch (a) {
+    case aead_algorithm::aes_128_gcm: return EVP_aead_aes_128_gcm();
+    case aead_algorithm::aes_256_gcm: return EVP_aead_aes_256_gcm();
+    case aead_algorithm::chacha20_poly1305: return EVP_aead_chacha20_poly1305();
+  }
+  return nullptr;
+}
+
+void put_u16(std::uint8_t* p, std::size_t v) noexcept {
+  p[0] = static_cast<std::uint8_t>(v >> 8);
+  p[1] = static_cast<std::uint8_t>(v);
+}
+
+void put_u64(std::uint8_t* p, std::uint64_t v) noexcept {
+  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<std::uint8_t>(v);
+}
+
+bool overlaps(bytes_view a, mutable_bytes b) noexcept {
+  if (a.empty() || b.empty()) return false;
+  std::less<const std::uint8_t*> lt;
+  return lt(a.data(), b.data() + b.size()) && lt(b.data(), a.data() + a.size());
+}
+
+bool is_tls13_content_type(std::uint8_t t) noexcept {
+  return t == std::uint8_t(content_type::alert) || t == std::uint8_t(content_type::handshake) ||
+         t == std::uint8_t(content_type::application_data);
+}
+
+bool is_tls12_content_type(std::uint8_t t) noexcept {
+  return t == std::uint8_t(content_type::change_cipher_spec) || is_tls13_content_type(t);
+}
+
+// inner_plaintext_end: the index of the content type in a TLSInnerPlaintext, i.e. of its
+// last nonzero byte, or nullopt if every byte is zero. RFC 8446 §5.4: "the receiving
+// implementation scans the field from the end toward the beginning until it finds a non-zero
+// octet." The scan visits every byte and selects with masks, so how much padding a record
+// carries does not show in the time it takes.
+std::optional<std::size_t> inner_plaintext_end(bytes_view inner) noexcept {
+  std::size_t last = 0;
+  std::size_t found = 0;  // all ones once a nonzero byte has been seen
+  for (std::size_t i = 0; i < inner.size(); ++i) {
+    // nonzero: all ones if inner[i] != 0, else 0, without branching on the byte.
+    const std::size_t nonzero = std::size_t(0) - ((std::size_t(inner[i]) + 0xff) >> 8);
+    last = (i & nonzero) | (last & ~nonzero);
+    found |= nonzero;
+  }
+  if (found == 0) return std::nullopt;
+  return last;
+}
+
+constexpr fatal bad_record_mac{alert_description::bad_record_mac,
+                               "decryption failed or bad record mac"};
+constexpr fatal bad_record_type{alert_description::unexpected_message, "bad record type"};
+constexpr fatal data_too_long{alert_description::record_overflow, "data length too long"};
+constexpr fatal sequence_exhausted{alert_description::internal_error, "sequence number exhausted"};
+
+}  // namespace
+
+// The version policy: everything seal and open need that is not the cipher itself.
+struct record_protection::impl {
+  const cipher_suite* suite = nullptr;
+  bssl::ScopedEVP_AEAD_CTX ctx;
+  // nonce_mask: TLS 1.3 and RFC 7905 ChaCha20: the 12-byte write IV. RFC 5288 GCM: the
+  // 4-byte salt followed by 8 zero bytes, so that "mask XOR explicit nonce" is
+  // salt || nonce_explicit and one nonce function serves every suite.
+  std::array<std::uint8_t, nonce_length> nonce_mask{};
+  std::uint64_t sequence_number = 0;
+  secret_bytes traffic_secret;  // TLS 1.3 only
+
+  bool tls13() const noexcept { return suite->version == protocol_version::tls13; }
+  std::size_t explicit_nonce_length() const noexcept { return suite->explicit_nonce_length(); }
+
+  impl() = default;
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
+  ~impl() { wipe_keys(); }
+
+  // wipe_keys: EVP_AEAD_CTX_cleanup frees but does not zero an in-place key schedule (AES-GCM
+  // keeps its round keys inside the context), so zero it too; a zeroed context is "the
+  // zero state" that cleanup accepts again.
+  void wipe_keys() noexcept {
+    EVP_AEAD_CTX_cleanup(ctx.get());
+    OPENSSL_cleanse(ctx.get(), sizeof(EVP_AEAD_CTX));
+    OPENSSL_cleanse(nonce_mask.data(), nonce_mask.size());
+  }
+
+  // set_keys: (re)initialises the AEAD with `keys`. The context is reused across KeyUpdates.
+  bool set_keys(const traffic_keys& keys) noexcept {
+    wipe_keys();
+    const bytes_view iv = keys.iv.view();
+    for (std::size_t i = 0; i < iv.size() && i < nonce_length; ++i) nonce_mask[i] = iv[i];
+    return EVP_AEAD_CTX_init(ctx.get(), aead_of(suite->aead), keys.key.view().data(),
+                             keys.key.size(), tag_length, nullptr) == 1;
+  }
+
+  // nonce: RFC 8446 §5.3 "The 64-bit record sequence number is encoded in network byte
+  // order and padded to the left with zeros to iv_length. The padded sequence number is
+  // XORed with either the static client_write_iv or server_write_iv". RFC 7905 §2 builds the
+  // ChaCha20-Poly1305 nonce the same way. RFC 5288 §3 (GCM): salt || nonce_explicit; the
+  // caller passes the explicit nonce (the sequence number when sealing, as OpenSSL does).
+  std::array<std::uint8_t, nonce_length> nonce(bytes_view last8) const noexcept {
+    std::array<std::uint8_t, nonce_length> n = nonce_mask;
+    constexpr std::size_t at = nonce_length - sequence_number_length;
+    for (std::size_t i = 0; i < sequence_number_length; ++i) n[at + i] ^= last8[i];
+    return n;
+  }
+
+  // additional_data: TLS 1.3 (RFC 8446 §5.2): "additional_data = TLSCiphertext.opaque_type ||
+  // TLSCiphertext.legacy_record_version || TLSCiphertext.length". TLS 1.2 (RFC 5246
+  // §6.2.3.3): "additional_data = seq_num + TLSCompressed.type + TLSCompressed.version +
+  // TLSCompressed.length;" (the length of the plaintext).
+  std::size_t additional_data(std::span<std::uint8_t, max_additional_data_length> ad,
+                              std::uint8_t type, std::uint16_t version,
+                              std::size_t plaintext_length,
+                              std::size_t fragment_length) const noexcept {
+    if (tls13()) {
+      ad[0] = type;
+      put_u16(&ad[1], version);
+      put_u16(&ad[3], fragment_length);
+      return 5;
+    }
+    put_u64(&ad[0], sequence_number);
+    ad[8] = type;
+    put_u16(&ad[9], version);
+    put_u16(&ad[11], plaintext_length);
+    return 13;
+  }
+
+  // inner_length: TLS 1.3 "struct { opaque content[TLSPlaintext.length]; ContentType type;
+  // uint8 zeros[length_of_padding]; } TLSInnerPlaintext;" TLS 1.2: the content itself.
+  std::size_t inner_length(std::size_t content, std::size_t padding) const noexcept {
+    return tls13() ? content + 1 + padding : content;
+  }
+  std::size_t fragment_length(std::size_t content, std::size_t padding) const noexcept {
+    return explicit_nonce_length() + inner_length(content, padding) + tag_length;
+  }
+
+  std::variant<std::size_t, fatal> seal(content_type type, bytes_view plaintext,
+                                        mutable_bytes out, std::size_t padding) noexcept;
+  std::variant<tls_plaintext, fatal> open(const record_header& header,
+                                          mutable_bytes fragment) noexcept;
+  std::optional<fatal> check_seal(content_type type, bytes_view plaintext, mutable_bytes out,
+                                  std::size_t padding) const noexcept;
+};
+
+std::optional<fatal> record_protection::impl::check_seal(content_type type, bytes_view plaintext,
+                                                         mutable_bytes out,
+                                                         std::size_t padding) const noexcept {
+  // RFC 8446 §5.3: "Because the size of sequence numbers is 64-bit, they should not wrap.
+  // If a TLS implementation would need to wrap a sequence number, it MUST either rekey
+  // (Section 4.6.3) or terminate the connection." RFC 5246 §6.1: "Sequence numbers are of
+  // type uint64 and may not exceed 2^64-1."
+  if (sequence_number == UINT64_MAX) return sequence_exhausted;
+  if (!tls13() && padding != 0)
+    return fatal{alert_description::internal_error, "padding is TLS 1.3 only"};
+  const auto t = static_cast<std::uint8_t>(type);
+  if (tls13() ? !is_tls13_content_type(t) : !is_tls12_content_type(t))
+    return fatal{alert_description::internal_error, "bad record type"};
+  // RFC 8446 §5.1 / RFC 5246 §6.2.1: "The length MUST NOT exceed 2^14."
+  if (plaintext.size() > max_plaintext_length)
+    return fatal{alert_description::internal_error, "data length too long"};
+  // RFC 8446 §5.4: "The presence of padding does not change the overall record size
+  // limitations: the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets."
+  if (tls13() && (padding > max_inner_plaintext_length ||
+                  inner_length(plaintext.size(), padding) > max_inner_plaintext_length))
+    return fatal{alert_description::internal_error, "data length too long"};
+  if (out.size() < record_header_size + fragment_length(plaintext.size(), padding))
+    return fatal{alert_description::internal_error, "output buffer too small"};
+  return std::nullopt;
+}
+
+std::variant<std::size_t, fatal> record_protection::impl::seal(content_type type,
+                                                               bytes_view plaintext,
+                                                               mutable_bytes out,
+                                                               std::size_t padding) noexcept {
+  if (auto failure = check_seal(type, plaintext, out, padding)) return *failure;
+
+  const std::size_t n = plaintext.size();
+  const std::size_t fragment_len = fragment_length(n, padding);
+  std::uint8_t* const body = out.data() + record_header_size;
+  std::uint8_t* const ciphertext = body + explicit_nonce_length();
+  const auto type_byte = static_cast<std::uint8_t>(type);
+
+  // Copy path: the inner plaintext is laid out where the ciphertext goes and sealed in
+  // place. Taken when the padding does not fit the stack buffer, or when the caller's
+  // plaintext overlaps `out` anywhere but exactly there (the header would clobber it).
+  // It runs before the header is written, so a plaintext at the front of `out` survives.
+  const bool in_place = plaintext.data() == ciphertext || overlaps(plaintext, out) ||
+                        (tls13() && padding > scatter_padding_limit);
+  if (in_place) {
+    if (n != 0 && plaintext.data() != ciphertext) std::memmove(ciphertext, plaintext.data(), n);
+    if (tls13()) {
+      ciphertext[n] = type_byte;
+      std::memset(ciphertext + n + 1, 0, padding);
+    }
+  }
+
+  // RFC 8446 §5.2: "opaque_type: The outer opaque_type field of a TLSCiphertext record is
+  // always set to the value 23 (application_data)"; "legacy_record_version: The
+  // legacy_record_version field is always 0x0303."
+  const auto outer_type =
+      tls13() ? static_cast<std::uint8_t>(content_type::application_data) : type_byte;
+  out[0] = outer_type;
+  put_u16(&out[1], tls12_wire_version);
+  put_u16(&out[3], fragment_len);
+
+  std::array<std::uint8_t, sequence_number_length> seq{};
+  put_u64(seq.data(), sequence_number);
+  // RFC 5288 §3 leaves nonce_explicit to the sender; like OpenSSL, send the sequence number,
+  // which never repeats under one key.
+  if (explicit_nonce_length() != 0) std::memcpy(body, seq.data(), seq.size());
+  const auto nonce = this->nonce(seq);
+  std::array<std::uint8_t, max_additional_data_length> ad{};
+  const std::size_t ad_len = additional_data(ad, outer_type, tls12_wire_version, n, fragment_len);
+
+  int ok = 0;
+  std::size_t tag_written = 0;
+  if (in_place) {
+    const std::size_t inner_len = inner_length(n, padding);
+    ok = EVP_AEAD_CTX_seal_scatter(ctx.get(), ciphertext, ciphertext + inner_len, &tag_written,
+                                   tag_length, nonce.data(), nonce.size(), ciphertext, inner_len,
+                                   nullptr, 0, ad.data(), ad_len);
+  } else {
+    // Scatter: the content is read from the caller's buffer; the content type and padding
+    // come from `extra` and are encrypted into the space before the tag.
+    std::array<std::uint8_t, 1 + scatter_padding_limit> extra{};
+    extra[0] = type_byte;
+    const std::size_t extra_len = tls13() ? 1 + padding : 0;
+    ok = EVP_AEAD_CTX_seal_scatter(ctx.get(), ciphertext, ciphertext + n, &tag_written,
+                                   extra_len + tag_length, nonce.data(), nonce.size(),
+                                   plaintext.data(), n, extra_len ? extra.data() : nullptr,
+                                   extra_len, ad.data(), ad_len);
+  }
+  if (ok != 1) return fatal{alert_description::internal_error, "encryption failed"};
+  ++sequence_number;
+  return record_header_size + fragment_len;
+}
+
+std::variant<tls_plaintext, fatal> record_protection::impl::open(const record_header& header,
+                                                                 mutable_bytes fragment) noexcept {
+  // A record at sequence number 2^64-1 could only be followed by a wrapped one.
+  if (sequence_number == UINT64_MAX) return sequence_exhausted;
+  // A header that does not describe this fragment cannot authenticate (TLS 1.3 feeds the
+  // header to the AEAD; TLS 1.2 the plaintext length derived from the fragment).
+  if (header.length != fragment.size()) return bad_record_mac;
+  // RFC 5246 §6.2.3.3 GenericAEADCipher: nonce_explicit + aead-ciphered content (with its
+  // tag); RFC 8446 §5.2: a TLSInnerPlaintext always holds at least its content type.
+  const std::size_t minimum = explicit_nonce_length() + tag_length + (tls13() ? 1 : 0);
+  if (fragment.size() < minimum) return bad_record_mac;
+
+  std::array<std::uint8_t, sequence_number_length> seq{};
+  put_u64(seq.data(), sequence_number);
+  const bytes_view explicit_nonce =
+      explicit_nonce_length() != 0 ? bytes_view(fragment.first(sequence_number_length))
+                                   : bytes_view(seq);
+  const auto nonce = this->nonce(explicit_nonce);
+  const mutable_bytes ciphertext = fragment.subspan(explicit_nonce_length());
+  const std::size_t plaintext_len = ciphertext.size() - tag_length;
+  std::array<std::uint8_t, max_additional_data_length> ad{};
+  const std::size_t ad_len = additional_data(ad, static_cast<std::uint8_t>(header.type),
+                                             header.legacy_record_version, plaintext_len,
+                                             header.length);
+
+  std::size_t opened_len = 0;
+  if (EVP_AEAD_CTX_open(ctx.get(), ciphertext.data(), &opened_len, ciphertext.size(),
+                        nonce.data(), nonce.size(), ciphertext.data(), ciphertext.size(),
+                        ad.data(), ad_len) != 1)
+    return bad_record_mac;
+
+  content_type type = header.type;
+  bytes_view content = bytes_view(ciphertext.first(opened_len));
+  if (tls13()) {
+    // RFC 8446 §5.4: "If a receiving implementation does not find a non-zero octet in the
+    // cleartext, it MUST terminate the connection with an "unexpected_message" alert."
+    const auto end = inner_plaintext_end(content);
+    if (!end) return bad_record_type;
+    const std::uint8_t inner_type = content[*end];
+    // RFC 8446 §5: "If a TLS implementation receives an unexpected record type, it MUST
+    // terminate the connection with an "unexpected_message" alert." Inside a protected
+    // record only alert, handshake and application_data can appear.
+    if (!is_tls13_content_type(inner_type)) return bad_record_type;
+    type = static_cast<content_type>(inner_type);
+    content = content.first(*end);
+  }
+  // RFC 8446 §5.2 / RFC 5246 §6.2.3: the plaintext "MUST NOT exceed 2^14" octets; "An
+  // endpoint that receives a record that exceeds this length MUST terminate the connection
+  // with a "record_overflow" alert."
+  if (content.size() > max_plaintext_length) return data_too_long;
+  ++sequence_number;
+  return tls_plaintext{type, content};
+}
+
+// ---- the public face -------------------------------------------------------------------
+
+record_protection::record_protection(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
+record_protection::record_protection(record_protection&&) noexcept = default;
+record_protection& record_protection::operator=(record_protection&&) noexcept = default;
+record_protection::~record_protection() = default;
+
+configured<record_protection> record_protection::tls13(const cipher_suite& suite,
+                                                       bytes_view traffic_secret,
+                                                       std::uint64_t sequence_number) {
+  if (suite.version != protocol_version::tls13)
+    return config_error{std::string(suite.name) + ": not a TLS 1.3 cipher suite"};
+  auto keys = tls13_traffic_keys(suite, traffic_secret);
+  if (auto* e = std::get_if<config_error>(&keys)) return std::move(*e);
+  auto p = std::make_unique<impl>();
+  p->suite = &suite;
+  p->sequence_number = sequence_number;
+  p->traffic_secret.assign(traffic_secret);
+  if (!p->set_keys(std::get<traffic_keys>(keys)))
+    return config_error{std::string(suite.name) + ": AEAD initialisation failed"};
+  return record_protection(std::move(p));
+}
+
+configured<record_protection> record_protection::tls12(const cipher_suite& suite,
+                                                       const traffic_keys& keys,
+                                                       std::uint64_t sequence_number) {
+  if (suite.version != protocol_version::tls12)
+    return config_error{std::string(suite.name) + ": not a TLS 1.2 cipher suite"};
+  if (keys.key.size() != suite.key_length() || keys.iv.size() != suite.fixed_iv_length())
+    return config_error{std::string(suite.name) + ": write key is " +
+                        std::to_string(keys.key.size()) + " bytes and IV " +
+                        std::to_string(keys.iv.size()) + " bytes, " +
+                        std::to_string(suite.key_length()) + " and " +
+                        std::to_string(suite.fixed_iv_length()) + " required"};
+  auto p = std::make_unique<impl>();
+  p->suite = &suite;
+  p->sequence_number = sequence_number;
+  if (!p->set_keys(keys))
+    return config_error{std::string(suite.name) + ": AEAD initialisation failed"};
+  return record_protection(std::move(p));
+}
+
+const cipher_suite& record_protection::suite() const noexcept { return *impl_->suite; }
+
+protocol_version record_protection::version() const noexcept { return impl_->suite->version; }
+
+std::uint64_t record_protection::sequence_number() const noexcept {
+  return impl_->sequence_number;
+}
+
+std::size_t record_protection::sealed_size(std::size_t plaintext_length,
+                                           std::size_t padding) const noexcept {
+  return record_header_size + impl_->fragment_length(plaintext_length, padding);
+}
+
+std::variant<std::size_t, fatal> record_protection::seal(content_type type, bytes_view plaintext,
+                                                         mutable_bytes out,
+                                                         std::size_t padding) noexcept {
+  return impl_->seal(type, plaintext, out, padding);
+}
+
+std::variant<tls_plaintext, fatal> record_protection::open(const record_header& header,
+                                                           mutable_bytes fragment) noexcept {
+  return impl_->open(header, fragment);
+}
+
+bool record_protection::key_update() noexcept {
+  if (!impl_->tls13()) return false;
+  const cipher_suite& s = *impl_->suite;
+  secret_bytes next = tls13_next_traffic_secret(s, impl_->traffic_secret.view());
+  if (next.size() != s.hash_length()) return false;
+  // The secret has Hash.length bytes, so this cannot fail with a config_error.
+  auto keys = tls13_traffic_keys(s, next.view());
+  const auto* k = std::get_if<traffic_keys>(&keys);
+  if (k == nullptr || !impl_->set_keys(*k)) return false;
+  impl_->traffic_secret = next;
+  // RFC 8446 §5.3: "Each sequence number is set to zero at the beginning of a connection
+  // and whenever the key is changed".
+  impl_->sequence_number = 0;
+  return true;
+}
+
+bytes_view record_protection::traffic_secret() const noexcept {
+  return impl_->traffic_secret.view();
+}
+
+}  // namespace closenotify
