@@ -418,7 +418,9 @@ class hostile_records(cli_case):
                                      "alert of 3 bytes: 010000", suite=suite)
 
     def test_an_oversized_record_is_refused_from_its_header(self):
+        # Both confirmed against libssl 3.0.19: record_overflow, two reasons by length.
         self.open_fails("17030341010000", "record rejected: record_overflow (encrypted length too long)")
+        self.open_fails("17030341440000", "record rejected: record_overflow (packet length too long)")
 
     def test_a_tls12_tampered_type_byte_fails_authentication(self):
         suite = "ECDHE-ECDSA-AES256-GCM-SHA384"

@@ -241,7 +241,9 @@ std::variant<record_protection, failure> protection_from_options(const options& 
       return usage("missing --secret (or --keylog FILE --role client|server)");
     }
     auto p = record_protection::tls13(*suite, secret, *seq);
-    if (auto* e = std::get_if<config_error>(&p)) return usage("--secret: " + e->message);
+    if (auto* e = std::get_if<config_error>(&p)) {
+      return usage((log ? "--keylog: " : "--secret: ") + e->message);
+    }
     return std::get<record_protection>(std::move(p));
   }
 
