@@ -432,9 +432,18 @@ int endpoint::handle_alert() noexcept {
 
 int endpoint::handle_handshake() noexcept {
   if (read_.version() == protocol_version::tls12) {
-    // closenotify never renegotiates: it answers as OpenSSL does with
-    // SSL_OP_NO_RENEGOTIATION, a no_renegotiation warning (docs/divergences.md).
+    // closenotify never renegotiates. A renegotiation request (HelloRequest to a client,
+    // ClientHello to a server) is answered as OpenSSL does with SSL_OP_NO_RENEGOTIATION,
+    // a no_renegotiation warning (docs/divergences.md); any other handshake message
+    // after the handshake is unexpected.
+    const auto type = static_cast<handshake_type>(record_.data.empty() ? 0xff : record_.data[0]);
     consume_record();
+    const handshake_type renegotiation =
+        role_ == role::client ? handshake_type::hello_request : handshake_type::client_hello;
+    if (type != renegotiation) {
+      fail(alert_description::unexpected_message, "unexpected message");
+      return -1;
+    }
     send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
     return kContinue;
   }

@@ -720,3 +720,81 @@ TEST_CASE("over a socketpair, a full shutdown leaves the descriptors open and us
     ::close(fds[1]);
   });
 }
+
+// 004 Remotely-Initiated Shutdown: "If an application does not call SSL_shutdown() in
+// this case, a close_notify alert will not be sent and the behaviour will not be fully
+// standards compliant."
+TEST_CASE("after ZERO_RETURN, no close_notify is sent unless SSL_shutdown is called") {
+  for_each_suite([](const cipher_suite& s) {
+    connection c(s);
+    REQUIRE(c.server->shutdown() == 0);
+    int ret = 0;
+    connection::read_all(*c.client, ret);
+    REQUIRE(c.client->get_error(ret) == ssl_error::zero_return);
+    CHECK(c.pipe.b().pending() == 0);
+    CHECK_FALSE(c.client->last_alert_sent());
+    CHECK(c.client->get_shutdown() == shutdown_received);
+    // The peer, waiting in its second SSL_shutdown, never completes.
+    ret = c.server->shutdown();
+    CHECK(ret == -1);
+    CHECK(c.server->get_error(ret) == ssl_error::want_read);
+  });
+}
+
+// 004 Shutdown Lifecycle: "Calls to SSL_shutdown() with a blocking underlying BIO will
+// also return if an error occurs."
+TEST_CASE("blocking: a waiting SSL_shutdown returns -1 when the peer closes without close_notify") {
+  for_each_suite([](const cipher_suite& s) {
+    connection c(s);
+    c.pipe.a().set_nonblocking(false);
+    REQUIRE(c.client->shutdown() == 0);
+    int second = -2;
+    std::thread client([&] { second = c.client->shutdown(); });  // blocks in its read
+    c.pipe.b().close();  // the peer vanishes without answering
+    client.join();
+    CHECK(second == -1);
+    CHECK(c.client->get_error(second) == ssl_error::ssl);
+    CHECK(c.client->error_reason() == "unexpected eof while reading");
+    CHECK(c.client->get_shutdown() == shutdown_sent);  // never complete without close_notify
+  });
+}
+
+// RFC 5246 §7.4.1.1: "This message [HelloRequest] will be ignored by the client if the
+// client is currently negotiating a session. This message MAY be ignored by the client if
+// it does not wish to renegotiate a session, or the client may, if it wishes, respond
+// with a no_renegotiation alert." closenotify never renegotiates (docs/divergences.md).
+TEST_CASE("TLS 1.2: a HelloRequest is answered with a no_renegotiation warning; other handshake messages are unexpected") {
+  connection c(*find_cipher_suite("ECDHE-ECDSA-AES256-GCM-SHA384"));
+  raw_peer peer(c.k, c.pipe.b());
+  std::array<std::uint8_t, 8> buf{};
+  SUBCASE("HelloRequest") {
+    const std::array<std::uint8_t, 4> hello_request{0, 0, 0, 0};
+    peer.send(content_type::handshake, hello_request);
+    peer.send(content_type::application_data, as_bytes("go"));
+    CHECK(c.client->read(buf) == 2);
+    CHECK(c.client->last_alert_sent() ==
+          alert{alert_level::warning, alert_description::no_renegotiation_RESERVED});
+    CHECK_FALSE(c.client->failed());
+  }
+  SUBCASE("a Finished after the handshake") {
+    const std::array<std::uint8_t, 16> finished{20, 0, 0, 12};
+    peer.send(content_type::handshake, finished);
+    CHECK(c.client->read(buf) == -1);
+    CHECK(c.client->error_reason() == "unexpected message");
+    CHECK(c.client->last_alert_sent() == alert{alert_level::fatal, alert_description::unexpected_message});
+  }
+}
+
+// OpenSSL 3.0 (rec_layer_s3.c): once our close_notify is out, TLS 1.2 handshake records
+// are dropped while SSL_shutdown waits for the peer's close_notify.
+TEST_CASE("TLS 1.2: a HelloRequest after our close_notify is dropped and nothing is sent") {
+  connection c(*find_cipher_suite("ECDHE-ECDSA-AES128-GCM-SHA256"));
+  raw_peer peer(c.k, c.pipe.b());
+  REQUIRE(c.client->shutdown() == 0);
+  const std::size_t inbox = c.pipe.b().pending();
+  const std::array<std::uint8_t, 4> hello_request{0, 0, 0, 0};
+  peer.send(content_type::handshake, hello_request);
+  peer.send_alert(alert_level::warning, alert_description::close_notify);
+  CHECK(c.client->shutdown() == 1);
+  CHECK(c.pipe.b().pending() == inbox);
+}
