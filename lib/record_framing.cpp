@@ -73,7 +73,9 @@ frame_result parse_record(bytes_view buffer, protocol_version v) noexcept {
   // SSLfatal(s, SSL_AD_UNEXPECTED_MESSAGE, SSL_R_UNEXPECTED_RECORD)). The type is part of
   // the AEAD additional data, so a tampered type byte fails as bad_record_mac first;
   // rejecting it here would answer unexpected_message where OpenSSL answers
-  // bad_record_mac. See check_record_type(), which the dispatcher calls after open().
+  // bad_record_mac. The endpoint judges the type while dispatching the opened record
+  // (its order of checks matters after close_notify); check_record_type() states the
+  // rule for tools that open records one at a time.
 
   // RFC 8446 §5.2: "The length MUST NOT exceed 2^14 + 256 bytes. An endpoint that
   // receives a record that exceeds this length MUST terminate the connection with a
