@@ -2,6 +2,8 @@
 // against RFC 8448 §3, and the RFC 5246 §5 PRF against the published P_SHA256 / P_SHA384
 // vectors.
 #include <doctest/doctest.h>
+
+#include "vector_hex.hpp"
 #include <openssl/digest.h>
 #include <openssl/hkdf.h>
 
@@ -18,25 +20,7 @@ using namespace closenotify;
 
 namespace {
 
-// hex: test vectors as printed in the RFCs (spaces and newlines ignored). Local, so these
-// tests do not depend on the hex unit.
-std::vector<std::uint8_t> hex(std::string_view s) {
-  std::vector<std::uint8_t> out;
-  int hi = -1;
-  for (char c : s) {
-    int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-    if (v < 0) continue;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi * 16 + v));
-      hi = -1;
-    }
-  }
-  if (hi >= 0) throw std::invalid_argument("odd number of hex digits");
-  return out;
-}
+std::vector<std::uint8_t> hex(std::string_view s) { return closenotify::testing::vector_hex(s); }
 
 std::vector<std::uint8_t> bytes(bytes_view b) { return {b.begin(), b.end()}; }
 

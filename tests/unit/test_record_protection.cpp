@@ -3,6 +3,8 @@
 // library refuses to seal them). Header parsing is done locally so these tests depend only
 // on the record protection unit.
 #include <doctest/doctest.h>
+
+#include "vector_hex.hpp"
 #include <openssl/aead.h>
 
 #include <cstdint>
@@ -21,23 +23,7 @@ namespace {
 
 using byte_vector = std::vector<std::uint8_t>;
 
-byte_vector hex(std::string_view s) {
-  byte_vector out;
-  int hi = -1;
-  for (char c : s) {
-    int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-    if (v < 0) continue;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi * 16 + v));
-      hi = -1;
-    }
-  }
-  if (hi >= 0) throw std::invalid_argument("odd number of hex digits");
-  return out;
-}
+byte_vector hex(std::string_view s) { return closenotify::testing::vector_hex(s); }
 
 byte_vector bytes(bytes_view b) { return {b.begin(), b.end()}; }
 
