@@ -60,6 +60,13 @@ void endpoint::begin_call() noexcept {
   os_error_ = 0;
 }
 
+template <class Result>
+bool endpoint::fail_on_fatal(const Result& r) noexcept {
+  const auto* f = std::get_if<fatal>(&r);
+  if (f) fail(f->send, f->reason);
+  return f != nullptr;
+}
+
 void endpoint::raise(std::string_view reason) noexcept {
   if (error_.empty()) error_ = reason;  // SSL_get_error looks at the earliest error
 }
@@ -152,10 +159,7 @@ int endpoint::dispatch_alert() noexcept {
 
 int endpoint::seal_record(content_type type, bytes_view plaintext, pending_kind kind) noexcept {
   auto sealed = write_.seal(type, plaintext, out_);
-  if (const auto* f = std::get_if<fatal>(&sealed)) {
-    fail(f->send, f->reason);
-    return -1;
-  }
+  if (fail_on_fatal(sealed)) return -1;
   out_pos_ = 0;
   out_end_ = std::get<std::size_t>(sealed);
   pending_ = kind;
@@ -396,10 +400,7 @@ int endpoint::read_bytes(bool application, mutable_bytes out, bool peek) noexcep
 int endpoint::handle_alert() noexcept {
   auto parsed = parse_alert(record_.data);
   consume_record();
-  if (const auto* f = std::get_if<fatal>(&parsed)) {
-    fail(f->send, f->reason);
-    return -1;
-  }
+  if (fail_on_fatal(parsed)) return -1;
   const alert a = std::get<alert>(parsed);
   last_alert_received_ = a;
   const alert_meaning m = classify_received_alert(a, read_.version());
@@ -452,10 +453,7 @@ int endpoint::handle_handshake() noexcept {
   for (;;) {
     auto next = handshake_.next();
     if (std::holds_alternative<std::nullopt_t>(next)) return kContinue;
-    if (const auto* f = std::get_if<fatal>(&next)) {
-      fail(f->send, f->reason);
-      return -1;
-    }
+    if (fail_on_fatal(next)) return -1;
     const handshake_message msg = std::get<handshake_message>(next);
     switch (msg.type) {
       case handshake_type::new_session_ticket: {
@@ -466,10 +464,7 @@ int endpoint::handle_handshake() noexcept {
           return -1;
         }
         auto nst = parse_new_session_ticket(msg.body);
-        if (const auto* f = std::get_if<fatal>(&nst)) {
-          fail(f->send, f->reason);
-          return -1;
-        }
+        if (fail_on_fatal(nst)) return -1;
         break;  // accepted; closenotify resumes no sessions
       }
       case handshake_type::key_update: {
@@ -480,10 +475,7 @@ int endpoint::handle_handshake() noexcept {
           return -1;
         }
         auto ku = parse_key_update(msg.body);
-        if (const auto* f = std::get_if<fatal>(&ku)) {
-          fail(f->send, f->reason);
-          return -1;
-        }
+        if (fail_on_fatal(ku)) return -1;
         if (!read_.key_update()) {
           fail(alert_description::internal_error, "bad key update");
           return -1;
@@ -514,16 +506,10 @@ int endpoint::get_record() noexcept {
       if (r <= 0) return r;
       continue;
     }
-    if (const auto* f = std::get_if<fatal>(&framed)) {
-      fail(f->send, f->reason);
-      return -1;
-    }
+    if (fail_on_fatal(framed)) return -1;
     const tls_ciphertext ct = std::get<tls_ciphertext>(framed);
     auto opened = read_.open(ct.header, reader_.last_fragment());
-    if (const auto* f = std::get_if<fatal>(&opened)) {
-      fail(f->send, f->reason);
-      return -1;
-    }
+    if (fail_on_fatal(opened)) return -1;
     const tls_plaintext pt = std::get<tls_plaintext>(opened);
     // OpenSSL: "TLSv1.3 alert and handshake records are required to be non-zero in length."
     if (read_.version() == protocol_version::tls13 && pt.fragment.empty() &&

@@ -127,6 +127,9 @@ class endpoint {
   int flush() noexcept;
   void fail(std::optional<alert_description> send, std::string_view reason) noexcept;
   void raise(std::string_view reason) noexcept;
+  // fail_on_fatal: a layer's fatal result ends the connection; true if `r` held one.
+  template <class Result>
+  bool fail_on_fatal(const Result& r) noexcept;
   void begin_call() noexcept;
   void consume_record() noexcept { record_ = {}; }
 
