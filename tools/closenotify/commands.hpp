@@ -37,12 +37,23 @@ struct options {
 /// Each command returns its exit code, or a failure to print.
 using outcome = std::variant<int, failure>;
 
+/// usage: a usage failure (exit status 2).
+failure usage(std::string message);
+
+/// parse_options: `--name value`, `--name=value`, flags, positionals; unknown options
+/// are refused so a typo never silently changes what a command does.
+std::variant<options, failure> parse_options(const std::vector<std::string>& args,
+                                             const std::vector<std::string_view>& with_value,
+                                             const std::vector<std::string_view>& flags);
+
 outcome run_seal(const std::vector<std::string>& args);
 outcome run_open(const std::vector<std::string>& args);
 outcome run_demo(const std::vector<std::string>& args);
+outcome run_diff(const std::vector<std::string>& args);
 
 extern const char* const seal_help;
 extern const char* const open_help;
 extern const char* const demo_help;
+extern const char* const diff_help;
 
 }  // namespace closenotify::cli

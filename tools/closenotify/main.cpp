@@ -1,4 +1,5 @@
-// main.cpp — `closenotify`: seal and open single TLS records from the command line.
+// main.cpp — `closenotify`: the differential matrix, and sealing and opening single TLS
+// records from the command line.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -11,11 +12,13 @@ namespace {
 constexpr const char* kTopHelp =
     "usage: closenotify <command> [options]\n"
     "\n"
-    "Seal and open single TLS 1.2 / TLS 1.3 records (AEAD suites) with known keys.\n"
+    "A reference reimplementation of TLS record-layer shutdown (OpenSSL 3.0 SSL_shutdown\n"
+    "semantics), checked against a live OpenSSL 3.0, plus single-record tools.\n"
     "\n"
     "commands:\n"
     "  seal    protect one alert, application_data or handshake record; prints it as hex\n"
     "  open    authenticate and decode one or more consecutive records given as hex\n"
+    "  diff    the differential matrix: every scenario against a live OpenSSL 3.0 peer\n"
     "  demo    seal and open a close_notify with every matrix suite and print a table\n"
     "\n"
     "`closenotify <command> --help` explains each command's options, with examples.\n"
@@ -58,7 +61,8 @@ int main(int argc, char** argv) {
     if (command == "seal") return finish(run_seal(args));
     if (command == "open") return finish(run_open(args));
     if (command == "demo") return finish(run_demo(args));
-    print_error("unknown command '" + command + "' (commands: seal, open, demo)");
+    if (command == "diff") return finish(run_diff(args));
+    print_error("unknown command '" + command + "' (commands: diff, seal, open, demo)");
     return exit_usage;
   } catch (const std::exception& e) {
     // Nothing on the record path throws; this is for allocation failure and the like.

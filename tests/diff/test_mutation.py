@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""A deliberately wrong closenotify must turn differential cases red.
+
+For each mutation `closenotify diff --mutate` offers, runs the scenarios of mutation.scn
+twice: unmutated (every case must agree: the scenarios are sound) and mutated (every case
+must diverge, undocumented, at the step and field the mutation changes).
+usage: test_mutation.py <closenotify executable>
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# mutation -> (scenario, first differing step, side, field)
+EXPECTED = {
+    "first-shutdown-returns-1": ("mutation-a-closes-first", 1, "A", "ret"),
+    "no-close-notify": ("mutation-a-closes-first", 1, "A", "ret"),  # quiet: 1, nothing sent
+    "read-ignores-close-notify": ("mutation-b-closes-first", 2, "A", "err"),
+}
+
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    print(("ok   " if ok else "FAIL ") + what)
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+
+
+def run(exe, scenario, mutation=None):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "r.json")
+        cmd = [exe, "diff", "--quiet", "--scenarios", HERE, "--scenario", scenario, "--json", out]
+        if mutation:
+            cmd += ["--mutate", mutation]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        with open(out) as f:
+            return proc.returncode, json.load(f)
+
+
+def main():
+    exe = sys.argv[1]
+    for scenario in sorted({e[0] for e in EXPECTED.values()}):
+        code, result = run(exe, scenario)
+        t = result["totals"]
+        check(code == 0 and t["agree"] == t["cases"] == 24,
+              f"{scenario} unmutated: all 24 cases agree (exit {code}, totals {t})")
+    for mutation, (scenario, step, side, field) in EXPECTED.items():
+        code, result = run(exe, scenario, mutation)
+        t = result["totals"]
+        check(code == 1, f"{mutation}: closenotify diff exits 1 (got {code})")
+        check(t["diverge_undocumented"] == t["cases"] == 24,
+              f"{mutation}: all 24 cases of {scenario} diverge undocumented (totals {t})")
+        firsts = set()
+        for case in result["cases"]:
+            diffs = [d for d in case["differences"] if not d["tolerated"]]
+            if diffs:
+                d = diffs[0]
+                firsts.add((d["step"], d["side"], d["field"]))
+        check(firsts == {(step, side, field)},
+              f"{mutation}: the first difference is step {step} {side}.{field} in every case (saw {sorted(firsts)})")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,502 @@
+"""test_peer.py — closenotify-peer, the live OpenSSL 3.0 endpoint, against itself: two
+peers on a socketpair, driven through the line protocol of docs/peer-protocol.md, and
+the outcomes OpenSSL 3.0 gives for the calls the runner will make.
+
+Run: python3 tests/peer/test_peer.py path/to/closenotify-peer [path/to/closenotify]
+
+With the optional second argument, the close_notify records the peer wrote are also
+opened with the closenotify CLI under the hand-off secrets at the hand-off wseq, which
+checks secrets and record counts against an independent implementation.
+"""
+
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+
+PEER = None  # argv[1]
+CLI = None  # argv[2], optional
+TIMEOUT = 20  # seconds for any single answer; a hang is a failure, not a stuck test
+
+TLS13 = {"TLS_AES_128_GCM_SHA256": 32, "TLS_AES_256_GCM_SHA384": 48,
+         "TLS_CHACHA20_POLY1305_SHA256": 32}
+TLS12 = ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+         "ECDHE-ECDSA-CHACHA20-POLY1305"]
+
+passed = 0
+failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name}" + (f": {detail}" if detail else ""))
+    return ok
+
+
+def parse(line):
+    """'done k=v ... reason=rest' -> ('done', {...}); 'ok handshake k=v' -> ('ok', {...})."""
+    word, _, rest = line.partition(" ")
+    fields = {}
+    if "reason=" in rest:
+        rest, _, reason = rest.partition("reason=")
+        fields["reason"] = reason
+    for token in rest.split():
+        key, eq, value = token.partition("=")
+        fields[key] = value if eq else True
+    return word, fields
+
+
+def pattern(n):
+    return bytes(i % 251 for i in range(n))
+
+
+class Peer:
+    """One closenotify-peer process on one end of a socketpair."""
+
+    def __init__(self, sock, name):
+        self.name = name
+        self.proc = subprocess.Popen([PEER, "--fd", str(sock.fileno())],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     pass_fds=[sock.fileno()])
+        self.buf = b""
+        self.blocked = []  # `blocked` lines seen before the last answer
+
+    def send(self, command):
+        self.proc.stdin.write(command.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def line(self, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError(f"{self.name}: no answer within {timeout}s")
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise EOFError(f"{self.name}: stdout closed")
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode()
+
+    def answer(self):
+        """The next non-`blocked` line, parsed; the `blocked` lines before it are kept."""
+        self.blocked = []
+        while True:
+            line = self.line()
+            if line.startswith("blocked "):
+                self.blocked.append(parse(line))
+                continue
+            self.raw = line
+            return parse(line)
+
+    def do(self, command):
+        self.send(command)
+        return self.answer()
+
+    def finish(self):
+        """Close stdin (the peer exits 0 at EOF) and return the exit status."""
+        try:
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            return self.proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+def pair():
+    a, b = socket.socketpair()
+    client, server = Peer(a, "client"), Peer(b, "server")
+    a.close()
+    b.close()
+    return client, server
+
+
+def version_of(suite):
+    return "tls1.3" if suite in TLS13 else "tls1.2"
+
+
+def handshake(client, server, suite, extra=""):
+    """Both handshakes at once: send both commands, then read both answers."""
+    v = version_of(suite)
+    client.send(f"handshake role=client version={v} suite={suite}{extra}")
+    server.send(f"handshake role=server version={v} suite={suite}{extra}")
+    return client.answer(), server.answer()
+
+
+def cli_opens_close_notify(suite, hs, role, seq, record_hex):
+    """The closenotify CLI opens `record_hex` as close_notify under the hand-off keys."""
+    if suite in TLS13:
+        keys = ["--secret", hs[f"{role}_secret"]]
+    else:
+        keys = ["--master-secret", hs["master"], "--client-random", hs["client_random"],
+                "--server-random", hs["server_random"], "--role", role]
+    proc = subprocess.run([CLI, "open", "--suite", suite, *keys, "--seq", str(seq), record_hex],
+                          capture_output=True, text=True, timeout=60)
+    return proc.returncode == 0 and "close_notify" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_clean_shutdown(suite):
+    """The whole two-sided shutdown, and the hand-off fields, for one suite."""
+    t = f"[{suite}]"
+    client, server = pair()
+    (cw, c), (sw, s) = handshake(client, server, suite)
+    if not check(f"{t} handshake answered ok on both sides", cw == "ok" and sw == "ok"
+                 and c.get("handshake") and s.get("handshake"), f"{client.raw} / {server.raw}"):
+        client.finish(), server.finish()
+        return
+    v = version_of(suite)
+    check(f"{t} version and suite", all(x["version"] == v and x["suite"] == suite for x in (c, s)))
+    check(f"{t} both sides agree on randoms and secrets",
+          all(c[k] == s[k] for k in ("client_random", "server_random", "client_secret",
+                                     "server_secret", "master")))
+    check(f"{t} randoms are 32 bytes", len(c["client_random"]) == 64 and len(c["server_random"]) == 64)
+    if v == "tls1.3":
+        n = TLS13[suite]
+        check(f"{t} traffic secrets are {n} bytes, master is -",
+              len(c["client_secret"]) == 2 * n and len(c["server_secret"]) == 2 * n
+              and c["client_secret"] != c["server_secret"] and c["master"] == "-")
+        # The client has not read the two NewSessionTickets yet; the server wrote them.
+        check(f"{t} client rseq=0 wseq=0", (c["rseq"], c["wseq"]) == ("0", "0"), client.raw)
+        check(f"{t} server rseq=0 wseq=2", (s["rseq"], s["wseq"]) == ("0", "2"), server.raw)
+        check(f"{t} server read all the client wrote", s["rx"] == c["tx"])
+    else:
+        check(f"{t} master secret is 48 bytes, traffic secrets are -",
+              len(c["master"]) == 96 and c["client_secret"] == "-" and c["server_secret"] == "-")
+        check(f"{t} client rseq=1 wseq=1 (Finished)", (c["rseq"], c["wseq"]) == ("1", "1"), client.raw)
+        check(f"{t} server rseq=1 wseq=1 (Finished)", (s["rseq"], s["wseq"]) == ("1", "1"), server.raw)
+        check(f"{t} each side read all the other wrote", s["rx"] == c["tx"] and c["rx"] == s["tx"])
+
+    # close_notify record sizes: TLS 1.3 5+2+1+16; TLS 1.2 GCM 5+8+2+16; ChaCha 5+2+16.
+    header = {"tls1.3": "1703030013"}.get(v, "1503030012" if "CHACHA" in suite else "150303001a")
+    w, d = client.do("shutdown")
+    check(f"{t} client shutdown: ret=0 flags=1 close_notify on the wire",
+          w == "done" and d["call"] == "shutdown" and d["ret"] == "0" and d["flags"] == "1"
+          and d["wire"].startswith(header) and int(d["tx"]) == int(c["tx"]) + len(d["wire"]) // 2,
+          client.raw)
+    if CLI and d["wire"] != "-":
+        ok, out = cli_opens_close_notify(suite, c, "client", int(c["wseq"]), d["wire"])
+        check(f"{t} closenotify CLI opens the client's close_notify at seq wseq={c['wseq']}", ok, out)
+    w, d = server.do("read 100")
+    check(f"{t} server read: ret=0 ZERO_RETURN flags=2 recv=0100",
+          d["ret"] == "0" and d["err"] == "ZERO_RETURN" and d["flags"] == "2"
+          and d["recv"] == "0100" and d["data"] == "-", server.raw)
+    w, d = server.do("shutdown")
+    check(f"{t} server shutdown: ret=1 flags=3", d["ret"] == "1" and d["err"] == "NONE"
+          and d["flags"] == "3" and d["wire"].startswith(header), server.raw)
+    if CLI and d["wire"] != "-":
+        ok, out = cli_opens_close_notify(suite, s, "server", int(s["wseq"]), d["wire"])
+        check(f"{t} closenotify CLI opens the server's close_notify at seq wseq={s['wseq']}", ok, out)
+    w, d = client.do("shutdown")
+    check(f"{t} client second shutdown: ret=1 flags=3 recv=0100, nothing written",
+          d["ret"] == "1" and d["flags"] == "3" and d["recv"] == "0100" and d["wire"] == "-",
+          client.raw)
+    check(f"{t} both peers exit 0 at EOF on stdin", client.finish() == 0 and server.finish() == 0)
+
+
+def test_nonblocking_shutdown(suite):
+    t = f"[nonblocking {suite}]"
+    client, server = pair()
+    handshake(client, server, suite)
+    w, d = client.do("mode nonblocking")
+    check(f"{t} mode answered ok", w == "ok", client.raw)
+    w, d = client.do("shutdown")
+    check(f"{t} first shutdown ret=0 flags=1", d["ret"] == "0" and d["flags"] == "1", client.raw)
+    w, d = client.do("shutdown")
+    check(f"{t} second shutdown before the peer's close_notify: ret=-1 WANT_READ, no blocked line",
+          d["ret"] == "-1" and d["err"] == "WANT_READ" and d["flags"] == "1" and not client.blocked,
+          client.raw)
+    server.do("read 100")
+    server.do("shutdown")
+    w, d = client.do("shutdown")
+    check(f"{t} third shutdown after it: ret=1 flags=3", d["ret"] == "1" and d["flags"] == "3", client.raw)
+    client.finish(), server.finish()
+
+
+def test_blocked_read():
+    t = "[blocked read]"
+    client, server = pair()
+    (_, c), (_, s) = handshake(client, server, "TLS_AES_128_GCM_SHA256")
+    # The client first consumes the server's two NewSessionTickets, then has to wait.
+    client.send("read 100")
+    kind, b = parse(client.line())
+    check(f"{t} client announces the wait: blocked read rx == server's tx",
+          kind == "blocked" and b.get("read") and b["rx"] == s["tx"] and b["tx"] == c["tx"],
+          f"{kind} {b} server tx={s['tx']}")
+    w, d = server.do("write 5")
+    check(f"{t} server write 5: ret=5", d["ret"] == "5" and d["err"] == "NONE", server.raw)
+    w, d = client.answer()
+    check(f"{t} the blocked read completes with the pattern bytes",
+          d["ret"] == "5" and d["data"] == "0001020304" and d["rx"] == d_tx(server), client.raw)
+    server.send("peek 10")
+    kind, b = parse(server.line())
+    check(f"{t} server peek with nothing to read: blocked read rx == client's tx",
+          kind == "blocked" and b["rx"] == client_last(client, "tx"), f"{kind} {b}")
+    client.do("write_hex 68656c6c6f")
+    w, d = server.answer()
+    check(f"{t} peek returns the bytes", d["call"] == "peek" and d["data"] == "68656c6c6f", server.raw)
+    w, d = server.do("read 5")
+    check(f"{t} and read returns them again", d["data"] == "68656c6c6f", server.raw)
+    client.finish(), server.finish()
+
+
+def d_tx(peer):
+    return parse(peer.raw)[1]["tx"]
+
+
+def client_last(peer, key):
+    return parse(peer.raw)[1][key]
+
+
+def test_close_gives_unexpected_eof(suite, ignore):
+    t = f"[close {suite}{' ignore_unexpected_eof' if ignore else ''}]"
+    client, server = pair()
+    handshake(client, server, suite)
+    if ignore:
+        w, d = server.do("set ignore_unexpected_eof")
+        check(f"{t} set answers done call=set", w == "done" and d["call"] == "set" and d["err"] == "-",
+              server.raw)
+    w, d = client.do("close")
+    check(f"{t} close: done ret=0 err=-", w == "done" and d["call"] == "close" and d["ret"] == "0"
+          and d["err"] == "-", client.raw)
+    w, d = client.do("shutdown")
+    check(f"{t} SSL step after close: error fd closed", w == "error" and "fd closed" in client.raw,
+          client.raw)
+    w, d = server.do("read 100")
+    if ignore:
+        check(f"{t} read: ret=0 ZERO_RETURN flags=2 (EOF taken as close_notify)",
+              d["ret"] == "0" and d["err"] == "ZERO_RETURN" and d["flags"] == "2"
+              and d["reason"] == "", server.raw)
+    else:
+        check(f"{t} read: ret=0 err=SSL reason=unexpected eof while reading",
+              d["ret"] == "0" and d["err"] == "SSL" and d["flags"] == "0"
+              and d["reason"] == "unexpected eof while reading", server.raw)
+        w, d = server.do("shutdown")
+        check(f"{t} shutdown afterwards: ret=-1 err=SSL reason=shutdown while in init",
+              d["ret"] == "-1" and d["err"] == "SSL" and d["reason"] == "shutdown while in init",
+              server.raw)
+    client.finish(), server.finish()
+
+
+def test_handoff():
+    t = "[handoff]"
+    client, server = pair()
+    handshake(client, server, "TLS_AES_256_GCM_SHA384")
+    w, d = client.do("write 7")
+    w, h = client.do("handoff")
+    check(f"{t} ok handoff with the hand-off fields",
+          w == "ok" and h.get("handoff") and h["version"] == "tls1.3" and h["wseq"] == "1"
+          and h["rseq"] == "0" and h["tx"] == d["tx"], client.raw)
+    check(f"{t} the peer exits 0 right away", client.finish() == 0)
+    w, d = server.do("read_all 100")
+    check(f"{t} the other side gets the 7 bytes, then EOF without close_notify",
+          d["call"] == "read_all" and d["ret"] == "0" and d["err"] == "SSL"
+          and d["data"] == pattern(7).hex() and d["reason"] == "unexpected eof while reading",
+          server.raw)
+    check(f"{t} no byte after the hand-off: other side's rx == hand-off tx", d["rx"] == h["tx"],
+          f"rx={d['rx']} handoff tx={h['tx']}")
+    server.finish()
+
+
+def test_key_update():
+    t = "[key_update]"
+    client, server = pair()
+    handshake(client, server, "TLS_CHACHA20_POLY1305_SHA256")
+    w, d = client.do("key_update not_requested")
+    check(f"{t} key_update: ret=1 NONE, nothing written yet", d["ret"] == "1" and d["err"] == "NONE"
+          and d["wire"] == "-", client.raw)
+    w, d = client.do("write 3")
+    check(f"{t} the next write sends KeyUpdate and data: two records",
+          d["ret"] == "3" and d["wire"].startswith("1703030016") and len(d["wire"]) == 2 * ((5 + 22) + (5 + 20)),
+          client.raw)
+    w, d = server.do("read 3")
+    check(f"{t} server reads the data", d["data"] == "000102", server.raw)
+    w, c = client.do("handoff")
+    w, s = server.do("handoff")
+    check(f"{t} client wseq=1 (restarted after KeyUpdate)", c["wseq"] == "1", client.raw)
+    check(f"{t} server rseq=1 (restarted after KeyUpdate), wseq=2", s["rseq"] == "1" and s["wseq"] == "2",
+          server.raw)
+    check(f"{t} both exit 0", client.finish() == 0 and server.finish() == 0)
+
+
+def test_renegotiate():
+    t = "[renegotiate]"
+    client, server = pair()
+    handshake(client, server, "ECDHE-ECDSA-AES128-GCM-SHA256")
+    client.send("renegotiate")
+    server.send("read 100")  # processes the new handshake, then waits for data
+    w, d = client.answer()
+    check(f"{t} client renegotiate: ret=1", d["call"] == "renegotiate" and d["ret"] == "1", client.raw)
+    w, d = client.do("write 2")
+    w, r = server.answer()
+    check(f"{t} server read after the renegotiation", r["ret"] == "2" and r["data"] == "0001", server.raw)
+    w, c = client.do("handoff")
+    w, s = server.do("handoff")
+    check(f"{t} client rseq=1 wseq=2 (count restarted at the second CCS)",
+          (c["rseq"], c["wseq"]) == ("1", "2"), client.raw)
+    check(f"{t} server rseq=2 wseq=1", (s["rseq"], s["wseq"]) == ("2", "1"), server.raw)
+    client.finish(), server.finish()
+
+    client, server = pair()
+    handshake(client, server, "TLS_AES_128_GCM_SHA256")
+    w, d = client.do("renegotiate")
+    check(f"{t} TLS 1.3: ret=0 err=SSL reason=wrong ssl version",
+          d["ret"] == "0" and d["err"] == "SSL" and d["reason"] == "wrong ssl version", client.raw)
+    client.finish(), server.finish()
+
+
+def test_write_retry_same_buffer():
+    t = "[write retry]"
+    n = 1_000_000  # far more than the socket buffers hold
+    client, server = pair()
+    handshake(client, server, "TLS_AES_128_GCM_SHA256")
+    client.do("mode nonblocking")
+    w, d = client.do(f"write {n}")
+    check(f"{t} nonblocking write of {n}: ret=-1 WANT_WRITE", d["ret"] == "-1" and d["err"] == "WANT_WRITE",
+          client.raw)
+    w, d = client.do(f"write {n}")
+    check(f"{t} the retry is accepted (same buffer): WANT_WRITE, not bad write retry",
+          d["err"] == "WANT_WRITE", client.raw)
+    server.send(f"read_all {n}")
+    for _ in range(20000):
+        w, d = client.do(f"write {n}")
+        if d["err"] != "WANT_WRITE":
+            break
+        time.sleep(0.002)
+    check(f"{t} retries complete the write: ret={n}", d["ret"] == str(n) and d["err"] == "NONE", client.raw)
+    w, d = server.answer()
+    check(f"{t} read_all gets every pattern byte", d["ret"] == str(n) and d["data"] == pattern(n).hex(),
+          server.raw[:200])
+    client.finish(), server.finish()
+
+
+def test_all_nonblocking():
+    t = "[read_all/write_all nonblocking]"
+    n = 600_000
+    client, server = pair()
+    handshake(client, server, "ECDHE-ECDSA-AES256-GCM-SHA384")
+    client.do("mode nonblocking")
+    server.do("mode nonblocking")
+    client.send(f"write_all {n}")
+    server.send(f"read_all {n}")
+    w, c = client.answer()
+    cblocked = client.blocked
+    w, s = server.answer()
+    check(f"{t} write_all: ret={n}", c["ret"] == str(n) and c["err"] == "NONE", client.raw)
+    check(f"{t} read_all: ret={n}, the pattern", s["ret"] == str(n) and s["data"] == pattern(n).hex(),
+          server.raw[:200])
+    check(f"{t} waits were announced with blocked lines",
+          all(b.get("write") for _, b in cblocked) and all(b.get("read") for _, b in server.blocked)
+          and (cblocked or server.blocked))
+    client.finish(), server.finish()
+
+
+def test_both_write_blocking():
+    """Both sides write more than the socket buffers hold, in blocking mode: a writer waiting
+    for room still takes in what the other sends (the protocol's `blocked` promise), so
+    neither waits forever."""
+    t = "[both write]"
+    n = 3_000_000
+    client, server = pair()
+    handshake(client, server, "TLS_AES_128_GCM_SHA256")
+    client.send(f"write_all {n}")
+    server.send(f"write_all {n}")
+    w, c = client.answer()
+    w, s = server.answer()
+    check(f"{t} both write_all complete", c["ret"] == str(n) and s["ret"] == str(n),
+          f"{client.raw} / {server.raw}")
+    w, c = client.do(f"read_all {n}")
+    w, s = server.do(f"read_all {n}")
+    check(f"{t} and each then reads the other's bytes", c["ret"] == str(n) and s["ret"] == str(n)
+          and c["data"] == s["data"] == pattern(n).hex())
+    client.finish(), server.finish()
+
+
+def test_commands():
+    t = "[commands]"
+    mine, theirs = socket.socketpair()
+    peer = Peer(theirs, "peer")
+    theirs.close()
+    w, d = peer.do("hello")
+    check(f"{t} hello: ok peer openssl=OpenSSL_3...",
+          peer.raw.startswith("ok peer openssl=OpenSSL_3.") and " " not in peer.raw[8:], peer.raw)
+    bad = ["frobnicate", "", "read", "read abc", "read -1", "read 70000", "write_hex 0",
+           "write_hex zz", "mode sideways", "set nothing", "key_update maybe", "hello there",
+           "handshake role=bogus version=tls1.3 suite=TLS_AES_128_GCM_SHA256",
+           "handshake role=client version=tls1.3",
+           "handshake role=client version=tls1.3 suite=NO_SUCH_SUITE",
+           "handshake role=client version=tls1.3 suite=ECDHE-ECDSA-AES128-GCM-SHA256",
+           "handshake role=client version=tls1.2 suite=TLS_AES_128_GCM_SHA256",
+           "shutdown", "read 10", "handoff", "renegotiate"]
+    for command in bad:
+        w, d = peer.do(command)
+        check(f"{t} '{command}' answers one error line", w == "error" and len(peer.raw) > 6, peer.raw)
+    w, d = peer.do("raw 00ff")
+    check(f"{t} raw 00ff: done ret=0 err=- wire=00ff tx=2",
+          w == "done" and d["call"] == "raw" and d["ret"] == "0" and d["err"] == "-"
+          and d["wire"] == "00ff" and d["tx"] == "2", peer.raw)
+    w, d = peer.do("raw 00")
+    check(f"{t} raw 00: wire=00 tx=3", d["wire"] == "00" and d["tx"] == "3", peer.raw)
+    mine.setblocking(False)
+    check(f"{t} the socket got exactly those bytes", mine.recv(100) == b"\x00\xff\x00")
+    mine.send(b"abc")
+    w, d = peer.do("mode nonblocking")
+    check(f"{t} mode nonblocking: ok", peer.raw == "ok mode nonblocking", peer.raw)
+    w, d = peer.do("shutdown_write")
+    check(f"{t} shutdown_write: done ret=0", w == "done" and d["call"] == "shutdown_write"
+          and d["ret"] == "0", peer.raw)
+    mine.setblocking(True)
+    mine.settimeout(TIMEOUT)
+    check(f"{t} our end sees EOF after shutdown_write", mine.recv(100) == b"")
+    w, d = peer.do("quit")
+    check(f"{t} quit: ok quit, exit 0", peer.raw == "ok quit" and peer.finish() == 0, peer.raw)
+    mine.close()
+
+    # EOF on stdin before anything: exit 0, and the socket stays untouched.
+    mine, theirs = socket.socketpair()
+    peer = Peer(theirs, "peer")
+    theirs.close()
+    check(f"{t} EOF on stdin: exit 0", peer.finish() == 0)
+    mine.settimeout(TIMEOUT)
+    check(f"{t} and nothing was written to the socket", mine.recv(100) == b"")
+    mine.close()
+
+    proc = subprocess.run([PEER], capture_output=True, text=True, timeout=TIMEOUT)
+    check(f"{t} no --fd: usage on stderr, exit 2", proc.returncode == 2 and "usage" in proc.stderr)
+
+
+def main():
+    global PEER, CLI
+    PEER = sys.argv[1]
+    CLI = sys.argv[2] if len(sys.argv) > 2 else None
+    tests = [test_commands]
+    tests += [lambda s=s: test_clean_shutdown(s) for s in list(TLS13) + TLS12]
+    tests += [lambda: test_nonblocking_shutdown("TLS_AES_128_GCM_SHA256"),
+              lambda: test_nonblocking_shutdown("ECDHE-ECDSA-CHACHA20-POLY1305"),
+              test_blocked_read,
+              lambda: test_close_gives_unexpected_eof("TLS_AES_128_GCM_SHA256", False),
+              lambda: test_close_gives_unexpected_eof("ECDHE-ECDSA-AES128-GCM-SHA256", False),
+              lambda: test_close_gives_unexpected_eof("TLS_AES_128_GCM_SHA256", True),
+              test_handoff, test_key_update, test_renegotiate, test_write_retry_same_buffer,
+              test_all_nonblocking, test_both_write_blocking]
+    for test in tests:
+        try:
+            test()
+        except (TimeoutError, EOFError, KeyError, BrokenPipeError) as e:
+            check(f"{getattr(test, '__name__', 'test')} ran to the end", False, repr(e))
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,289 @@
+// test_diff.cpp — the differential runner's own pieces: the peer protocol as parsed, the
+// scenario grammar, which cells a scenario applies to, the wire decoder, and the
+// comparison rules (including that a deliberately wrong observation is caught).
+#include <doctest/doctest.h>
+
+#include "closenotify/cipher_suite.hpp"
+#include "closenotify/hex.hpp"
+#include "compare.hpp"
+#include "protocol.hpp"
+#include "scenario.hpp"
+#include "session_keys.hpp"
+#include "wire.hpp"
+
+using namespace closenotify;
+using namespace closenotify::diff;
+
+namespace {
+
+scenario parse_one(std::string_view text) {
+  auto r = parse_scenarios(text, "t.scn");
+  if (auto* e = std::get_if<parse_error>(&r)) FAIL(e->message);
+  auto v = std::get<std::vector<scenario>>(r);
+  REQUIRE(v.size() == 1);
+  return v[0];
+}
+
+std::string parse_failure(std::string_view text) {
+  auto r = parse_scenarios(text, "t.scn");
+  auto* e = std::get_if<parse_error>(&r);
+  REQUIRE(e != nullptr);
+  return e->message;
+}
+
+constexpr std::string_view kClean =
+    "family clean: clean shutdown\n"
+    "scenario first\n"
+    "  cite 004 DESCRIPTION: \"returns 0\"\n"
+    "  A shutdown\n"
+    "  B read\n"
+    "  B shutdown\n"
+    "  A shutdown\n";
+
+run_result run_with(std::vector<std::pair<std::string, std::string>> a_fields) {
+  run_result r;
+  observation o;
+  o.step = 0;
+  o.side = side_id::a;
+  o.command = "shutdown";
+  for (auto& [k, v] : a_fields) o.fields[k] = v;
+  r.steps.push_back(o);
+  return r;
+}
+
+}  // namespace
+
+TEST_SUITE("protocol") {
+  TEST_CASE("a done line: key=value fields, and reason takes the rest of the line") {
+    auto m = parse_message("done call=read ret=-1 err=SSL flags=0 data=- wire=15 reason=unexpected eof while reading\n");
+    CHECK(m.kind == message_kind::done);
+    CHECK(m.field("call") == "read");
+    CHECK(m.number("ret") == -1);
+    CHECK(m.field("err") == "SSL");
+    CHECK(m.reason == "unexpected eof while reading");
+    CHECK(m.field("absent", "x") == "x");
+  }
+
+  TEST_CASE("an empty reason is empty, not missing") {
+    auto m = parse_message("done call=shutdown ret=0 reason=");
+    CHECK(m.kind == message_kind::done);
+    CHECK(m.reason.empty());
+    CHECK(m.number("ret", 7) == 0);
+  }
+
+  TEST_CASE("blocked notices carry the byte counts the stuck rule needs") {
+    auto m = parse_message("blocked read rx=649 tx=309");
+    CHECK(m.kind == message_kind::blocked);
+    CHECK_FALSE(m.blocked_on_write());
+    CHECK(m.number("rx") == 649);
+    CHECK(m.number("tx") == 309);
+    CHECK(parse_message("blocked write rx=1 tx=2").blocked_on_write());
+  }
+
+  TEST_CASE("a line that is not protocol becomes an error carrying the line") {
+    auto m = parse_message("Segmentation fault");
+    CHECK(m.kind == message_kind::error);
+    CHECK(m.text.find("Segmentation fault") != std::string::npos);
+    CHECK(parse_message("error fd closed").text == "fd closed");
+  }
+
+  TEST_CASE("a non-number field is not read as a number") {
+    auto m = parse_message("ok rx=12x tx=");
+    CHECK(m.number("rx", -1) == -1);
+    CHECK(m.number("tx", -1) == -1);
+  }
+}
+
+TEST_SUITE("scenario") {
+  TEST_CASE("a scenario: family, cite and steps for both sides") {
+    auto s = parse_one(kClean);
+    CHECK(s.name == "first");
+    CHECK(s.family == "clean");
+    CHECK(s.family_title == "clean shutdown");
+    REQUIRE(s.steps.size() == 4);
+    CHECK(s.steps[0].side == side_id::a);
+    CHECK(s.steps[1].command == "read 16384");  // a bare read gets OpenSSL's usual buffer
+    CHECK(s.steps[2].side == side_id::b);
+    CHECK(s.steps[3].line == 7);
+    CHECK(s.cites.size() == 1);
+  }
+
+  TEST_CASE("a scenario must cite the sentence or clause it exercises") {
+    CHECK(parse_failure("family f: t\nscenario s\n  A shutdown\n").find("cites nothing") != std::string::npos);
+  }
+
+  TEST_CASE("errors name the file and line") {
+    auto e = parse_failure("family f: t\nscenario s\n  cite x\n  A shutdwn\n");
+    CHECK(e.find("t.scn:4:") == 0);
+    CHECK(e.find("unknown call 'shutdwn'") != std::string::npos);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  A read 0\n").find("t.scn:4") == 0);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  C shutdown\n").find("unknown keyword 'C'") !=
+          std::string::npos);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  only tls1.4: no\n  A shutdown\n")
+              .find("unknown condition") != std::string::npos);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  only tls1.3\n  A shutdown\n").find("reason") !=
+          std::string::npos);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  A inject alert 0g\n").find("not hex") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("only: kinds combine, alternatives of one kind do not") {
+    auto s = parse_one("family f: t\nscenario s\n  cite x\n  only tls1.3, nonblocking: why\n  A shutdown\n");
+    cell c{"TLS_AES_128_GCM_SHA256", true, true, false};
+    CHECK_FALSE(skip_reason(s, c).has_value());
+    c.blocking = true;
+    REQUIRE(skip_reason(s, c).has_value());
+    CHECK(*skip_reason(s, c) == "only tls1.3, nonblocking: why");
+    c.blocking = false;
+    c.tls13 = false;
+    CHECK(skip_reason(s, c).has_value());
+    auto both = parse_one("family f: t\nscenario s\n  cite x\n  only client, server: any role\n  A shutdown\n");
+    c.a_is_client = false;
+    CHECK_FALSE(skip_reason(both, c).has_value());
+  }
+
+  TEST_CASE("declared divergences name side.field") {
+    auto s = parse_one("family f: t\nscenario s\n  cite x\n  divergence B: A.sent B.recv\n  A shutdown\n");
+    REQUIRE(s.divergences.size() == 1);
+    CHECK(s.divergences[0].id == "B");
+    CHECK(s.divergences[0].fields == std::vector<std::string>{"A.sent", "B.recv"});
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  divergence B: sent\n  A shutdown\n")
+              .find("A.ret or B.sent") != std::string::npos);
+  }
+
+  TEST_CASE("the catalogue in the source tree parses, names are unique, and it is large enough") {
+    auto r = load_scenarios(CLOSENOTIFY_SOURCE_ROOT "/tests/scenarios");
+    if (auto* e = std::get_if<parse_error>(&r)) FAIL(e->message);
+    CHECK(std::get<std::vector<scenario>>(r).size() >= 1);
+  }
+}
+
+TEST_SUITE("wire") {
+  TEST_CASE("a record sealed as a side's next one decodes to its plaintext, and the decoder follows a KeyUpdate") {
+    session_keys k;
+    k.suite = find_cipher_suite("TLS_AES_128_GCM_SHA256");
+    k.local_role = role::server;
+    k.client_secret.assign(32, 0x11);
+    k.server_secret.assign(32, 0x22);
+    k.write_sequence = 2;
+    auto d = wire_decoder::create(k, role::server);
+    REQUIRE(std::holds_alternative<wire_decoder>(d));
+    auto& dec = std::get<wire_decoder>(d);
+    const std::uint8_t close_notify[] = {1, 0};
+    auto sealed = dec.seal_next(21, close_notify, 0);
+    REQUIRE(std::holds_alternative<std::vector<std::uint8_t>>(sealed));
+    auto bytes = std::get<std::vector<std::uint8_t>>(sealed);
+    // Fed in two pieces: a partial record is held back, not mis-decoded.
+    auto first = dec.feed(bytes_view{bytes}.first(7));
+    CHECK(first.empty());
+    CHECK(dec.partial() == 7);
+    auto rest = dec.feed(bytes_view{bytes}.subspan(7));
+    REQUIRE(rest.size() == 1);
+    CHECK(rest[0] == "alert(warning close_notify)");
+
+    const std::uint8_t key_update[] = {24, 0, 0, 1, 0};
+    auto ku = std::get<std::vector<std::uint8_t>>(dec.seal_next(22, key_update, 0));
+    CHECK(dec.feed(ku) == std::vector<std::string>{"handshake(key_update update_not_requested)"});
+    // The next record is under application_traffic_secret_1: sealing as the next one
+    // and decoding agree only if both moved.
+    const std::uint8_t hello[] = {'h', 'i'};
+    auto after = std::get<std::vector<std::uint8_t>>(dec.seal_next(23, hello, 0));
+    CHECK(dec.feed(after) == std::vector<std::string>{"application_data(2: 6869)"});
+  }
+
+  TEST_CASE("bytes that do not open are shown as such, and the decoder carries on") {
+    session_keys k;
+    k.suite = find_cipher_suite("ECDHE-ECDSA-AES128-GCM-SHA256");
+    k.local_role = role::client;
+    k.master.assign(48, 0x33);
+    k.client_random.assign(32, 0x44);
+    k.server_random.assign(32, 0x55);
+    k.write_sequence = 1;
+    auto dec = std::get<wire_decoder>(wire_decoder::create(k, role::client));
+    const std::uint8_t plaintext_alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00};
+    auto out = dec.feed(plaintext_alert);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].find("unopened(type 21, version 0303") == 0);
+    const std::uint8_t data[] = {1, 2, 3};
+    auto sealed = std::get<std::vector<std::uint8_t>>(dec.seal_next(23, data, 0));
+    CHECK(dec.feed(sealed) == std::vector<std::string>{"application_data(3: 010203)"});
+  }
+
+  TEST_CASE("long application data compares as a length and a digest") {
+    std::vector<std::uint8_t> a(1000, 7), b(1000, 7);
+    CHECK(describe_bytes(a) == describe_bytes(b));
+    b[999] = 8;
+    CHECK(describe_bytes(a) != describe_bytes(b));
+    CHECK(describe_bytes(a).find("1000: fnv ") == 0);
+  }
+}
+
+TEST_SUITE("compare") {
+  TEST_CASE("equal observations agree") {
+    auto s = parse_one(kClean);
+    auto r = run_with({{"ret", "0"}, {"err", "SYSCALL"}});
+    auto c = compare(s, r, r, {"A"});
+    CHECK(c.result == verdict::agree);
+    CHECK(c.differences.empty());
+  }
+
+  TEST_CASE("a deliberately wrong closenotify (first SSL_shutdown returns 1) is an undocumented divergence") {
+    auto s = parse_one(kClean);
+    auto openssl = run_with({{"ret", "0"}, {"err", "SYSCALL"}, {"flags", "1"}});
+    auto wrong = run_with({{"ret", "1"}, {"err", "NONE"}, {"flags", "1"}});
+    auto c = compare(s, openssl, wrong, {"A", "B"});
+    CHECK(c.result == verdict::diverge_undocumented);
+    REQUIRE(c.differences.size() == 2);
+    CHECK(c.differences[0].field == "ret");
+    CHECK(c.differences[0].reference == "0");
+    CHECK(c.differences[0].candidate == "1");
+    CHECK_FALSE(c.differences[0].tolerated);
+  }
+
+  TEST_CASE("a difference in a declared, documented field is a documented divergence") {
+    auto s = parse_one("family f: t\nscenario s\n  cite x\n  divergence B: A.ret A.err\n  A shutdown\n");
+    auto c = compare(s, run_with({{"ret", "0"}, {"err", "SYSCALL"}}), run_with({{"ret", "1"}, {"err", "NONE"}}),
+                     {"A", "B"});
+    CHECK(c.result == verdict::diverge_documented);
+    CHECK(c.divergences == std::vector<std::string>{"B"});
+  }
+
+  TEST_CASE("a declared divergence does not excuse differences in other fields") {
+    auto s = parse_one("family f: t\nscenario s\n  cite x\n  divergence B: A.ret\n  A shutdown\n");
+    auto c = compare(s, run_with({{"ret", "0"}, {"flags", "1"}}), run_with({{"ret", "1"}, {"flags", "3"}}), {"B"});
+    CHECK(c.result == verdict::diverge_undocumented);
+  }
+
+  TEST_CASE("a divergence the docs do not document is an error, whatever the runs saw") {
+    auto s = parse_one("family f: t\nscenario s\n  cite x\n  divergence Z: A.ret\n  A shutdown\n");
+    auto r = run_with({{"ret", "0"}});
+    auto c = compare(s, r, r, {"A", "B"});
+    CHECK(c.result == verdict::error);
+    CHECK(c.note.find("Z") != std::string::npos);
+  }
+
+  TEST_CASE("a run that could not be carried out is an error, not an agreement") {
+    auto s = parse_one(kClean);
+    auto ok = run_with({{"ret", "0"}});
+    auto broken = ok;
+    broken.harness_error = "side A is gone";
+    CHECK(compare(s, ok, broken, {}).result == verdict::error);
+    CHECK(compare(s, broken, ok, {}).result == verdict::error);
+  }
+
+  TEST_CASE("the records a side put on the wire are compared as a whole too") {
+    auto s = parse_one(kClean);
+    auto a = run_with({{"ret", "0"}});
+    auto b = a;
+    a.wire_a = {"alert(warning close_notify)"};
+    auto c = compare(s, a, b, {});
+    CHECK(c.result == verdict::diverge_undocumented);
+    REQUIRE(c.differences.size() == 1);
+    CHECK(c.differences[0].field == "wire");
+  }
+
+  TEST_CASE("divergence ids come from the '## X.' headings of docs/divergences.md") {
+    auto ids = documented_divergences("# Divergences\n\n## A. One\ntext\n## B. Two\n### C. not an entry\n##  no\n");
+    CHECK(ids == std::set<std::string>{"A", "B"});
+  }
+}

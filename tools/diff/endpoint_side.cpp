@@ -1,0 +1,400 @@
+// endpoint_side.cpp — closenotify's endpoint as a side of a differential run: a thread
+// that takes protocol commands and answers with the messages the OpenSSL peer would
+// print, over a transport that announces, as the peer's socket BIO does, when a
+// blocking call is about to wait.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+#include "closenotify/endpoint.hpp"
+#include "closenotify/hex.hpp"
+#include "side.hpp"
+
+namespace closenotify::diff {
+
+std::optional<mutation> parse_mutation(std::string_view name) {
+  if (name == "none") return mutation::none;
+  if (name == "first-shutdown-returns-1") return mutation::first_shutdown_returns_one;
+  if (name == "no-close-notify") return mutation::no_close_notify;
+  if (name == "read-ignores-close-notify") return mutation::read_ignores_close_notify;
+  return std::nullopt;
+}
+
+std::string_view mutation_names() {
+  return "first-shutdown-returns-1, no-close-notify, read-ignores-close-notify";
+}
+
+namespace {
+
+/// mailbox: messages from the endpoint thread to the runner.
+class mailbox {
+ public:
+  void post(message m) {
+    {
+      std::lock_guard lock(mu_);
+      q_.push_back(std::move(m));
+    }
+    cv_.notify_all();
+  }
+  std::optional<message> take(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, timeout, [&] { return !q_.empty(); })) return std::nullopt;
+    message m = std::move(q_.front());
+    q_.pop_front();
+    return m;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<message> q_;
+};
+
+/// probing_transport: the socket, with the OpenSSL peer's BIO semantics: in blocking
+/// mode a read or write first tries without waiting and announces `blocked` before it
+/// waits. Counts and captures bytes like the peer.
+class probing_transport final : public transport {
+ public:
+  probing_transport(int fd, int cancel_fd, mailbox& out, std::uint64_t rx, std::uint64_t tx)
+      : fd_(fd), cancel_(cancel_fd), out_(out), rx_(rx), tx_(tx) {}
+
+  io_result read(mutable_bytes buf) noexcept override {
+    for (;;) {
+      if (fd_ < 0) return {io_status::error, 0, EBADF};
+      ssize_t n = ::recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT);
+      if (n > 0) {
+        rx_ += static_cast<std::uint64_t>(n);
+        return {io_status::ok, static_cast<std::size_t>(n)};
+      }
+      if (n == 0) return {io_status::eof};
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return {io_status::error, 0, errno};
+      if (nonblocking_) return {io_status::would_block};
+      if (!wait(POLLIN, "read")) return {io_status::error, 0, ECANCELED};
+    }
+  }
+
+  io_result write(bytes_view in) noexcept override {
+    for (;;) {
+      if (fd_ < 0) return {io_status::error, 0, EBADF};
+      ssize_t n = ::send(fd_, in.data(), in.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n > 0) {
+        tx_ += static_cast<std::uint64_t>(n);
+        wire_.insert(wire_.end(), in.begin(), in.begin() + n);
+        return {io_status::ok, static_cast<std::size_t>(n)};
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return {io_status::error, 0, errno};
+      if (nonblocking_) return {io_status::would_block};
+      if (!wait(POLLOUT, "write")) return {io_status::error, 0, ECANCELED};
+    }
+  }
+
+  void shutdown_write() noexcept override {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+  }
+
+  /// raw: bytes straight to the socket (a scenario's `raw` and `inject`), blocking.
+  bool raw(bytes_view in) {
+    while (!in.empty()) {
+      auto r = write(in);
+      if (r.status == io_status::would_block) {
+        if (!wait(POLLOUT, "write")) return false;
+        continue;
+      }
+      if (r.status != io_status::ok) return false;
+      in = in.subspan(r.bytes);
+    }
+    return true;
+  }
+
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  bool closed() const { return fd_ < 0; }
+  void set_nonblocking(bool on) {
+    nonblocking_ = on;
+    if (fd_ < 0) return;
+    int flags = ::fcntl(fd_, F_GETFL);
+    ::fcntl(fd_, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK);
+  }
+  bool nonblocking() const { return nonblocking_; }
+
+  /// wait: announce, then wait for the socket (or for the runner to cancel the run).
+  bool wait(short events, const char* what) {
+    message m;
+    m.kind = message_kind::blocked;
+    m.text = std::string(what) + " rx=" + std::to_string(rx_) + " tx=" + std::to_string(tx_);
+    m.fields["rx"] = std::to_string(rx_);
+    m.fields["tx"] = std::to_string(tx_);
+    out_.post(std::move(m));
+    pollfd p[2] = {{fd_, events, 0}, {cancel_, POLLIN, 0}};
+    for (;;) {
+      int r = ::poll(p, 2, -1);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 || (p[1].revents & POLLIN)) return false;
+      return true;
+    }
+  }
+
+  std::vector<std::uint8_t> take_wire() { return std::exchange(wire_, {}); }
+  std::uint64_t rx() const { return rx_; }
+  std::uint64_t tx() const { return tx_; }
+
+ private:
+  int fd_;
+  int cancel_;
+  mailbox& out_;
+  std::uint64_t rx_;
+  std::uint64_t tx_;
+  bool nonblocking_ = false;
+  std::vector<std::uint8_t> wire_;
+};
+
+std::vector<std::uint8_t> pattern(std::size_t n) {
+  std::vector<std::uint8_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(i % 251);
+  return v;
+}
+
+class endpoint_side final : public side {
+ public:
+  endpoint_side(int fd, const session_keys& keys, record_protection read, record_protection write, mutation m)
+      : cancel_(::eventfd(0, EFD_CLOEXEC)),
+        transport_(fd, cancel_, out_, keys.rx, keys.tx),
+        endpoint_(transport_, keys.local_role, std::move(read), std::move(write)),
+        mutation_(m) {
+    endpoint_.set_record_observer([this](const record_event& e) {
+      if (!e.sent && e.type == content_type::alert && e.plaintext.size() == 2) {
+        recv_ += (recv_.empty() ? "" : ",") + to_hex(e.plaintext);
+      }
+    });
+    thread_ = std::thread([this] { loop(); });
+  }
+
+  ~endpoint_side() override {
+    terminate();
+    ::close(cancel_);
+  }
+
+  bool send(const std::string& command) override {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return false;
+      commands_.push_back(command);
+    }
+    cv_.notify_all();
+    return true;
+  }
+
+  std::optional<message> next(std::chrono::milliseconds timeout) override { return out_.take(timeout); }
+
+  void terminate() override {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_ && !thread_.joinable()) return;
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    std::uint64_t one = 1;
+    (void)!::write(cancel_, &one, sizeof one);
+    if (thread_.joinable()) thread_.join();
+    transport_.close();
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::string command;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !commands_.empty(); });
+        if (stopping_) return;
+        command = std::move(commands_.front());
+        commands_.pop_front();
+      }
+      out_.post(run(command));
+    }
+  }
+
+  message error(std::string text) {
+    message m;
+    m.kind = message_kind::error;
+    m.text = std::move(text);
+    return m;
+  }
+
+  message done(std::string_view call, int ret, bool ssl_call, std::string data = {}) {
+    message m;
+    m.kind = message_kind::done;
+    m.fields["call"] = std::string(call);
+    m.fields["ret"] = std::to_string(ret);
+    std::string err = "-";
+    int os = 0;
+    if (ssl_call) {
+      auto e = endpoint_.get_error(ret);
+      if (mutation_ == mutation::read_ignores_close_notify && e == ssl_error::zero_return) e = ssl_error::want_read;
+      err = std::string(to_string(e));
+      if (err.starts_with("SSL_ERROR_")) err.erase(0, 10);
+      if (e == ssl_error::syscall) os = endpoint_.os_error();
+      m.reason = std::string(endpoint_.error_reason());
+    }
+    m.fields["err"] = err;
+    m.fields["flags"] = std::to_string(endpoint_.get_shutdown());
+    m.fields["data"] = data.empty() ? "-" : data;
+    m.fields["recv"] = recv_.empty() ? "-" : recv_;
+    m.fields["errno"] = std::to_string(os);
+    m.fields["rx"] = std::to_string(transport_.rx());
+    m.fields["tx"] = std::to_string(transport_.tx());
+    auto wire = transport_.take_wire();
+    m.fields["wire"] = wire.empty() ? "-" : to_hex(wire);
+    return m;
+  }
+
+  // wait_for_socket: read_all / write_all in nonblocking mode wait as the peer does.
+  bool wait_for_socket(ssl_error e) {
+    return transport_.wait(e == ssl_error::want_write ? POLLOUT : POLLIN,
+                           e == ssl_error::want_write ? "write" : "read");
+  }
+
+  message run(const std::string& command) {
+    std::istringstream in(command);
+    std::string verb, arg;
+    in >> verb >> arg;
+    recv_.clear();
+    if (verb == "mode") {
+      transport_.set_nonblocking(arg == "nonblocking");
+      message m;
+      m.kind = message_kind::ok;
+      return m;
+    }
+    if (verb == "quit") {
+      message m;
+      m.kind = message_kind::ok;
+      return m;
+    }
+    if (transport_.closed() && verb != "set") return error("fd closed");
+    const std::size_t n = arg.empty() ? 0 : std::stoul(arg);
+    if (verb == "shutdown") {
+      if (mutation_ == mutation::no_close_notify) endpoint_.set_quiet_shutdown(true);
+      const int before = endpoint_.get_shutdown();
+      int ret = endpoint_.shutdown();
+      message m = done(verb, ret, true);
+      if (mutation_ == mutation::first_shutdown_returns_one && ret == 0 && before == 0) {
+        m.fields["ret"] = "1";
+        m.fields["err"] = "NONE";
+      }
+      return m;
+    }
+    if (verb == "read" || verb == "peek") {
+      std::vector<std::uint8_t> buf(n);
+      int ret = verb == "read" ? endpoint_.read(buf) : endpoint_.peek(buf);
+      return done(verb, ret, true, ret > 0 ? to_hex(bytes_view{buf}.first(static_cast<std::size_t>(ret))) : "");
+    }
+    if (verb == "write" || verb == "write_hex") {
+      if (verb == "write") {
+        write_buffer_ = pattern(n);
+      } else {
+        auto bytes = from_hex(arg);
+        if (auto* e = std::get_if<config_error>(&bytes)) return error(e->message);
+        write_buffer_ = std::get<std::vector<std::uint8_t>>(bytes);
+      }
+      return done("write", endpoint_.write(write_buffer_), true);
+    }
+    if (verb == "read_all") {
+      std::vector<std::uint8_t> got;
+      std::vector<std::uint8_t> buf(16384);
+      int ret = 0;
+      while (got.size() < n) {
+        ret = endpoint_.read(mutable_bytes{buf}.first(std::min(buf.size(), n - got.size())));
+        if (ret > 0) {
+          got.insert(got.end(), buf.begin(), buf.begin() + ret);
+          continue;
+        }
+        auto e = endpoint_.get_error(ret);
+        if ((e == ssl_error::want_read || e == ssl_error::want_write) && wait_for_socket(e)) continue;
+        break;
+      }
+      return done("read_all", got.size() == n ? static_cast<int>(n) : ret, true, to_hex(got));
+    }
+    if (verb == "write_all") {
+      write_buffer_ = pattern(n);
+      int ret = 0;
+      for (;;) {
+        ret = endpoint_.write(write_buffer_);
+        if (ret > 0) break;
+        auto e = endpoint_.get_error(ret);
+        if ((e == ssl_error::want_read || e == ssl_error::want_write) && wait_for_socket(e)) continue;
+        break;
+      }
+      return done("write_all", ret, true);
+    }
+    if (verb == "key_update") {
+      return done(verb, endpoint_.key_update(arg == "requested" ? key_update_request::update_requested
+                                                                 : key_update_request::update_not_requested),
+                  true);
+    }
+    if (verb == "do_handshake") return done(verb, endpoint_.do_handshake(), true);
+    if (verb == "renegotiate") return error("closenotify does not renegotiate (docs/divergences.md B)");
+    if (verb == "set") {
+      if (arg == "quiet_shutdown") endpoint_.set_quiet_shutdown(true);
+      else if (arg == "ignore_unexpected_eof") endpoint_.set_ignore_unexpected_eof(true);
+      else if (arg != "no_renegotiation") return error("unknown option " + arg);  // never renegotiates anyway
+      return done("set", 1, false);
+    }
+    if (verb == "shutdown_write") {
+      transport_.shutdown_write();
+      return done(verb, 0, false);
+    }
+    if (verb == "close") {
+      auto m = done(verb, 0, false);
+      transport_.close();
+      return m;
+    }
+    if (verb == "raw") {
+      auto bytes = from_hex(arg);
+      if (auto* e = std::get_if<config_error>(&bytes)) return error(e->message);
+      return done(verb, transport_.raw(std::get<std::vector<std::uint8_t>>(bytes)) ? 0 : -1, false);
+    }
+    return error("unknown command '" + verb + "'");
+  }
+
+  int cancel_;
+  mailbox out_;
+  probing_transport transport_;
+  endpoint endpoint_;
+  mutation mutation_;
+  std::string recv_;
+  std::vector<std::uint8_t> write_buffer_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> commands_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::variant<std::unique_ptr<side>, std::string> make_endpoint_side(int socket_fd, const session_keys& keys,
+                                                                    mutation m) {
+  auto read = keys.read_protection();
+  if (auto* e = std::get_if<config_error>(&read)) return "read keys: " + e->message;
+  auto write = keys.write_protection();
+  if (auto* e = std::get_if<config_error>(&write)) return "write keys: " + e->message;
+  return std::unique_ptr<side>(new endpoint_side(socket_fd, keys, std::move(std::get<record_protection>(read)),
+                                                 std::move(std::get<record_protection>(write)), m));
+}
+
+}  // namespace closenotify::diff

@@ -1,0 +1,91 @@
+// matrix.cpp — building and running the differential matrix.
+#include "matrix.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "closenotify/cipher_suite.hpp"
+
+namespace closenotify::diff {
+
+std::vector<case_def> build_matrix(const std::vector<scenario>& scenarios) {
+  std::vector<case_def> out;
+  for (const auto& s : scenarios) {
+    for (const cipher_suite* suite : matrix_cipher_suites()) {
+      for (bool a_is_client : {true, false}) {
+        for (bool blocking : {true, false}) {
+          case_def d;
+          d.s = &s;
+          d.c.suite = std::string(suite->name);
+          d.c.tls13 = suite->version == protocol_version::tls13;
+          d.c.a_is_client = a_is_client;
+          d.c.blocking = blocking;
+          d.id = s.name + "/" + d.c.suite + "/" + (a_is_client ? "client" : "server") + "/" +
+                 (blocking ? "blocking" : "nonblocking");
+          out.push_back(std::move(d));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+case_result run_one(const case_def& c, const run_config& config, const std::set<std::string>& documented) {
+  case_result r;
+  r.def = c;
+  const auto start = std::chrono::steady_clock::now();
+  if (auto why = skip_reason(*c.s, c.c)) {
+    r.cmp.result = verdict::skipped;
+    r.cmp.note = *why;
+    return r;
+  }
+  r.reference = run_case(*c.s, c.c, false, config);
+  r.candidate = run_case(*c.s, c.c, true, config);
+  r.cmp = compare(*c.s, r.reference, r.candidate, documented);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+std::vector<case_result> run_cases(const std::vector<case_def>& cases, const run_config& config,
+                                   const std::set<std::string>& documented, unsigned jobs,
+                                   const std::function<void(const case_result&, std::size_t done)>& progress) {
+  std::vector<case_result> results(cases.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::size_t> finished;  // indices, in completion order, for progress
+  auto worker = [&] {
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= cases.size()) return;
+      results[i] = run_one(cases[i], config, documented);
+      {
+        std::lock_guard lock(mu);
+        finished.push_back(i);
+      }
+      cv.notify_one();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned j = 0; j < std::max(1u, jobs); ++j) pool.emplace_back(worker);
+  std::size_t reported = 0;
+  while (reported < cases.size()) {
+    std::vector<std::size_t> batch;
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return finished.size() > reported; });
+      batch.assign(finished.begin() + static_cast<std::ptrdiff_t>(reported), finished.end());
+    }
+    for (auto i : batch) {
+      ++reported;
+      if (progress) progress(results[i], reported);
+    }
+  }
+  for (auto& t : pool) t.join();
+  return results;
+}
+
+}  // namespace closenotify::diff

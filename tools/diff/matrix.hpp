@@ -1,0 +1,41 @@
+// matrix.hpp — scenarios × 6 suites × 2 roles × 2 IO modes, run in parallel.
+#pragma once
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compare.hpp"
+#include "run.hpp"
+#include "scenario.hpp"
+
+namespace closenotify::diff {
+
+struct case_def {
+  std::string id;  // scenario/suite/role-of-A/io
+  const scenario* s = nullptr;
+  cell c;
+};
+
+struct case_result {
+  case_def def;
+  comparison cmp;
+  run_result reference;
+  run_result candidate;
+  double seconds = 0;
+};
+
+/// build_matrix: every scenario in every cell, scenario-major.
+std::vector<case_def> build_matrix(const std::vector<scenario>& scenarios);
+
+/// run_cases: each case's reference then candidate run, `jobs` cases at a time.
+/// `progress` is called (from the calling thread) after each case finishes.
+std::vector<case_result> run_cases(const std::vector<case_def>& cases, const run_config& config,
+                                   const std::set<std::string>& documented, unsigned jobs,
+                                   const std::function<void(const case_result&, std::size_t done)>& progress);
+
+/// run_one: one case, both runs, compared.
+case_result run_one(const case_def& c, const run_config& config, const std::set<std::string>& documented);
+
+}  // namespace closenotify::diff

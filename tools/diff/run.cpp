@@ -1,0 +1,419 @@
+// run.cpp — carrying out one run of a case, step by step (see run.hpp, docs/diff.md).
+#include "run.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <optional>
+#include <sstream>
+
+#include "closenotify/alert.hpp"
+#include "closenotify/cipher_suite.hpp"
+#include "closenotify/hex.hpp"
+#include "wire.hpp"
+
+namespace closenotify::diff {
+
+const std::vector<std::string>& observation_fields() {
+  static const std::vector<std::string> fields = {"outcome", "ret",   "err",    "flags", "data",
+                                                  "recv",    "errno", "reason", "sent"};
+  return fields;
+}
+
+namespace {
+
+using ms = std::chrono::milliseconds;
+
+std::string alert_names(const std::string& list) {
+  if (list.empty() || list == "-") return "-";
+  std::string out;
+  std::istringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) {
+    auto bytes = from_hex(item);
+    std::string name = item;
+    if (auto* b = std::get_if<std::vector<std::uint8_t>>(&bytes); b && b->size() == 2) {
+      name = std::string(to_string(static_cast<alert_level>((*b)[0]))) + " " +
+             std::string(to_string(static_cast<alert_description>((*b)[1])));
+    }
+    out += (out.empty() ? "" : ", ") + name;
+  }
+  return out;
+}
+
+std::string errno_name(long long e) {
+  if (e == 0) return "0";
+  const char* n = strerrorname_np(static_cast<int>(e));
+  return n ? n : std::to_string(e);
+}
+
+struct side_state {
+  std::unique_ptr<side> s;
+  side_id id = side_id::a;
+  bool pending = false;
+  std::size_t pending_obs = 0;
+  bool blocked_write = false;
+  std::uint64_t block_rx = 0;
+  std::uint64_t block_tx = 0;
+  std::uint64_t rx = 0;
+  std::uint64_t tx = 0;
+  bool closed = false;  // close or shutdown_write: the other side's waits end in EOF/EPIPE
+  std::optional<wire_decoder> decoder;
+  std::vector<std::string>* wire = nullptr;
+};
+
+class runner {
+ public:
+  runner(const scenario& s, const cell& c, bool candidate, const run_config& config)
+      : s_(s), c_(c), candidate_(candidate), config_(config) {
+    a_.id = side_id::a;
+    b_.id = side_id::b;
+    a_.wire = &result_.wire_a;
+    b_.wire = &result_.wire_b;
+  }
+
+  run_result run() {
+    if (setup()) {
+      for (std::size_t i = 0; i < s_.steps.size() && result_.harness_error.empty(); ++i) perform(i);
+      if (result_.harness_error.empty()) finish();
+    }
+    if (a_.s) a_.s->terminate();
+    if (b_.s) b_.s->terminate();
+    return std::move(result_);
+  }
+
+ private:
+  side_state& state(side_id id) { return id == side_id::a ? a_ : b_; }
+  side_state& other(const side_state& x) { return x.id == side_id::a ? b_ : a_; }
+
+  void fail(std::string why) {
+    if (result_.harness_error.empty()) result_.harness_error = std::move(why);
+  }
+
+  bool send(side_state& x, const std::string& command) {
+    result_.transcript.push_back(std::string(1, side_letter(x.id)) + " <- " + command);
+    if (!x.s->send(command)) {
+      fail(std::string("side ") + side_letter(x.id) + " is gone (sending '" + command + "')");
+      return false;
+    }
+    return true;
+  }
+
+  std::optional<message> receive(side_state& x, ms timeout) {
+    auto m = x.s->next(timeout);
+    if (m) result_.transcript.push_back(std::string(1, side_letter(x.id)) + " -> " + format_message(*m));
+    return m;
+  }
+
+  // expect_ok: a configuration command's answer, skipping `blocked` notices (a
+  // handshake announces its waits too).
+  std::optional<message> expect_ok(side_state& x, const std::string& what) {
+    const auto deadline = std::chrono::steady_clock::now() + config_.step_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto m = receive(x, ms(50));
+      if (!m || m->kind == message_kind::blocked) continue;
+      if (m->kind == message_kind::ok) return m;
+      fail(std::string("side ") + side_letter(x.id) + " " + what + ": " + m->text);
+      return std::nullopt;
+    }
+    fail(std::string("side ") + side_letter(x.id) + " " + what + ": no answer within the safety limit");
+    return std::nullopt;
+  }
+
+  bool setup() {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+      fail(std::string("socketpair: ") + std::strerror(errno));
+      return false;
+    }
+    for (int fd : fds) {
+      if (config_.send_buffer > 0) {
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &config_.send_buffer, sizeof config_.send_buffer);
+      }
+    }
+    const int a_fd = c_.a_is_client ? fds[0] : fds[1];
+    const int b_fd = c_.a_is_client ? fds[1] : fds[0];
+    auto pa = spawn_peer(config_.peer_path, a_fd);
+    auto pb = spawn_peer(config_.peer_path, b_fd);
+    ::close(b_fd);
+    // The candidate run keeps A's end: closenotify takes it over after the handshake.
+    // The reference run keeps nothing, so a side's close(2) is the last reference.
+    if (!candidate_) ::close(a_fd);
+    for (auto* p : {&pa, &pb}) {
+      if (auto* e = std::get_if<std::string>(p)) {
+        fail(*e);
+        if (candidate_) ::close(a_fd);
+        return false;
+      }
+    }
+    a_.s = std::move(std::get<std::unique_ptr<side>>(pa));
+    b_.s = std::move(std::get<std::unique_ptr<side>>(pb));
+
+    const role a_role = c_.a_is_client ? role::client : role::server;
+    const role b_role = c_.a_is_client ? role::server : role::client;
+    std::string common = std::string(" version=") + (c_.tls13 ? "tls1.3" : "tls1.2") + " suite=" + c_.suite;
+    if (s_.tickets >= 0) common += " tickets=" + std::to_string(s_.tickets);
+    const bool sent = send(a_, std::string("handshake role=") + (c_.a_is_client ? "client" : "server") + common) &&
+                      send(b_, std::string("handshake role=") + (c_.a_is_client ? "server" : "client") + common);
+    if (!sent) {
+      if (candidate_) ::close(a_fd);
+      return false;
+    }
+    auto ha = expect_ok(a_, "handshake");
+    auto hb = ha ? expect_ok(b_, "handshake") : std::nullopt;
+    if (!ha || !hb) {
+      if (candidate_) ::close(a_fd);
+      return false;
+    }
+    std::optional<message> a_keys_msg = ha;
+    if (candidate_) {
+      if (!send(a_, "handoff")) {
+        ::close(a_fd);
+        return false;
+      }
+      a_keys_msg = expect_ok(a_, "handoff");
+      a_.s->terminate();
+      if (!a_keys_msg) {
+        ::close(a_fd);
+        return false;
+      }
+    }
+    auto ka = keys_from_message(*a_keys_msg, a_role);
+    auto kb = keys_from_message(*hb, b_role);
+    for (auto* k : {&ka, &kb}) {
+      if (auto* e = std::get_if<config_error>(k)) {
+        fail("hand-off: " + e->message);
+        if (candidate_) ::close(a_fd);
+        return false;
+      }
+    }
+    const auto& keys_a = std::get<session_keys>(ka);
+    const auto& keys_b = std::get<session_keys>(kb);
+    if (candidate_) {
+      auto ep = make_endpoint_side(a_fd, keys_a, config_.mutate);
+      if (auto* e = std::get_if<std::string>(&ep)) {
+        ::close(a_fd);
+        fail(*e);
+        return false;
+      }
+      a_.s = std::move(std::get<std::unique_ptr<side>>(ep));
+    }
+    for (auto* x : {&a_, &b_}) {
+      const auto& k = x == &a_ ? keys_a : keys_b;
+      x->rx = k.rx;
+      x->tx = k.tx;
+      auto d = wire_decoder::create(k, k.local_role);
+      if (auto* e = std::get_if<config_error>(&d)) {
+        fail("wire keys: " + e->message);
+        return false;
+      }
+      x->decoder.emplace(std::move(std::get<wire_decoder>(d)));
+    }
+    const std::string mode = c_.blocking ? "mode blocking" : "mode nonblocking";
+    return send(a_, mode) && expect_ok(a_, "mode") && send(b_, mode) && expect_ok(b_, "mode");
+  }
+
+  // complete: a `done` message fills the observation of the step it answers.
+  void complete(side_state& x, const message& m, observation& obs) {
+    auto& f = obs.fields;
+    f["ret"] = m.field("ret");
+    f["err"] = m.field("err");
+    f["flags"] = m.field("flags");
+    auto data = from_hex(m.field("data", "-") == "-" ? "" : m.field("data"));
+    if (auto* b = std::get_if<std::vector<std::uint8_t>>(&data)) {
+      f["data"] = b->empty() ? "-" : describe_bytes(*b);
+    } else {
+      f["data"] = "unreadable: " + m.field("data");
+    }
+    f["recv"] = alert_names(m.field("recv", "-"));
+    f["errno"] = errno_name(m.number("errno"));
+    f["reason"] = m.reason.empty() ? "-" : m.reason;
+    f["sent"] = decode_wire(x, m.field("wire", "-"));
+    x.rx = static_cast<std::uint64_t>(m.number("rx", static_cast<long long>(x.rx)));
+    x.tx = static_cast<std::uint64_t>(m.number("tx", static_cast<long long>(x.tx)));
+    const auto verb = m.field("call");
+    if (verb == "close" || verb == "shutdown_write") x.closed = true;
+  }
+
+  std::string decode_wire(side_state& x, const std::string& hex) {
+    if (hex == "-" || hex.empty()) return "-";
+    auto bytes = from_hex(hex);
+    if (auto* e = std::get_if<config_error>(&bytes)) return "unreadable wire: " + e->message;
+    auto records = x.decoder->feed(std::get<std::vector<std::uint8_t>>(bytes));
+    std::string out;
+    for (auto& r : records) {
+      out += (out.empty() ? "" : "; ") + r;
+      x.wire->push_back(r);
+    }
+    if (x.decoder->partial() > 0) out += (out.empty() ? "" : "; ") + std::string("(partial record)");
+    return out.empty() ? "-" : out;
+  }
+
+  // handle: a message from a side with a call in progress.
+  void handle(side_state& x, const message& m) {
+    if (m.kind == message_kind::blocked) {
+      x.blocked_write = m.blocked_on_write();
+      x.block_rx = static_cast<std::uint64_t>(m.number("rx"));
+      x.block_tx = static_cast<std::uint64_t>(m.number("tx"));
+      return;
+    }
+    if (m.kind == message_kind::done && x.pending) {
+      auto& obs = result_.steps[x.pending_obs];
+      complete(x, m, obs);
+      if (obs.fields["outcome"] == "blocked") obs.fields["outcome"] = "blocked, then returned";
+      x.pending = false;
+      return;
+    }
+    fail(std::string("side ") + side_letter(x.id) + ": unexpected message: " + format_message(m));
+  }
+
+  // stuck: whether a pending side can never finish, decided from the byte counts alone
+  // (docs/peer-protocol.md, `blocked`): no timer decides it.
+  bool stuck(const side_state& x) {
+    const side_state& y = x.id == side_id::a ? b_ : a_;
+    if (!y.pending) {
+      if (y.closed) return false;
+      return x.blocked_write || x.block_rx == y.tx;
+    }
+    if (x.blocked_write && y.blocked_write) return true;
+    if (!x.blocked_write && !y.blocked_write) return x.block_rx == y.block_tx && y.block_rx == x.block_tx;
+    return false;
+  }
+
+  // resolve: wait until `x`'s call returns or is proven stuck. True if it returned.
+  bool resolve(side_state& x) {
+    const auto deadline = std::chrono::steady_clock::now() + config_.step_timeout;
+    side_state& y = other(x);
+    for (;;) {
+      for (auto* z : {&x, &y}) {
+        while (z->pending) {
+          auto m = receive(*z, ms(0));
+          if (!m) break;
+          handle(*z, *m);
+          if (!result_.harness_error.empty()) return false;
+        }
+      }
+      if (!x.pending) return true;
+      if (stuck(x)) return false;
+      if (std::chrono::steady_clock::now() > deadline) {
+        fail(std::string("side ") + side_letter(x.id) + " neither returned nor was proven stuck within the safety limit");
+        return false;
+      }
+      // Wait for whichever side speaks next.
+      auto m = receive(x, ms(1));
+      if (m) {
+        handle(x, *m);
+      } else if (y.pending) {
+        if (auto my = receive(y, ms(1))) handle(y, *my);
+      }
+      if (!result_.harness_error.empty()) return false;
+    }
+  }
+
+  void perform(std::size_t i) {
+    const step& st = s_.steps[i];
+    side_state& x = state(st.side);
+    side_state& y = other(x);
+    observation obs;
+    obs.step = i;
+    obs.side = st.side;
+    obs.command = st.is_wait() ? "wait" : st.command;
+    if (st.is_wait()) {
+      if (!x.pending) {
+        obs.fields["outcome"] = "nothing to wait for";
+      } else {
+        const auto waited = x.pending_obs;
+        obs.fields["outcome"] = resolve(x) ? "step " + std::to_string(result_.steps[waited].step + 1) + " returned"
+                                           : "step " + std::to_string(result_.steps[waited].step + 1) + " never returns";
+      }
+      result_.steps.push_back(std::move(obs));
+      return;
+    }
+    if (x.pending && !resolve(x)) {
+      if (!result_.harness_error.empty()) return;
+      obs.fields["outcome"] = std::string("not run: ") + side_letter(x.id) + " is still blocked in step " +
+                              std::to_string(result_.steps[x.pending_obs].step + 1);
+      result_.steps.push_back(std::move(obs));
+      return;
+    }
+    std::string command = st.command;
+    if (st.verb() == "inject") {
+      auto sealed = inject(x, st.command);
+      if (auto* e = std::get_if<std::string>(&sealed)) {
+        fail("step " + std::to_string(i + 1) + ": " + *e);
+        return;
+      }
+      command = "raw " + to_hex(std::get<std::vector<std::uint8_t>>(sealed));
+    }
+    const bool y_idle = !y.pending;
+    if (!send(x, command)) return;
+    result_.steps.push_back(std::move(obs));
+    const std::size_t index = result_.steps.size() - 1;
+    const auto deadline = std::chrono::steady_clock::now() + config_.step_timeout;
+    for (;;) {
+      auto m = receive(x, ms(50));
+      if (!m) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          fail("step " + std::to_string(i + 1) + " (" + st.command + ") neither returned nor blocked within the safety limit");
+          return;
+        }
+        continue;
+      }
+      if (m->kind == message_kind::done) {
+        complete(x, *m, result_.steps[index]);
+        result_.steps[index].fields["outcome"] = "returned";
+        return;
+      }
+      if (m->kind == message_kind::blocked) {
+        // Whether a call blocks is only deterministic when the other side is idle;
+        // otherwise it depends on how far the other side has got.
+        x.pending = true;
+        x.pending_obs = index;
+        handle(x, *m);
+        result_.steps[index].fields["outcome"] = y_idle ? "blocked" : "returned";
+        return;
+      }
+      fail("step " + std::to_string(i + 1) + " (" + st.command + "): " + m->text);
+      return;
+    }
+  }
+
+  std::variant<std::vector<std::uint8_t>, std::string> inject(side_state& x, const std::string& command) {
+    std::istringstream in(command);
+    std::string verb, type, hex, pad_word;
+    std::size_t pad = 0;
+    in >> verb >> type >> hex >> pad_word >> pad;
+    static const std::map<std::string, std::uint8_t> types = {
+        {"invalid", 0}, {"change_cipher_spec", 20}, {"alert", 21}, {"handshake", 22}, {"application_data", 23}};
+    std::uint8_t t = types.contains(type) ? types.at(type) : static_cast<std::uint8_t>(std::stoi(type));
+    auto bytes = from_hex(hex == "-" ? "" : hex);
+    if (auto* e = std::get_if<config_error>(&bytes)) return e->message;
+    return x.decoder->seal_next(t, std::get<std::vector<std::uint8_t>>(bytes), pad);
+  }
+
+  void finish() {
+    // A call still blocked at the end either returns once the other side's last bytes
+    // are read, or never does; resolve() tells which without a timer.
+    for (auto* x : {&a_, &b_}) {
+      if (x->pending && !resolve(*x) && result_.harness_error.empty()) {
+        result_.steps[x->pending_obs].fields["outcome"] = "blocked, never returns";
+      }
+    }
+  }
+
+  const scenario& s_;
+  const cell& c_;
+  bool candidate_;
+  const run_config& config_;
+  run_result result_;
+  side_state a_;
+  side_state b_;
+};
+
+}  // namespace
+
+run_result run_case(const scenario& s, const cell& c, bool candidate, const run_config& config) {
+  return runner(s, c, candidate, config).run();
+}
+
+}  // namespace closenotify::diff

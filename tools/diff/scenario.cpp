@@ -1,0 +1,260 @@
+// scenario.cpp — parsing the .scn catalogue files (grammar: docs/scenarios.md).
+#include "scenario.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace closenotify::diff {
+
+char side_letter(side_id s) { return s == side_id::a ? 'A' : 'B'; }
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string> words(std::string_view s) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(s)};
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+bool is_number(std::string_view s, long long max) {
+  long long v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc{} && p == s.data() + s.size() && v >= 0 && v <= max;
+}
+
+bool is_hex(std::string_view s) {
+  if (s == "-") return true;
+  if (s.empty() || s.size() % 2 != 0) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
+// check_command: the command is one the peer protocol knows, with valid arguments; a
+// bare read/peek gets OpenSSL's usual 16384-byte buffer.
+std::optional<std::string> check_command(std::string& command) {
+  auto w = words(command);
+  if (w.empty()) return "empty step";
+  const std::string& verb = w[0];
+  auto args = w.size() - 1;
+  auto need = [&](std::size_t n) -> std::optional<std::string> {
+    if (args != n) return "'" + verb + "' takes " + std::to_string(n) + " argument(s)";
+    return std::nullopt;
+  };
+  if (verb == "shutdown" || verb == "do_handshake" || verb == "renegotiate" ||
+      verb == "shutdown_write" || verb == "close") {
+    return need(0);
+  }
+  if (verb == "read" || verb == "peek") {
+    if (args == 0) {
+      command = verb + " 16384";
+      return std::nullopt;
+    }
+    if (args != 1 || !is_number(w[1], 65536) || w[1] == "0") return "'" + verb + "' takes a buffer size 1..65536";
+    return std::nullopt;
+  }
+  if (verb == "write" || verb == "read_all" || verb == "write_all") {
+    if (args != 1 || !is_number(w[1], 16 * 1024 * 1024) || w[1] == "0") return "'" + verb + "' takes a byte count 1..16777216";
+    return std::nullopt;
+  }
+  if (verb == "write_hex" || verb == "raw") {
+    if (args != 1 || !is_hex(w[1]) || w[1] == "-") return "'" + verb + "' takes one non-empty hex string";
+    return std::nullopt;
+  }
+  if (verb == "key_update") {
+    if (args != 1 || (w[1] != "requested" && w[1] != "not_requested")) return "'key_update' takes requested or not_requested";
+    return std::nullopt;
+  }
+  if (verb == "set") {
+    if (args != 1 || (w[1] != "quiet_shutdown" && w[1] != "ignore_unexpected_eof" && w[1] != "no_renegotiation")) {
+      return "'set' takes quiet_shutdown, ignore_unexpected_eof or no_renegotiation";
+    }
+    return std::nullopt;
+  }
+  if (verb == "inject") {
+    // inject <content type> <hex plaintext or -> [pad N] [version XXXX]
+    if (args != 2 && args != 4) return "'inject' takes a content type, a hex plaintext and optionally 'pad N'";
+    static const std::set<std::string> types = {"alert", "handshake", "application_data",
+                                                "change_cipher_spec", "invalid"};
+    if (!types.contains(w[1]) && !(is_number(w[1], 255))) return "unknown content type '" + w[1] + "'";
+    if (!is_hex(w[2])) return "'" + w[2] + "' is not hex";
+    if (args == 4 && (w[3] != "pad" || !is_number(w[4], 16384))) return "expected 'pad N' after the plaintext";
+    return std::nullopt;
+  }
+  return "unknown call '" + verb + "'";
+}
+
+const std::set<std::string> kConditions = {"tls1.3", "tls1.2", "blocking", "nonblocking", "client", "server"};
+
+}  // namespace
+
+std::optional<std::string> skip_reason(const scenario& s, const cell& c) {
+  for (const auto& r : s.requirements) {
+    bool version_ok = true, io_ok = true, role_ok = true;
+    bool has_version = false, has_io = false, has_role = false;
+    bool v = false, io = false, ro = false;
+    for (const auto& cond : r.conditions) {
+      if (cond == "tls1.3" || cond == "tls1.2") {
+        has_version = true;
+        v = v || (cond == "tls1.3") == c.tls13;
+      } else if (cond == "blocking" || cond == "nonblocking") {
+        has_io = true;
+        io = io || (cond == "blocking") == c.blocking;
+      } else {
+        has_role = true;
+        ro = ro || (cond == "client") == c.a_is_client;
+      }
+    }
+    if (has_version) version_ok = v;
+    if (has_io) io_ok = io;
+    if (has_role) role_ok = ro;
+    if (!(version_ok && io_ok && role_ok)) {
+      std::string conds;
+      for (const auto& cond : r.conditions) conds += (conds.empty() ? "" : ", ") + cond;
+      return "only " + conds + ": " + r.reason;
+    }
+  }
+  return std::nullopt;
+}
+
+std::variant<std::vector<scenario>, parse_error> parse_scenarios(std::string_view text,
+                                                                  const std::string& file) {
+  std::vector<scenario> out;
+  std::string family, family_title;
+  int line_no = 0;
+  auto fail = [&](const std::string& what) {
+    return parse_error{file + ":" + std::to_string(line_no) + ": " + what};
+  };
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    auto line = trim(text.substr(pos, end - pos));
+    pos = end + 1;
+    ++line_no;
+    if (line.empty() || line.front() == '#') continue;
+    auto space = line.find_first_of(" \t");
+    std::string key(line.substr(0, space));
+    std::string_view rest = space == std::string_view::npos ? "" : trim(line.substr(space));
+
+    if (key == "family") {
+      auto colon = rest.find(':');
+      if (colon == std::string_view::npos) return fail("expected 'family <id>: <title>'");
+      family = std::string(trim(rest.substr(0, colon)));
+      family_title = std::string(trim(rest.substr(colon + 1)));
+      if (family.empty() || family.find(' ') != std::string::npos) return fail("family id must be one word");
+      continue;
+    }
+    if (key == "scenario") {
+      if (family.empty()) return fail("'scenario' before any 'family' line");
+      if (rest.empty() || rest.find_first_of(" \t/") != std::string_view::npos) {
+        return fail("scenario name must be one word without '/'");
+      }
+      scenario s;
+      s.name = std::string(rest);
+      s.family = family;
+      s.family_title = family_title;
+      s.file = file;
+      s.line = line_no;
+      out.push_back(std::move(s));
+      continue;
+    }
+    if (out.empty()) return fail("'" + key + "' outside a scenario");
+    scenario& s = out.back();
+    if (key == "cite") {
+      if (rest.empty()) return fail("'cite' needs the sentence or clause it exercises");
+      s.cites.emplace_back(rest);
+    } else if (key == "only") {
+      auto colon = rest.find(':');
+      if (colon == std::string_view::npos || trim(rest.substr(colon + 1)).empty()) {
+        return fail("'only' needs conditions and a reason: 'only tls1.3: KeyUpdate is TLS 1.3 only'");
+      }
+      requirement r;
+      std::string conds(rest.substr(0, colon));
+      std::replace(conds.begin(), conds.end(), ',', ' ');
+      r.conditions = words(conds);
+      for (const auto& c : r.conditions) {
+        if (!kConditions.contains(c)) return fail("unknown condition '" + c + "' (tls1.3 tls1.2 blocking nonblocking client server)");
+      }
+      if (r.conditions.empty()) return fail("'only' without conditions");
+      r.reason = std::string(trim(rest.substr(colon + 1)));
+      s.requirements.push_back(std::move(r));
+    } else if (key == "tickets") {
+      if (!is_number(rest, 16)) return fail("'tickets' takes a number 0..16");
+      s.tickets = std::stoi(std::string(rest));
+    } else if (key == "divergence") {
+      auto colon = rest.find(':');
+      if (colon == std::string_view::npos) return fail("expected 'divergence <ID>: <side.field> ...'");
+      declared_divergence d;
+      d.id = std::string(trim(rest.substr(0, colon)));
+      d.fields = words(rest.substr(colon + 1));
+      if (d.id.empty() || d.fields.empty()) return fail("a divergence names its entry and the fields it tolerates");
+      for (const auto& f : d.fields) {
+        if (f.size() < 3 || (f[0] != 'A' && f[0] != 'B') || f[1] != '.') {
+          return fail("divergence field '" + f + "' must look like A.ret or B.sent");
+        }
+      }
+      s.divergences.push_back(std::move(d));
+    } else if (key == "A" || key == "B") {
+      step st{key == "A" ? side_id::a : side_id::b, std::string(rest), line_no};
+      if (auto e = check_command(st.command)) return fail(*e);
+      s.steps.push_back(std::move(st));
+    } else if (key == "wait") {
+      if (rest != "A" && rest != "B") return fail("'wait' takes A or B");
+      s.steps.push_back(step{rest == "A" ? side_id::a : side_id::b, "wait", line_no});
+    } else {
+      return fail("unknown keyword '" + key + "'");
+    }
+  }
+  for (const auto& s : out) {
+    if (s.steps.empty()) {
+      line_no = s.line;
+      return fail("scenario '" + s.name + "' has no steps");
+    }
+    if (s.cites.empty()) {
+      line_no = s.line;
+      return fail("scenario '" + s.name + "' cites nothing: name the man-page sentence or RFC clause it exercises");
+    }
+  }
+  return out;
+}
+
+std::variant<std::vector<scenario>, parse_error> load_scenarios(const std::string& directory) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(directory, ec)) return parse_error{directory + ": not a directory"};
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(directory, ec)) {
+    if (e.path().extension() == ".scn") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) return parse_error{directory + ": no .scn files"};
+  std::vector<scenario> all;
+  std::set<std::string> names;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    if (!in) return parse_error{f.string() + ": cannot read"};
+    auto parsed = parse_scenarios(buf.str(), f.filename().string());
+    if (auto* e = std::get_if<parse_error>(&parsed)) return *e;
+    for (auto& s : std::get<std::vector<scenario>>(parsed)) {
+      if (!names.insert(s.name).second) {
+        return parse_error{s.file + ":" + std::to_string(s.line) + ": scenario name '" + s.name + "' used twice"};
+      }
+      all.push_back(std::move(s));
+    }
+  }
+  return all;
+}
+
+}  // namespace closenotify::diff

@@ -1,0 +1,75 @@
+// scenario.hpp — the scenario catalogue: readable data files (tests/scenarios/*.scn) a
+// user extends without recompiling. The grammar is in docs/scenarios.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace closenotify::diff {
+
+/// Side A is the one under test: in the candidate run it is handed to closenotify.
+/// Side B is the OpenSSL peer in both runs.
+enum class side_id : std::uint8_t { a, b };
+char side_letter(side_id s);
+
+/// step: one line of a scenario: a call for one side, or a wait for a side's blocked call.
+struct step {
+  side_id side;
+  std::string command;  // the protocol command ("shutdown", "read 100", "inject alert 0100")
+  int line = 0;         // in the scenario file
+  bool is_wait() const { return command == "wait"; }
+  std::string verb() const { return command.substr(0, command.find(' ')); }
+};
+
+/// requirement: "only tls1.3, nonblocking: <why>" — the cells a scenario applies to.
+struct requirement {
+  std::vector<std::string> conditions;  // tls1.3 tls1.2 blocking nonblocking client server
+  std::string reason;
+};
+
+/// declared_divergence: "divergence B: A.recv A.sent" — differences in these fields are
+/// the documented divergence B of docs/divergences.md, not a failure.
+struct declared_divergence {
+  std::string id;
+  std::vector<std::string> fields;  // "A.ret", "B.sent", ...
+};
+
+struct scenario {
+  std::string name;
+  std::string family;        // the family id of the file ("clean-shutdown")
+  std::string family_title;  // "clean bidirectional shutdown"
+  std::string file;
+  int line = 0;
+  std::vector<std::string> cites;  // "004 DESCRIPTION: \"...\""
+  std::vector<requirement> requirements;
+  std::vector<declared_divergence> divergences;
+  int tickets = -1;  // TLS 1.3 NewSessionTickets the server sends; -1: OpenSSL's default
+  std::vector<step> steps;
+};
+
+/// cell: one column of the matrix.
+struct cell {
+  std::string suite;  // OpenSSL name
+  bool tls13 = true;
+  bool a_is_client = true;
+  bool blocking = true;
+};
+
+/// skip_reason: why a scenario does not apply to a cell, or nothing if it does.
+std::optional<std::string> skip_reason(const scenario& s, const cell& c);
+
+struct parse_error {
+  std::string message;  // "file:line: what is wrong"
+};
+
+/// parse_scenarios: one file's text. Every problem is reported with its line.
+std::variant<std::vector<scenario>, parse_error> parse_scenarios(std::string_view text,
+                                                                  const std::string& file);
+
+/// load_scenarios: every *.scn file in a directory, sorted by file name, names unique.
+std::variant<std::vector<scenario>, parse_error> load_scenarios(const std::string& directory);
+
+}  // namespace closenotify::diff

@@ -1,0 +1,47 @@
+// side.hpp — one end of a differential run as the runner drives it: a command goes in,
+// protocol messages come out. Two kinds: the OpenSSL peer process, and closenotify's
+// endpoint on a thread (the candidate run's side under test).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "protocol.hpp"
+#include "session_keys.hpp"
+
+namespace closenotify::diff {
+
+class side {
+ public:
+  virtual ~side() = default;
+  /// send: one command line (without the newline). False if the side is gone.
+  virtual bool send(const std::string& command) = 0;
+  /// next: the next message, or nothing if none arrived within `timeout`. A side that
+  /// died answers with an `error` message saying so.
+  virtual std::optional<message> next(std::chrono::milliseconds timeout) = 0;
+  /// terminate: stop now, whatever the side is doing, without another byte on the socket.
+  virtual void terminate() = 0;
+};
+
+/// spawn_peer: `peer_path --fd 3` with `socket_fd` as its fd 3 and pipes on stdin/stdout.
+/// Fails with a one-line reason.
+std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& peer_path, int socket_fd);
+
+/// mutation: a deliberately wrong closenotify, for showing that the comparison catches it.
+enum class mutation : std::uint8_t {
+  none,
+  first_shutdown_returns_one,  // report 1 from a first shutdown that returned 0
+  no_close_notify,             // shutdown() behaves as if quiet shutdown were set
+  read_ignores_close_notify,   // report WANT_READ where ZERO_RETURN is due
+};
+std::optional<mutation> parse_mutation(std::string_view name);
+std::string_view mutation_names();
+
+/// make_endpoint_side: closenotify's endpoint on `socket_fd` (which it takes over and
+/// closes), keys and sequence numbers from the OpenSSL side's hand-off.
+std::variant<std::unique_ptr<side>, std::string> make_endpoint_side(int socket_fd, const session_keys& keys,
+                                                                    mutation m);
+
+}  // namespace closenotify::diff

@@ -1,0 +1,231 @@
+// bio.cpp — the inherited socket and the custom BIO OpenSSL uses on it.
+//
+// Why not BIO_new_socket: the peer must (1) count every byte that crosses the socket
+// (rx/tx), (2) capture what each step writes (`wire`), and (3) announce a wait with a
+// `blocked` line *before* it waits, so the runner can tell a call that will never
+// complete from one that is merely slow, without a timer. A socket BIO doing a blocking
+// recv() can do none of these, so every syscall here is a single MSG_DONTWAIT attempt and
+// waiting is an explicit poll() after the notice.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "peer.hpp"
+
+namespace peer {
+
+namespace {
+
+Socket* socket_of(BIO* bio) { return static_cast<Socket*>(BIO_get_data(bio)); }
+
+// poll() one fd until one of `events` (or an error/hang-up) is reported, EINTR aside.
+short poll_for(int fd, short events) {
+  if (fd < 0) return POLLNVAL;  // poll() would ignore a negative fd and wait forever
+  pollfd p{fd, events, 0};
+  while (poll(&p, 1, -1) < 0) {
+    if (errno != EINTR) return POLLERR;  // cannot wait: let the next attempt report why
+  }
+  return p.revents;
+}
+
+int bio_read(BIO* bio, char* buf, int len) {
+  Socket* s = socket_of(bio);
+  BIO_clear_retry_flags(bio);
+  if (len <= 0) return 0;
+  for (;;) {
+    ssize_t n = s->receive(reinterpret_cast<unsigned char*>(buf), static_cast<std::size_t>(len));
+    // 0 is EOF. OpenSSL 3.0's ssl3_read_n then asks BIO_eof(), which our ctrl answers from
+    // the same flag, to raise "unexpected eof while reading" (or, with
+    // SSL_OP_IGNORE_UNEXPECTED_EOF, to treat it as a close_notify).
+    if (n >= 0) return static_cast<int>(n);
+    if (errno == EINTR) continue;
+    // Any other error (ECONNRESET, EBADF, ...) goes up with errno intact and no retry
+    // flag: OpenSSL reports it as SSL_ERROR_SYSCALL.
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    if (!s->blocking()) {
+      BIO_set_retry_read(bio);
+      return -1;
+    }
+    s->wait_readable();
+  }
+}
+
+int bio_write(BIO* bio, const char* buf, int len) {
+  Socket* s = socket_of(bio);
+  BIO_clear_retry_flags(bio);
+  if (len <= 0) return 0;
+  for (;;) {
+    // A partial write returns the partial count; OpenSSL (ssl3_write_pending) calls again
+    // for the rest, which then waits here in blocking mode.
+    ssize_t n = s->send(reinterpret_cast<const unsigned char*>(buf), static_cast<std::size_t>(len));
+    if (n >= 0) return static_cast<int>(n);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;  // EPIPE etc., errno intact
+    if (!s->blocking()) {
+      BIO_set_retry_write(bio);
+      return -1;
+    }
+    s->wait_writable();
+  }
+}
+
+long bio_ctrl(BIO* bio, int cmd, long num, void* /*ptr*/) {
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:  // nothing is buffered on the way out
+      return 1;
+    case BIO_CTRL_EOF:
+      return socket_of(bio)->eof() ? 1 : 0;
+    case BIO_CTRL_DUP:
+      return 1;
+    case BIO_CTRL_GET_CLOSE:
+      return BIO_get_shutdown(bio);
+    case BIO_CTRL_SET_CLOSE:
+      BIO_set_shutdown(bio, static_cast<int>(num));
+      return 1;
+    default:  // kTLS queries, pending counts, ...: "not supported" is the right answer
+      return 0;
+  }
+}
+
+int bio_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+// The fd belongs to Socket, whatever BIO_CLOSE says: nothing to release here.
+int bio_destroy(BIO* /*bio*/) { return 1; }
+
+}  // namespace
+
+Socket::~Socket() {
+  if (method_ != nullptr) BIO_meth_free(method_);
+}
+
+int Socket::close() {
+  int fd = fd_;
+  fd_ = -1;  // even a failed close(2) releases the descriptor on Linux
+  return ::close(fd);
+}
+
+int Socket::shutdown_write() { return ::shutdown(fd_, SHUT_WR); }
+
+bool Socket::set_blocking(bool blocking) {
+  int flags = fcntl(fd_, F_GETFL);
+  if (flags < 0) return false;
+  flags = blocking ? (flags & ~O_NONBLOCK) : (flags | O_NONBLOCK);
+  if (fcntl(fd_, F_SETFL, flags) < 0) return false;
+  blocking_ = blocking;
+  return true;
+}
+
+ssize_t Socket::receive(unsigned char* buf, std::size_t len) {
+  if (inbox_pos_ < inbox_.size()) {
+    std::size_t n = std::min(len, inbox_.size() - inbox_pos_);
+    std::memcpy(buf, inbox_.data() + inbox_pos_, n);
+    inbox_pos_ += n;
+    if (inbox_pos_ == inbox_.size()) {
+      inbox_.clear();
+      inbox_pos_ = 0;
+    }
+    return static_cast<ssize_t>(n);
+  }
+  if (eof_) return 0;  // EOF on a stream socket is final
+  if (fd_ < 0) {
+    errno = EBADF;
+    return -1;
+  }
+  ssize_t n = ::recv(fd_, buf, len, MSG_DONTWAIT);
+  if (n > 0) rx_ += static_cast<std::uint64_t>(n);
+  if (n == 0) eof_ = true;
+  return n;
+}
+
+ssize_t Socket::send(const unsigned char* buf, std::size_t len) {
+  if (fd_ < 0) {
+    errno = EBADF;
+    return -1;
+  }
+  // MSG_NOSIGNAL: a write to a socket the other side closed is EPIPE, not a signal.
+  ssize_t n = ::send(fd_, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n > 0) {
+    tx_ += static_cast<std::uint64_t>(n);
+    wire_.insert(wire_.end(), buf, buf + n);
+  }
+  return n;
+}
+
+int Socket::send_all(const unsigned char* buf, std::size_t len) {
+  while (len > 0) {
+    ssize_t n = send(buf, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+      wait_writable();
+      continue;
+    }
+    buf += n;
+    len -= static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
+void Socket::drain() {
+  unsigned char chunk[16384];
+  while (!eof_ && fd_ >= 0) {
+    ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n > 0) {
+      rx_ += static_cast<std::uint64_t>(n);
+      inbox_.insert(inbox_.end(), chunk, chunk + n);
+    } else if (n == 0) {
+      eof_ = true;
+    } else if (errno != EINTR) {
+      return;  // EAGAIN: empty now; a real error will show on the next receive()
+    }
+  }
+}
+
+void Socket::wait_readable() {
+  // The caller has just seen EAGAIN, so the socket is empty: rx counts everything.
+  emit("blocked read rx=" + std::to_string(rx_) + " tx=" + std::to_string(tx_));
+  poll_for(fd_, POLLIN);
+}
+
+void Socket::wait_writable() {
+  // The protocol promises that at a `blocked` line the peer has consumed every byte the
+  // socket held (the runner compares rx with the other side's tx). A writer would not
+  // read by itself, so take what is there now, and keep taking while waiting: the bytes
+  // wait in inbox_ for OpenSSL's next read. This also means two endpoints writing at
+  // once can never deadlock on full socket buffers.
+  drain();
+  emit("blocked write rx=" + std::to_string(rx_) + " tx=" + std::to_string(tx_));
+  for (;;) {
+    short events = static_cast<short>(POLLOUT | (eof_ ? 0 : POLLIN));
+    short got = poll_for(fd_, events);
+    if (got & POLLIN) drain();
+    if (got & (POLLOUT | POLLERR | POLLHUP | POLLNVAL)) return;
+  }
+}
+
+BIO* Socket::new_bio() {
+  if (method_ == nullptr) {
+    method_ = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "closenotify-peer socket");
+    if (method_ == nullptr || !BIO_meth_set_read(method_, bio_read) ||
+        !BIO_meth_set_write(method_, bio_write) || !BIO_meth_set_ctrl(method_, bio_ctrl) ||
+        !BIO_meth_set_create(method_, bio_create) || !BIO_meth_set_destroy(method_, bio_destroy)) {
+      return nullptr;
+    }
+  }
+  BIO* bio = BIO_new(method_);
+  if (bio == nullptr) return nullptr;
+  BIO_set_data(bio, this);
+  BIO_set_shutdown(bio, BIO_NOCLOSE);
+  return bio;
+}
+
+}  // namespace peer

@@ -1,0 +1,458 @@
+// peer.cpp — closenotify-peer's command loop: reads one command per line on stdin, runs
+// it against OpenSSL 3.0, answers on stdout (docs/peer-protocol.md is the contract).
+//
+//   closenotify-peer --fd N      N: one end of a connected AF_UNIX SOCK_STREAM socketpair
+#include <openssl/crypto.h>
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "peer.hpp"
+
+namespace peer {
+
+void emit(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+std::string hex(const unsigned char* p, std::size_t n) {
+  if (n == 0) return "-";
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[p[i] >> 4];
+    out += digits[p[i] & 0xf];
+  }
+  return out;
+}
+
+namespace {
+
+// read/peek hand OpenSSL one buffer of this size at most (more than a record's 16 KiB
+// of plaintext, so never the limiting factor for a single call).
+constexpr std::size_t kMaxReadBuffer = 65536;
+// read_all/write_all/write/raw: a bound so that a typo cannot ask for gigabytes.
+constexpr std::size_t kMaxTotal = std::size_t{1} << 24;
+
+// A command the peer cannot run: answered with `error <what>`.
+struct CommandError {
+  std::string what;
+};
+
+std::optional<std::size_t> parse_count(std::string_view s) {
+  std::size_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::size_t count_arg(const std::vector<std::string>& w, std::size_t max) {
+  if (w.size() != 2) throw CommandError{w[0] + " takes one byte count"};
+  auto n = parse_count(w[1]);
+  if (!n) throw CommandError{"not a byte count: " + w[1]};
+  if (*n > max) throw CommandError{w[1] + " is more than " + std::to_string(max) + " bytes"};
+  return *n;
+}
+
+bytes hex_arg(const std::vector<std::string>& w) {
+  if (w.size() != 2) throw CommandError{w[0] + " takes one hex string"};
+  const std::string& s = w[1];
+  if (s == "-") return {};  // the protocol's spelling of an empty byte string
+  if (s.size() % 2 != 0) throw CommandError{"odd number of hex digits: " + s};
+  if (s.size() / 2 > kMaxTotal) throw CommandError{"hex string too long"};
+  auto nibble = [&](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    throw CommandError{"not hex: " + s};
+  };
+  bytes out(s.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = static_cast<unsigned char>(nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]));
+  }
+  return out;
+}
+
+bytes pattern(std::size_t n) {
+  bytes out(n);
+  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(i % 251);
+  return out;
+}
+
+std::string error_name(int err) {
+  switch (err) {
+    case SSL_ERROR_NONE: return "NONE";
+    case SSL_ERROR_SSL: return "SSL";
+    case SSL_ERROR_WANT_READ: return "WANT_READ";
+    case SSL_ERROR_WANT_WRITE: return "WANT_WRITE";
+    case SSL_ERROR_SYSCALL: return "SYSCALL";
+    case SSL_ERROR_ZERO_RETURN: return "ZERO_RETURN";
+    default: return std::to_string(err);
+  }
+}
+
+// What a step observed, before the fields every `done` line shares are added.
+struct Outcome {
+  long long ret = 0;
+  std::string err = "-";  // "-" for steps that are not SSL calls
+  int err_no = 0;
+  bytes data;
+};
+
+class Peer {
+ public:
+  explicit Peer(int fd) : socket_(fd) {}
+
+  // The socket starts in blocking mode, whatever O_NONBLOCK the runner left on it.
+  bool start() { return socket_.set_blocking(true); }
+
+  // Runs one command line. false: the peer should exit (quit).
+  bool run(const std::string& line);
+
+ private:
+  void handshake(const std::vector<std::string>& w);
+  void set_mode(const std::vector<std::string>& w);
+  void require_ssl() const;
+  void require_socket() const;
+  template <class Body> void step(const std::string& call, Body body);
+  Outcome ssl_result(int ret, int saved_errno) const;
+  Outcome ssl_write(const bytes& content);
+  Outcome read_all(std::size_t n);
+  Outcome write_all(std::size_t n);
+  void wait_for(int err);
+
+  // Order matters: tls_ (whose SSL owns the BIO) is destroyed before socket_ (which owns
+  // the BIO_METHOD the BIO points to).
+  Socket socket_;
+  Tls tls_{socket_};
+  // The buffer of the last SSL_write. OpenSSL 3.0 requires a retry after WANT_WRITE /
+  // WANT_READ to pass the same pointer ("bad write retry"), so a write of the same bytes
+  // reuses this buffer as it is.
+  bytes write_buffer_;
+};
+
+bool Peer::run(const std::string& line) {
+  std::vector<std::string> w;
+  for (std::size_t i = 0; i < line.size();) {
+    std::size_t j = line.find(' ', i);
+    if (j == std::string::npos) j = line.size();
+    if (j > i) w.push_back(line.substr(i, j - i));
+    i = j + 1;
+  }
+  try {
+    if (w.empty()) throw CommandError{"empty command"};
+    const std::string& c = w[0];
+    auto no_args = [&] {
+      if (w.size() != 1) throw CommandError{c + " takes no arguments"};
+    };
+    SSL* ssl = tls_.ssl();
+
+    // Configuration.
+    if (c == "hello") {
+      no_args();
+      std::string version = OpenSSL_version(OPENSSL_VERSION);
+      for (char& ch : version) {
+        if (ch == ' ') ch = '_';  // values carry no spaces
+      }
+      emit("ok peer openssl=" + version);
+    } else if (c == "handshake") {
+      handshake(w);
+    } else if (c == "mode") {
+      set_mode(w);
+    } else if (c == "handoff") {
+      no_args();
+      if (!tls_.ready()) throw CommandError{"no handshake"};
+      emit("ok handoff " + tls_.handoff_fields());
+      // No SSL_free, no destructors, no atexit handlers: the connection now belongs to
+      // the runner's closenotify endpoint, and not one more byte may reach the socket.
+      _exit(0);
+    } else if (c == "quit") {
+      no_args();
+      emit("ok quit");
+      return false;  // SSL_free in ~Tls writes nothing to the socket
+    }
+
+    // Steps on the SSL connection.
+    else if (c == "shutdown") {
+      no_args();
+      require_ssl();
+      step(c, [&] { int r = SSL_shutdown(ssl); return ssl_result(r, errno); });
+    } else if (c == "read" || c == "peek") {
+      std::size_t n = count_arg(w, kMaxReadBuffer);
+      require_ssl();
+      step(c, [&] {
+        bytes buf(n);
+        int r = c == "read" ? SSL_read(ssl, buf.data(), static_cast<int>(n))
+                            : SSL_peek(ssl, buf.data(), static_cast<int>(n));
+        Outcome o = ssl_result(r, errno);
+        if (r > 0) o.data.assign(buf.begin(), buf.begin() + r);
+        return o;
+      });
+    } else if (c == "write") {
+      std::size_t n = count_arg(w, kMaxTotal);
+      require_ssl();
+      step(c, [&] { return ssl_write(pattern(n)); });
+    } else if (c == "write_hex") {
+      bytes content = hex_arg(w);
+      require_ssl();
+      step("write", [&] { return ssl_write(content); });
+    } else if (c == "read_all") {
+      std::size_t n = count_arg(w, kMaxTotal);
+      require_ssl();
+      step(c, [&] { return read_all(n); });
+    } else if (c == "write_all") {
+      std::size_t n = count_arg(w, kMaxTotal);
+      require_ssl();
+      step(c, [&] { return write_all(n); });
+    } else if (c == "key_update") {
+      if (w.size() != 2 || (w[1] != "requested" && w[1] != "not_requested")) {
+        throw CommandError{"usage: key_update requested|not_requested"};
+      }
+      require_ssl();
+      int type = w[1] == "requested" ? SSL_KEY_UPDATE_REQUESTED : SSL_KEY_UPDATE_NOT_REQUESTED;
+      step(c, [&] { int r = SSL_key_update(ssl, type); return ssl_result(r, errno); });
+    } else if (c == "do_handshake") {
+      no_args();
+      require_ssl();
+      step(c, [&] { int r = SSL_do_handshake(ssl); return ssl_result(r, errno); });
+    } else if (c == "renegotiate") {
+      no_args();
+      require_ssl();
+      step(c, [&] {
+        // SSL_renegotiate only schedules; SSL_do_handshake sends. If scheduling fails (TLS
+        // 1.3, SSL_OP_NO_RENEGOTIATION, ...), that failure is the step's result: the
+        // handshake call would only report the finished first handshake.
+        int r = SSL_renegotiate(ssl);
+        if (r != 1) return ssl_result(r, errno);
+        r = SSL_do_handshake(ssl);
+        return ssl_result(r, errno);
+      });
+    } else if (c == "set") {
+      if (w.size() != 2) throw CommandError{"usage: set quiet_shutdown|ignore_unexpected_eof|no_renegotiation"};
+      const std::string& what = w[1];
+      if (what != "quiet_shutdown" && what != "ignore_unexpected_eof" && what != "no_renegotiation") {
+        throw CommandError{"unknown setting: " + what};
+      }
+      require_ssl();
+      step(c, [&] {
+        if (what == "quiet_shutdown") SSL_set_quiet_shutdown(ssl, 1);
+        if (what == "ignore_unexpected_eof") SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+        if (what == "no_renegotiation") SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+        return Outcome{};
+      });
+    }
+
+    // Steps on the socket itself, beneath OpenSSL.
+    else if (c == "shutdown_write" || c == "close") {
+      no_args();
+      require_socket();
+      step(c, [&] {
+        Outcome o;
+        o.ret = c == "close" ? socket_.close() : socket_.shutdown_write();
+        if (o.ret != 0) std::fprintf(stderr, "closenotify-peer: %s: %s\n", c.c_str(), std::strerror(errno));
+        return o;
+      });
+    } else if (c == "raw") {
+      bytes content = hex_arg(w);
+      require_socket();
+      step(c, [&] {
+        Outcome o;
+        o.ret = socket_.send_all(content.data(), content.size());
+        if (o.ret != 0) std::fprintf(stderr, "closenotify-peer: raw: %s\n", std::strerror(errno));
+        return o;
+      });
+    } else {
+      throw CommandError{"unknown command: " + c};
+    }
+  } catch (const CommandError& e) {
+    emit("error " + e.what);
+  } catch (const std::exception& e) {  // e.g. bad_alloc: still one answer, and go on
+    emit(std::string("error internal: ") + e.what());
+  }
+  return true;
+}
+
+void Peer::handshake(const std::vector<std::string>& w) {
+  if (tls_.attempted()) throw CommandError{"handshake already done"};
+  require_socket();
+  HandshakeParams p;
+  bool role = false, version = false;
+  for (std::size_t i = 1; i < w.size(); ++i) {
+    std::size_t eq = w[i].find('=');
+    std::string key = w[i].substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : w[i].substr(eq + 1);
+    if (key == "role" && (value == "client" || value == "server")) {
+      p.client = value == "client";
+      role = true;
+    } else if (key == "version" && (value == "tls1.3" || value == "tls1.2")) {
+      p.tls13 = value == "tls1.3";
+      version = true;
+    } else if (key == "suite" && !value.empty()) {
+      p.suite = value;
+    } else if (key == "tickets" && parse_count(value) && *parse_count(value) <= 1000) {
+      p.tickets = static_cast<int>(*parse_count(value));
+    } else {
+      throw CommandError{"bad handshake argument: " + w[i]};
+    }
+  }
+  if (!role || !version || p.suite.empty()) {
+    throw CommandError{"usage: handshake role=client|server version=tls1.3|tls1.2 suite=NAME [tickets=N]"};
+  }
+  std::string failure = tls_.handshake(p);
+  if (!failure.empty()) throw CommandError{failure};
+  emit("ok handshake " + tls_.handoff_fields());
+}
+
+void Peer::set_mode(const std::vector<std::string>& w) {
+  if (w.size() != 2 || (w[1] != "blocking" && w[1] != "nonblocking")) {
+    throw CommandError{"usage: mode blocking|nonblocking"};
+  }
+  require_socket();
+  if (!socket_.set_blocking(w[1] == "blocking")) {
+    throw CommandError{std::string("fcntl: ") + std::strerror(errno)};
+  }
+  emit("ok mode " + w[1]);
+}
+
+void Peer::require_socket() const {
+  if (socket_.closed()) throw CommandError{"fd closed"};
+}
+
+void Peer::require_ssl() const {
+  require_socket();
+  if (!tls_.ready()) throw CommandError{"no handshake"};
+}
+
+// One step: a clean slate (error queue, errno, wire capture, alert list), the call, then
+// the `done` line. `reason` is read before anything else can touch the error queue.
+template <class Body>
+void Peer::step(const std::string& call, Body body) {
+  ERR_clear_error();
+  tls_.take_alerts();
+  socket_.clear_wire();
+  errno = 0;
+  Outcome o = body();
+  const char* reason = ERR_reason_error_string(ERR_peek_error());
+  int flags = tls_.ssl() != nullptr ? SSL_get_shutdown(tls_.ssl()) : 0;
+  emit("done call=" + call + " ret=" + std::to_string(o.ret) + " err=" + o.err +
+       " flags=" + std::to_string(flags) + " data=" + hex(o.data) + " recv=" + tls_.take_alerts() +
+       " errno=" + std::to_string(o.err_no) + " rx=" + std::to_string(socket_.rx()) +
+       " tx=" + std::to_string(socket_.tx()) + " wire=" + hex(socket_.wire()) +
+       " reason=" + (reason != nullptr ? reason : ""));
+}
+
+// `saved_errno` is errno straight after the call, before SSL_get_error or anything else
+// can change it.
+Outcome Peer::ssl_result(int ret, int saved_errno) const {
+  Outcome o;
+  o.ret = ret;
+  int err = SSL_get_error(tls_.ssl(), ret);
+  o.err = error_name(err);
+  if (err == SSL_ERROR_SYSCALL) o.err_no = saved_errno;
+  return o;
+}
+
+Outcome Peer::ssl_write(const bytes& content) {
+  if (content != write_buffer_) write_buffer_ = content;  // same bytes: same pointer
+  errno = 0;
+  int r = SSL_write(tls_.ssl(), write_buffer_.data(), static_cast<int>(write_buffer_.size()));
+  return ssl_result(r, errno);
+}
+
+// read_all / write_all in nonblocking mode: the socket has nothing to read / no room, so
+// say so and wait as a blocking call would. (In blocking mode the BIO waits itself and
+// these errors do not occur.)
+void Peer::wait_for(int err) {
+  if (err == SSL_ERROR_WANT_READ) socket_.wait_readable();
+  if (err == SSL_ERROR_WANT_WRITE) socket_.wait_writable();
+}
+
+Outcome Peer::read_all(std::size_t n) {
+  Outcome o;
+  bytes buf(std::min(n, kMaxReadBuffer));
+  while (o.data.size() < n) {
+    errno = 0;
+    int r = SSL_read(tls_.ssl(), buf.data(), static_cast<int>(std::min(n - o.data.size(), buf.size())));
+    int saved = errno;
+    if (r > 0) {
+      o.data.insert(o.data.end(), buf.begin(), buf.begin() + r);
+      continue;
+    }
+    int err = SSL_get_error(tls_.ssl(), r);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      wait_for(err);
+      continue;
+    }
+    // A failure that no retry will fix: report this call, with the bytes read so far.
+    Outcome failed = ssl_result(r, saved);
+    failed.data = std::move(o.data);
+    return failed;
+  }
+  o.ret = static_cast<long long>(n);
+  o.err = "NONE";
+  return o;
+}
+
+Outcome Peer::write_all(std::size_t n) {
+  bytes content = pattern(n);
+  for (;;) {
+    Outcome o = ssl_write(content);
+    // Without SSL_MODE_ENABLE_PARTIAL_WRITE, success is the whole buffer at once.
+    if (o.ret > 0 || (o.err != "WANT_READ" && o.err != "WANT_WRITE")) return o;
+    wait_for(o.err == "WANT_READ" ? SSL_ERROR_WANT_READ : SSL_ERROR_WANT_WRITE);
+  }
+}
+
+}  // namespace
+
+}  // namespace peer
+
+int main(int argc, char** argv) {
+  try {
+    // A write to a socket the other side has closed must be EPIPE, never a fatal signal
+    // (the BIO uses MSG_NOSIGNAL too; this covers anything else).
+    std::signal(SIGPIPE, SIG_IGN);
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::optional<std::size_t> fd;
+    if (args.size() == 2 && args[0] == "--fd") fd = peer::parse_count(args[1]);
+    if (!fd || *fd > 1'000'000 || fcntl(static_cast<int>(*fd), F_GETFD) < 0) {
+      std::fprintf(stderr,
+                   "usage: closenotify-peer --fd N   (N: an inherited, connected AF_UNIX stream socket;\n"
+                   "       commands on stdin, answers on stdout, see docs/peer-protocol.md)\n");
+      return 2;
+    }
+    peer::Peer p(static_cast<int>(*fd));
+    if (!p.start()) {
+      std::fprintf(stderr, "closenotify-peer: fd %zu: %s\n", *fd, std::strerror(errno));
+      return 2;
+    }
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!p.run(line)) break;
+    }
+    return 0;  // quit, or EOF on stdin: the socket is left as it is
+  } catch (const std::exception& e) {
+    peer::emit(std::string("error internal: ") + e.what());
+    return 1;
+  } catch (...) {
+    peer::emit("error internal: unknown exception");
+    return 1;
+  }
+}

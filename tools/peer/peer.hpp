@@ -1,0 +1,139 @@
+// peer.hpp — the parts of closenotify-peer, the live OpenSSL 3.0 endpoint that speaks the
+// line protocol of docs/peer-protocol.md, and how they meet:
+//   bio.cpp   the inherited socket and the BIO OpenSSL reads and writes it through
+//             (byte counts, the per-step wire capture, `blocked` notices);
+//   tls.cpp   SSL_CTX / SSL, the in-memory certificate, the handshake and the key-log and
+//             message callbacks (secrets, record counts, received alerts);
+//   peer.cpp  the command loop: parsing, one OpenSSL call per step, the `done` lines.
+//
+// This program links OpenSSL only. OpenSSL and BoringSSL export the same symbols, so
+// nothing from the closenotify library (which links BoringSSL) may ever be linked in.
+#pragma once
+
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace peer {
+
+using bytes = std::vector<unsigned char>;
+
+// One protocol line on stdout, flushed at once: the runner reads line by line and may be
+// waiting for exactly this line before it lets the other endpoint move.
+void emit(const std::string& line);
+
+// Lower-case hex, "-" for an empty string (the protocol's spelling of "no bytes").
+std::string hex(const unsigned char* p, std::size_t n);
+inline std::string hex(const bytes& b) { return hex(b.data(), b.size()); }
+
+// The inherited AF_UNIX stream socket. Every syscall on it is a single MSG_DONTWAIT
+// attempt; waiting is always explicit (wait_readable / wait_writable), so that the peer
+// can say `blocked ...` before it waits, whatever O_NONBLOCK says.
+class Socket {
+ public:
+  explicit Socket(int fd) : fd_(fd) {}
+  ~Socket();
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
+  bool closed() const { return fd_ < 0; }
+  int close();           // close(2): 0 or -1 (errno set); the fd is gone either way
+  int shutdown_write();  // shutdown(fd, SHUT_WR): 0 or -1
+
+  // `mode`: O_NONBLOCK on/off, and whether the BIO waits (blocking) or asks OpenSSL to
+  // retry (nonblocking). false with errno set when fcntl fails.
+  bool set_blocking(bool blocking);
+  bool blocking() const { return blocking_; }
+
+  // One attempt each, never waiting. receive: >0 bytes, 0 at EOF, -1 with errno (EAGAIN:
+  // nothing there). send: >=0 bytes taken (maybe fewer than len), -1 with errno.
+  ssize_t receive(unsigned char* buf, std::size_t len);
+  ssize_t send(const unsigned char* buf, std::size_t len);
+  // `raw`: everything, waiting (with `blocked write` lines) as long as it takes.
+  // 0, or -1 with errno.
+  int send_all(const unsigned char* buf, std::size_t len);
+
+  // Print `blocked read|write rx= tx=`, then wait until the socket is readable/writable
+  // (or has hung up: the next attempt then reports EOF or the error).
+  void wait_readable();
+  void wait_writable();
+
+  // recv() has returned 0 and every byte before the EOF has been handed out.
+  bool eof() const { return eof_ && inbox_pos_ == inbox_.size(); }
+
+  std::uint64_t rx() const { return rx_; }
+  std::uint64_t tx() const { return tx_; }
+  const bytes& wire() const { return wire_; }
+  void clear_wire() { wire_.clear(); }
+
+  // A new BIO on this socket (the caller owns it). The BIO never closes the fd, and this
+  // Socket must outlive it: it owns the BIO_METHOD.
+  BIO* new_bio();
+
+ private:
+  void drain();  // move everything the socket holds into inbox_ (counted in rx)
+
+  int fd_;
+  bool blocking_ = true;
+  bool eof_ = false;
+  std::uint64_t rx_ = 0;
+  std::uint64_t tx_ = 0;
+  bytes wire_;  // written during the current step
+  // Bytes taken off the socket while waiting to write (see wait_writable), not yet
+  // handed to OpenSSL; receive() serves them first.
+  bytes inbox_;
+  std::size_t inbox_pos_ = 0;
+  BIO_METHOD* method_ = nullptr;
+};
+
+struct HandshakeParams {
+  bool client = true;
+  bool tls13 = true;
+  std::string suite;
+  int tickets = -1;  // -1: OpenSSL's default number of TLS 1.3 session tickets
+};
+
+// The one TLS connection: its context, its SSL, and what the callbacks observed.
+class Tls {
+ public:
+  explicit Tls(Socket& socket) : socket_(socket) {}
+  ~Tls();
+  Tls(const Tls&) = delete;
+  Tls& operator=(const Tls&) = delete;
+
+  // A full handshake in blocking mode. "" on success, else why it failed (one line).
+  std::string handshake(const HandshakeParams& params);
+  bool attempted() const { return ssl_ != nullptr; }
+  bool ready() const { return ready_; }
+  SSL* ssl() const { return ssl_; }
+
+  // The hand-off fields: version=... suite=... ... rseq=N wseq=N rx=N tx=N.
+  std::string handoff_fields() const;
+
+  // Received alerts since the last call, "0100,0232" or "-"; the list starts again empty.
+  std::string take_alerts();
+
+ private:
+  static void on_keylog(const SSL* ssl, const char* line);
+  static void on_message(int write_p, int version, int content_type, const void* buf,
+                         std::size_t len, SSL* ssl, void* arg);
+
+  Socket& socket_;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  bool ready_ = false;
+  bool tls13_ = true;
+  std::string client_secret_;  // TLS 1.3 key log CLIENT_TRAFFIC_SECRET_0, hex
+  std::string server_secret_;  // TLS 1.3 key log SERVER_TRAFFIC_SECRET_0, hex
+  std::string master_;         // TLS 1.2 key log CLIENT_RANDOM, hex
+  std::uint64_t rseq_ = 0;     // records read under the current read keys
+  std::uint64_t wseq_ = 0;     // records written under the current write keys
+  std::vector<std::string> alerts_;
+};
+
+}  // namespace peer

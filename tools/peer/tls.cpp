@@ -1,0 +1,232 @@
+// tls.cpp — the OpenSSL side of closenotify-peer: context, in-memory certificate,
+// handshake, and the two callbacks that observe what the runner needs for a hand-off
+// (key-log secrets, per-direction record counts) and for each step (received alerts).
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "peer.hpp"
+
+namespace peer {
+
+namespace {
+
+struct OpenSslFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+  void operator()(X509* p) const { X509_free(p); }
+};
+using KeyPtr = std::unique_ptr<EVP_PKEY, OpenSslFree>;
+using CertPtr = std::unique_ptr<X509, OpenSslFree>;
+
+// A self-signed certificate for `key`, CN=closenotify-peer, valid from an hour ago for a
+// year. Nobody verifies it (the client runs SSL_VERIFY_NONE); it only has to be
+// well-formed and acceptable to the default security level.
+CertPtr self_signed(EVP_PKEY* key) {
+  CertPtr cert(X509_new());
+  if (!cert) return nullptr;
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  const auto* cn = reinterpret_cast<const unsigned char*>("closenotify-peer");
+  if (!X509_set_version(cert.get(), X509_VERSION_3) ||
+      !ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) ||
+      X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) == nullptr ||
+      X509_gmtime_adj(X509_getm_notAfter(cert.get()), 365L * 24 * 3600) == nullptr ||
+      !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, cn, -1, -1, 0) ||
+      !X509_set_issuer_name(cert.get(), name) || !X509_set_pubkey(cert.get(), key) ||
+      X509_sign(cert.get(), key, EVP_sha256()) == 0) {
+    return nullptr;
+  }
+  return cert;
+}
+
+bool add_certificate(SSL_CTX* ctx, KeyPtr key) {
+  if (!key) return false;
+  CertPtr cert = self_signed(key.get());
+  // SSL_CTX_use_* take their own references.
+  return cert && SSL_CTX_use_certificate(ctx, cert.get()) == 1 &&
+         SSL_CTX_use_PrivateKey(ctx, key.get()) == 1;
+}
+
+// The reason for the earliest queued error, or "" when the queue is empty.
+std::string queued_reason() {
+  const char* r = ERR_reason_error_string(ERR_peek_error());
+  return r != nullptr ? r : "";
+}
+
+// Is `suite` one of the context's ciphers, of the right protocol version? Needed because
+// SSL_CTX_set_ciphersuites silently skips names it does not know, and the cipher list
+// keeps the other version's suites.
+bool has_suite(SSL_CTX* ctx, const std::string& suite, bool tls13) {
+  STACK_OF(SSL_CIPHER)* ciphers = SSL_CTX_get_ciphers(ctx);
+  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
+    const SSL_CIPHER* c = sk_SSL_CIPHER_value(ciphers, i);
+    bool is13 = std::strcmp(SSL_CIPHER_get_version(c), "TLSv1.3") == 0;
+    if (suite == SSL_CIPHER_get_name(c) && is13 == tls13) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Tls::~Tls() {
+  // SSL_free sends nothing (no close_notify): `quit` must leave the socket untouched.
+  SSL_free(ssl_);
+  SSL_CTX_free(ctx_);
+}
+
+std::string Tls::handshake(const HandshakeParams& params) {
+  ERR_clear_error();
+  tls13_ = params.tls13;
+  const std::string version_name = params.tls13 ? "tls1.3" : "tls1.2";
+
+  // Configuration problems leave no trace: nothing has touched the socket yet, so the
+  // runner may send a corrected `handshake`.
+  SSL_CTX* ctx = SSL_CTX_new(params.client ? TLS_client_method() : TLS_server_method());
+  if (ctx == nullptr) return "SSL_CTX_new failed: " + queued_reason();
+  auto fail_config = [&](const std::string& why) {
+    SSL_CTX_free(ctx);
+    return why;
+  };
+  const int version = params.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+  if (!SSL_CTX_set_min_proto_version(ctx, version) || !SSL_CTX_set_max_proto_version(ctx, version)) {
+    return fail_config("cannot restrict the context to " + version_name);
+  }
+  // TLS 1.3 suites and TLS 1.2 cipher lists are separate settings in OpenSSL.
+  int set = params.tls13 ? SSL_CTX_set_ciphersuites(ctx, params.suite.c_str())
+                         : SSL_CTX_set_cipher_list(ctx, params.suite.c_str());
+  if (set != 1 || !has_suite(ctx, params.suite, params.tls13)) {
+    return fail_config("unknown " + version_name + " suite: " + params.suite);
+  }
+  ERR_clear_error();  // set_cipher_list may leave noise for names it skipped
+  if (params.tickets >= 0 && SSL_CTX_set_num_tickets(ctx, static_cast<size_t>(params.tickets)) != 1) {
+    return fail_config("cannot set the number of tickets");
+  }
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  SSL_CTX_set_keylog_callback(ctx, on_keylog);
+  if (!params.client) {
+    // P-256 for the ECDSA suites the matrix uses. The ECDHE-RSA suites need an RSA key;
+    // the context holds both kinds at once and OpenSSL picks by suite.
+    if (!add_certificate(ctx, KeyPtr(EVP_EC_gen("P-256")))) {
+      return fail_config("cannot make the EC certificate: " + queued_reason());
+    }
+    if (params.suite.find("-RSA-") != std::string::npos &&
+        !add_certificate(ctx, KeyPtr(EVP_RSA_gen(2048)))) {
+      return fail_config("cannot make the RSA certificate: " + queued_reason());
+    }
+  }
+  SSL* ssl = SSL_new(ctx);
+  BIO* bio = ssl != nullptr ? socket_.new_bio() : nullptr;
+  if (bio == nullptr) {
+    SSL_free(ssl);
+    return fail_config("cannot create the SSL object: " + queued_reason());
+  }
+  ctx_ = ctx;
+  ssl_ = ssl;
+  SSL_set_bio(ssl_, bio, bio);  // one BIO both ways: SSL_set_bio takes a single reference
+  SSL_set_app_data(ssl_, this);
+  SSL_set_msg_callback(ssl_, on_message);
+  SSL_set_msg_callback_arg(ssl_, this);
+
+  // The handshake always runs in blocking mode (the BIO waits, announcing each wait with
+  // a `blocked` line), then the mode the runner chose is put back.
+  const bool was_blocking = socket_.blocking();
+  if (!socket_.set_blocking(true)) return std::string("handshake failed: fcntl: ") + std::strerror(errno);
+  errno = 0;
+  int ret = params.client ? SSL_connect(ssl_) : SSL_accept(ssl_);
+  int saved_errno = errno;
+  std::string why;
+  if (ret != 1) {
+    int err = SSL_get_error(ssl_, ret);
+    why = queued_reason();
+    if (why.empty() && err == SSL_ERROR_SYSCALL) {
+      why = saved_errno != 0 ? std::string(std::strerror(saved_errno)) : "eof from the other side";
+    }
+    if (why.empty()) why = "SSL_get_error " + std::to_string(err);
+  }
+  socket_.set_blocking(was_blocking);
+  if (ret != 1) return "handshake failed: " + why;
+  ready_ = true;
+  return "";
+}
+
+std::string Tls::handoff_fields() const {
+  unsigned char client_random[SSL3_RANDOM_SIZE];
+  unsigned char server_random[SSL3_RANDOM_SIZE];
+  std::size_t cr = SSL_get_client_random(ssl_, client_random, sizeof client_random);
+  std::size_t sr = SSL_get_server_random(ssl_, server_random, sizeof server_random);
+  const bool tls13 = SSL_version(ssl_) == TLS1_3_VERSION;
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_);
+  auto or_dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
+  return std::string("version=") + (tls13 ? "tls1.3" : "tls1.2") +
+         " suite=" + (cipher != nullptr ? SSL_CIPHER_get_name(cipher) : "-") +
+         " client_random=" + hex(client_random, cr) + " server_random=" + hex(server_random, sr) +
+         " client_secret=" + (tls13 ? or_dash(client_secret_) : "-") +
+         " server_secret=" + (tls13 ? or_dash(server_secret_) : "-") +
+         " master=" + (tls13 ? "-" : or_dash(master_)) + " rseq=" + std::to_string(rseq_) +
+         " wseq=" + std::to_string(wseq_) + " rx=" + std::to_string(socket_.rx()) +
+         " tx=" + std::to_string(socket_.tx());
+}
+
+std::string Tls::take_alerts() {
+  std::string out;
+  for (const std::string& a : alerts_) out += (out.empty() ? "" : ",") + a;
+  alerts_.clear();
+  return out.empty() ? "-" : out;
+}
+
+// NSS key-log lines: "<LABEL> <client_random hex> <secret hex>". OpenSSL 3.0 logs only
+// the _0 application secrets; later KeyUpdate secrets are never logged.
+void Tls::on_keylog(const SSL* ssl, const char* line) {
+  auto* self = static_cast<Tls*>(SSL_get_app_data(ssl));
+  if (self == nullptr) return;
+  std::string_view rest(line);
+  std::size_t first = rest.find(' ');
+  std::size_t second = first == std::string_view::npos ? first : rest.find(' ', first + 1);
+  if (second == std::string_view::npos) return;
+  std::string_view label = rest.substr(0, first);
+  std::string secret(rest.substr(second + 1));
+  if (label == "CLIENT_TRAFFIC_SECRET_0") self->client_secret_ = secret;
+  else if (label == "SERVER_TRAFFIC_SECRET_0") self->server_secret_ = secret;
+  else if (label == "CLIENT_RANDOM") self->master_ = secret;
+}
+
+// Record counting. OpenSSL reports SSL3_RT_HEADER once per record, read or written, so
+// counting headers gives the next sequence number. The count starts again with the
+// first record under new keys:
+//  - TLS 1.3: after Finished and KeyUpdate, the last messages under the old keys. For a
+//    written record OpenSSL reports the header (do_ssl3_write) before the message
+//    (ssl3_do_write, once the record is out); for a read one the header comes with the
+//    record and the message once it is complete. Either way the reset follows the count
+//    of the record that carried the message, which belongs to the old keys.
+//  - TLS 1.2: after the ChangeCipherSpec record, recognised by its header's type byte.
+//    Not by the CCS message: OpenSSL 3.0 reports a *written* CCS to the callback but
+//    never a *received* one (tls_get_message_header takes it without calling back).
+//    TLS 1.3's middlebox-compatibility CCS changes no keys and must not reset anything.
+void Tls::on_message(int write_p, int /*version*/, int content_type, const void* buf,
+                     std::size_t len, SSL* /*ssl*/, void* arg) {
+  auto* self = static_cast<Tls*>(arg);
+  const auto* p = static_cast<const unsigned char*>(buf);
+  std::uint64_t& seq = write_p ? self->wseq_ : self->rseq_;
+  switch (content_type) {
+    case SSL3_RT_HEADER:
+      ++seq;
+      if (!self->tls13_ && len >= 1 && p[0] == SSL3_RT_CHANGE_CIPHER_SPEC) seq = 0;
+      break;
+    case SSL3_RT_HANDSHAKE:
+      if (self->tls13_ && len >= 1 && (p[0] == SSL3_MT_FINISHED || p[0] == SSL3_MT_KEY_UPDATE)) seq = 0;
+      break;
+    case SSL3_RT_ALERT:
+      if (!write_p && len >= 2) self->alerts_.push_back(hex(p, 2));
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace peer
