@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -119,7 +120,7 @@ class probing_transport final : public transport {
   }
 
   void close() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) close_socket(fd_);
     fd_ = -1;
   }
   bool closed() const { return fd_ < 0; }
@@ -285,7 +286,9 @@ class endpoint_side final : public side {
       return m;
     }
     if (transport_.closed() && verb != "set") return error("fd closed");
-    const std::size_t n = arg.empty() ? 0 : std::stoul(arg);
+    // Sizes were checked by the scenario parser; anything else reads as 0.
+    std::size_t n = 0;
+    std::from_chars(arg.data(), arg.data() + arg.size(), n);
     if (verb == "shutdown") {
       if (mutation_ == mutation::no_close_notify) endpoint_.set_quiet_shutdown(true);
       const int before = endpoint_.get_shutdown();

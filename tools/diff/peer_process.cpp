@@ -6,8 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <shared_mutex>
 
 #include "side.hpp"
 
@@ -16,6 +19,9 @@ extern char** environ;
 namespace closenotify::diff {
 
 namespace {
+
+// Spawns share the guard; closing a socket the runner holds takes it alone.
+std::shared_mutex spawn_guard;
 
 class peer_process final : public side {
  public:
@@ -52,10 +58,10 @@ class peer_process final : public side {
         m.text = "the OpenSSL peer exited" + exit_description();
         return m;
       }
+      // Poll at least once, even with no time left: a zero timeout means "what is there".
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return std::nullopt;
       pollfd p{from_, POLLIN, 0};
-      int r = ::poll(&p, 1, static_cast<int>(left.count()));
+      int r = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
       if (r < 0 && errno == EINTR) continue;
       if (r == 0) return std::nullopt;
       char buf[65536];
@@ -112,6 +118,11 @@ class peer_process final : public side {
 
 }  // namespace
 
+void close_socket(int fd) {
+  std::unique_lock guard(spawn_guard);
+  ::close(fd);
+}
+
 std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& peer_path, int socket_fd) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
@@ -126,6 +137,11 @@ std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& p
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, socket_fd, 3);
+  // Close every other descriptor in the child before execve, not at it: the parent
+  // thread resumes as soon as the child's exec replaces its memory, before close-on-exec
+  // runs, and a loaded machine can leave the child holding copies of other cases'
+  // sockets for milliseconds — a close(2) elsewhere would then not reach its peer.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 4);
   // The peer must not die of SIGPIPE or inherit a blocked signal mask from the runner.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -139,7 +155,9 @@ std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& p
   std::string fd_arg = "3";
   char* argv[] = {const_cast<char*>(peer_path.c_str()), const_cast<char*>("--fd"), fd_arg.data(), nullptr};
   pid_t pid = 0;
+  std::shared_lock guard(spawn_guard);
   int rc = ::posix_spawn(&pid, peer_path.c_str(), &fa, &attr, argv, environ);
+  guard.unlock();
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   ::close(in[0]);

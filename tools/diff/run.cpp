@@ -135,14 +135,15 @@ class runner {
     const int b_fd = c_.a_is_client ? fds[1] : fds[0];
     auto pa = spawn_peer(config_.peer_path, a_fd);
     auto pb = spawn_peer(config_.peer_path, b_fd);
-    ::close(b_fd);
     // The candidate run keeps A's end: closenotify takes it over after the handshake.
     // The reference run keeps nothing, so a side's close(2) is the last reference.
-    if (!candidate_) ::close(a_fd);
+    // close_socket also waits out other threads' spawns that copied these descriptors.
+    close_socket(b_fd);
+    if (!candidate_) close_socket(a_fd);
     for (auto* p : {&pa, &pb}) {
       if (auto* e = std::get_if<std::string>(p)) {
         fail(*e);
-        if (candidate_) ::close(a_fd);
+        if (candidate_) close_socket(a_fd);
         return false;
       }
     }
@@ -156,25 +157,25 @@ class runner {
     const bool sent = send(a_, std::string("handshake role=") + (c_.a_is_client ? "client" : "server") + common) &&
                       send(b_, std::string("handshake role=") + (c_.a_is_client ? "server" : "client") + common);
     if (!sent) {
-      if (candidate_) ::close(a_fd);
+      if (candidate_) close_socket(a_fd);
       return false;
     }
     auto ha = expect_ok(a_, "handshake");
     auto hb = ha ? expect_ok(b_, "handshake") : std::nullopt;
     if (!ha || !hb) {
-      if (candidate_) ::close(a_fd);
+      if (candidate_) close_socket(a_fd);
       return false;
     }
     std::optional<message> a_keys_msg = ha;
     if (candidate_) {
       if (!send(a_, "handoff")) {
-        ::close(a_fd);
+        close_socket(a_fd);
         return false;
       }
       a_keys_msg = expect_ok(a_, "handoff");
       a_.s->terminate();
       if (!a_keys_msg) {
-        ::close(a_fd);
+        close_socket(a_fd);
         return false;
       }
     }
@@ -183,7 +184,7 @@ class runner {
     for (auto* k : {&ka, &kb}) {
       if (auto* e = std::get_if<config_error>(k)) {
         fail("hand-off: " + e->message);
-        if (candidate_) ::close(a_fd);
+        if (candidate_) close_socket(a_fd);
         return false;
       }
     }
@@ -192,7 +193,7 @@ class runner {
     if (candidate_) {
       auto ep = make_endpoint_side(a_fd, keys_a, config_.mutate);
       if (auto* e = std::get_if<std::string>(&ep)) {
-        ::close(a_fd);
+        close_socket(a_fd);
         fail(*e);
         return false;
       }

@@ -29,6 +29,14 @@ class side {
 /// Fails with a one-line reason.
 std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& peer_path, int socket_fd);
 
+/// close_socket: close(2) a socket end the runner holds, once no other thread is inside
+/// posix_spawn. A spawned child holds a copy of every descriptor the runner had when it
+/// was cloned until its file actions close them (spawn_peer closes all but 0-3 there); a
+/// copy keeps the socket open, so a side's close would reach the other side late (a
+/// write succeeding that should fail with EPIPE) in some runs only. Spawns hold the guard
+/// shared, so after this close no child anywhere holds the socket.
+void close_socket(int fd);
+
 /// mutation: a deliberately wrong closenotify, for showing that the comparison catches it.
 enum class mutation : std::uint8_t {
   none,
