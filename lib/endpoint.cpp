@@ -226,6 +226,11 @@ int endpoint::write(bytes_view data) noexcept {
     return -1;
   }
   write_done_ = 0;
+  // ssl3_write_bytes: "If we are supposed to be sending a KeyUpdate ... then go into
+  // init unless we have writes pending".
+  if (key_update_ == key_update_state::owed && pending_ == pending_kind::none) {
+    key_update_ = key_update_state::scheduled;
+  }
   if (in_init()) {
     if (continue_handshake() <= 0) return -1;
   }
@@ -483,11 +488,14 @@ int endpoint::handle_handshake() noexcept {
         // RFC 8446 §4.6.3: "If the request_update field is set to "update_requested",
         // then the receiver MUST send a KeyUpdate of its own with request_update set to
         // "update_not_requested" prior to sending its next Application Data record."
-        // OpenSSL's state machine sends it at once, within this read.
+        // OpenSSL 3.0 owes it until the next SSL_write (ssl3_write_bytes goes back into
+        // init for it; the state machine that read this message ends at TLS_ST_OK
+        // without writing). So a read never sends it, and after our close_notify, when
+        // SSL_write is refused, it is never sent at all (seen live: closenotify diff,
+        // post-key-update-after-a-close-notify).
         if (std::get<key_update_request>(ku) == key_update_request::update_requested) {
-          key_update_ = key_update_state::scheduled;
+          key_update_ = key_update_state::owed;
           key_update_request_ = key_update_request::update_not_requested;
-          if (continue_handshake() <= 0) return -1;
         }
         break;
       }

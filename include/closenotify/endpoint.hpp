@@ -95,8 +95,11 @@ class endpoint {
 
   /// failed: a fatal error ended the connection (OpenSSL: "in init", MSG_FLOW_ERROR).
   bool failed() const noexcept { return failed_; }
-  /// in_init: SSL_in_init — a fatal error, or a KeyUpdate not yet fully written.
-  bool in_init() const noexcept { return failed_ || key_update_ != key_update_state::none; }
+  /// in_init: SSL_in_init — a fatal error, or a KeyUpdate of ours (SSL_key_update, or
+  /// an owed reply once write() picks it up) not yet fully written.
+  bool in_init() const noexcept {
+    return failed_ || key_update_ == key_update_state::scheduled || key_update_ == key_update_state::writing;
+  }
   /// pending: SSL_pending — application bytes opened and not yet read.
   std::size_t pending() const noexcept;
 
@@ -110,7 +113,8 @@ class endpoint {
 
  private:
   enum class want : std::uint8_t { nothing, reading, writing };  // OpenSSL's rwstate
-  enum class key_update_state : std::uint8_t { none, scheduled, writing };
+  // owed: the peer asked for our KeyUpdate; the next write() sends it (not in init yet).
+  enum class key_update_state : std::uint8_t { none, owed, scheduled, writing };
   enum class pending_kind : std::uint8_t { none, application_data, alert, handshake };
 
   int read_internal(mutable_bytes out, bool peek) noexcept;

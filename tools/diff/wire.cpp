@@ -90,8 +90,9 @@ std::vector<std::string> wire_decoder::feed(bytes_view bytes) {
     } else {
       char version[8];
       std::snprintf(version, sizeof version, "%04x", header.legacy_record_version);
-      out.push_back("unopened(type " + std::to_string(h[0]) + ", version " + version + ", " +
-                    describe_bytes(bytes_view{h + record_header_size, length}) + ")");
+      // Ciphertext differs between runs (the keys do), so only the header is compared.
+      out.push_back("unopened(type " + std::to_string(h[0]) + ", version " + version + ", length " +
+                    std::to_string(length) + ")");
     }
     pos += record_header_size + length;
   }
