@@ -442,7 +442,20 @@ int endpoint::handle_handshake() noexcept {
     // ClientHello to a server) is answered as OpenSSL does with SSL_OP_NO_RENEGOTIATION,
     // a no_renegotiation warning (docs/divergences.md); any other handshake message
     // after the handshake is unexpected.
-    const auto type = static_cast<handshake_type>(record_.data.empty() ? 0xff : record_.data[0]);
+    // ssl3_read_bytes first fills a 4-byte fragment store (a message header) from
+    // handshake records; until it is full, reading simply goes on, so an empty or short
+    // handshake record does not stop application data (seen live: closenotify diff
+    // records-empty-handshake-record, records-handshake-fragment-then-data).
+    while (tls12_fragment_length_ < tls12_fragment_.size() && !record_.data.empty()) {
+      tls12_fragment_[tls12_fragment_length_++] = record_.data.front();
+      record_.data = record_.data.subspan(1);
+    }
+    if (tls12_fragment_length_ < tls12_fragment_.size()) {
+      consume_record();
+      return kContinue;
+    }
+    const auto type = static_cast<handshake_type>(tls12_fragment_[0]);
+    tls12_fragment_length_ = 0;
     consume_record();
     const handshake_type renegotiation =
         role_ == role::client ? handshake_type::hello_request : handshake_type::client_hello;

@@ -168,6 +168,8 @@ class endpoint {
     bool present = false;
   } record_;
   handshake_reassembler handshake_;
+  std::array<std::uint8_t, 4> tls12_fragment_{};  // TLS 1.2: a handshake message header
+  std::size_t tls12_fragment_length_ = 0;
 
   // Send side: one sealed record at a time, flushed from out_pos_ to out_end_.
   std::array<std::uint8_t, max_record_size> out_{};

@@ -1,10 +1,13 @@
 // run.cpp — carrying out one run of a case, step by step (see run.hpp, docs/diff.md).
 #include "run.hpp"
 
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <fcntl.h>
 #include <optional>
 #include <sstream>
 
@@ -58,6 +61,13 @@ struct side_state {
   std::uint64_t rx = 0;
   std::uint64_t tx = 0;
   bool closed = false;  // close or shutdown_write: the other side's waits end in EOF/EPIPE
+  // other_steps: steps the other side began since this side's call blocked. A writer
+  // waiting for space can only be freed by a read on the other side.
+  std::size_t other_steps = 0;
+  // probe: the runner's own descriptor for this side's socket end, to ask the kernel
+  // whether a blocked writer can go on; closed before the side's `close` step so that
+  // close stays the last reference.
+  int probe = -1;
   std::optional<wire_decoder> decoder;
   std::vector<std::string>* wire = nullptr;
 };
@@ -79,6 +89,10 @@ class runner {
     }
     if (a_.s) a_.s->terminate();
     if (b_.s) b_.s->terminate();
+    for (auto* x : {&a_, &b_}) {
+      if (x->probe >= 0) close_socket(x->probe);
+      x->probe = -1;
+    }
     return std::move(result_);
   }
 
@@ -135,11 +149,11 @@ class runner {
     const int b_fd = c_.a_is_client ? fds[1] : fds[0];
     auto pa = spawn_peer(config_.peer_path, a_fd);
     auto pb = spawn_peer(config_.peer_path, b_fd);
-    // The candidate run keeps A's end: closenotify takes it over after the handshake.
-    // The reference run keeps nothing, so a side's close(2) is the last reference.
-    // close_socket also waits out other threads' spawns that copied these descriptors.
-    close_socket(b_fd);
-    if (!candidate_) close_socket(a_fd);
+    // The runner keeps each end as a probe (closed before that side's `close`). The
+    // candidate run also keeps A's end itself for closenotify, which takes it over after
+    // the handshake; its probe is a duplicate.
+    b_.probe = b_fd;
+    a_.probe = candidate_ ? ::fcntl(a_fd, F_DUPFD_CLOEXEC, 0) : a_fd;
     for (auto* p : {&pa, &pb}) {
       if (auto* e = std::get_if<std::string>(p)) {
         fail(*e);
@@ -274,11 +288,27 @@ class runner {
     const side_state& y = x.id == side_id::a ? b_ : a_;
     if (!y.pending) {
       if (y.closed) return false;
-      return x.blocked_write || x.block_rx == y.tx;
+      // Waiting to read: stuck once it has read all the other side wrote (exact).
+      // Waiting to write: stuck if the other side has not run a step since (nothing
+      // read, no space freed); otherwise it will be woken, or the safety limit says
+      // the scenario left it waiting for space the other side never freed.
+      return x.blocked_write ? write_stuck(x, y) : x.block_rx == y.tx;
     }
     if (x.blocked_write && y.blocked_write) return true;
     if (!x.blocked_write && !y.blocked_write) return x.block_rx == y.block_tx && y.block_rx == x.block_tx;
     return false;
+  }
+
+  // write_stuck: a writer waits for space while the other side is idle. It can never
+  // go on if its socket is still not writable and it has written nothing since its
+  // notice (what it wrote is what the other side read plus what still waits there).
+  bool write_stuck(const side_state& x, const side_state& y) {
+    if (x.probe < 0 || y.probe < 0) return x.other_steps == 0;
+    pollfd p{x.probe, POLLOUT, 0};
+    if (::poll(&p, 1, 0) != 0) return false;  // writable (or an error): it will wake
+    int unread = 0;
+    if (::ioctl(y.probe, FIONREAD, &unread) != 0) return false;
+    return x.block_tx == y.rx + static_cast<std::uint64_t>(unread);
   }
 
   // resolve: wait until `x`'s call returns or is proven stuck. True if it returned.
@@ -320,13 +350,9 @@ class runner {
     obs.side = st.side;
     obs.command = st.is_wait() ? "wait" : st.command;
     if (st.is_wait()) {
-      if (!x.pending) {
-        obs.fields["outcome"] = "nothing to wait for";
-      } else {
-        const auto waited = x.pending_obs;
-        obs.fields["outcome"] = resolve(x) ? "step " + std::to_string(result_.steps[waited].step + 1) + " returned"
-                                           : "step " + std::to_string(result_.steps[waited].step + 1) + " never returns";
-      }
+      // Whether the call had already returned before the wait is timing (the runner
+      // drains both sides while resolving either); whether it returns at all is not.
+      obs.fields["outcome"] = !x.pending || resolve(x) ? "returned" : "still blocked";
       result_.steps.push_back(std::move(obs));
       return;
     }
@@ -347,6 +373,11 @@ class runner {
       command = "raw " + to_hex(std::get<std::vector<std::uint8_t>>(sealed));
     }
     const bool y_idle = !y.pending;
+    if (y.pending) ++y.other_steps;
+    if (st.verb() == "close" && x.probe >= 0) {
+      close_socket(x.probe);
+      x.probe = -1;
+    }
     if (!send(x, command)) return;
     result_.steps.push_back(std::move(obs));
     const std::size_t index = result_.steps.size() - 1;
@@ -370,6 +401,7 @@ class runner {
         // otherwise it depends on how far the other side has got.
         x.pending = true;
         x.pending_obs = index;
+        x.other_steps = 0;
         handle(x, *m);
         result_.steps[index].fields["outcome"] = y_idle ? "blocked" : "returned";
         return;

@@ -249,12 +249,14 @@ bool Peer::run(const std::string& line) {
       if (what != "quiet_shutdown" && what != "ignore_unexpected_eof" && what != "no_renegotiation") {
         throw CommandError{"unknown setting: " + what};
       }
-      require_ssl();
+      // Settings touch no socket, so they are allowed after `close` too (as on the
+      // runner's closenotify side). ret=1: the call cannot fail.
+      if (!tls_.ready()) throw CommandError{"no handshake"};
       step(c, [&] {
         if (what == "quiet_shutdown") SSL_set_quiet_shutdown(ssl, 1);
         if (what == "ignore_unexpected_eof") SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
         if (what == "no_renegotiation") SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
-        return Outcome{};
+        return Outcome{1, "-", 0, {}};
       });
     }
 
@@ -323,7 +325,8 @@ void Peer::set_mode(const std::vector<std::string>& w) {
   if (w.size() != 2 || (w[1] != "blocking" && w[1] != "nonblocking")) {
     throw CommandError{"usage: mode blocking|nonblocking"};
   }
-  require_socket();
+  // After `close` there is no O_NONBLOCK to change; the mode is still recorded, and
+  // every later socket step answers `error fd closed` anyway.
   if (!socket_.set_blocking(w[1] == "blocking")) {
     throw CommandError{std::string("fcntl: ") + std::strerror(errno)};
   }
@@ -348,13 +351,13 @@ void Peer::step(const std::string& call, Body body) {
   socket_.clear_wire();
   errno = 0;
   Outcome o = body();
-  const char* reason = ERR_reason_error_string(ERR_peek_error());
+  const std::string reason = step_reason();
   int flags = tls_.ssl() != nullptr ? SSL_get_shutdown(tls_.ssl()) : 0;
   emit("done call=" + call + " ret=" + std::to_string(o.ret) + " err=" + o.err +
        " flags=" + std::to_string(flags) + " data=" + hex(o.data) + " recv=" + tls_.take_alerts() +
        " errno=" + std::to_string(o.err_no) + " rx=" + std::to_string(socket_.rx()) +
        " tx=" + std::to_string(socket_.tx()) + " wire=" + hex(socket_.wire()) +
-       " reason=" + (reason != nullptr ? reason : ""));
+       " reason=" + reason);
 }
 
 // `saved_errno` is errno straight after the call, before SSL_get_error or anything else
@@ -404,9 +407,11 @@ Outcome Peer::read_all(std::size_t n) {
     failed.data = std::move(o.data);
     return failed;
   }
-  o.ret = static_cast<long long>(n);
-  o.err = "NONE";
-  return o;
+  // Complete: ret is the total, and err what SSL_get_error makes of it (NONE unless n
+  // is 0), as for every SSL step.
+  Outcome done = ssl_result(static_cast<int>(n), 0);
+  done.data = std::move(o.data);
+  return done;
 }
 
 Outcome Peer::write_all(std::size_t n) {

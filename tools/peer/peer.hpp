@@ -27,6 +27,14 @@ using bytes = std::vector<unsigned char>;
 // waiting for exactly this line before it lets the other endpoint move.
 void emit(const std::string& line);
 
+// The reason of the earliest queued OpenSSL error, as OpenSSL itself prints it: the
+// ERR_reason_error_string text, or, for reasons without one, what ERR_error_string_n
+// prints in its place ("reason(1254)" for an unnamed alert, the strerror text for a
+// system error). "" when the queue is empty.
+std::string queued_reason();
+/// step_reason: the reason a step reports: the first SSL-library entry of the queue.
+std::string step_reason();
+
 // Lower-case hex, "-" for an empty string (the protocol's spelling of "no bytes").
 std::string hex(const unsigned char* p, std::size_t n);
 inline std::string hex(const bytes& b) { return hex(b.data(), b.size()); }
@@ -59,12 +67,13 @@ class Socket {
   int send_all(const unsigned char* buf, std::size_t len);
 
   // Print `blocked read|write rx= tx=`, then wait until the socket is readable/writable
-  // (or has hung up: the next attempt then reports EOF or the error).
+  // (or has hung up: the next attempt then reports EOF or the error). Nothing is read
+  // while waiting to write.
   void wait_readable();
   void wait_writable();
 
-  // recv() has returned 0 and every byte before the EOF has been handed out.
-  bool eof() const { return eof_ && inbox_pos_ == inbox_.size(); }
+  // recv() has returned 0: the other side will send nothing more.
+  bool eof() const { return eof_; }
 
   std::uint64_t rx() const { return rx_; }
   std::uint64_t tx() const { return tx_; }
@@ -76,18 +85,12 @@ class Socket {
   BIO* new_bio();
 
  private:
-  void drain();  // move everything the socket holds into inbox_ (counted in rx)
-
   int fd_;
   bool blocking_ = true;
   bool eof_ = false;
   std::uint64_t rx_ = 0;
   std::uint64_t tx_ = 0;
   bytes wire_;  // written during the current step
-  // Bytes taken off the socket while waiting to write (see wait_writable), not yet
-  // handed to OpenSSL; receive() serves them first.
-  bytes inbox_;
-  std::size_t inbox_pos_ = 0;
   BIO_METHOD* method_ = nullptr;
 };
 

@@ -53,12 +53,6 @@ bool add_certificate(SSL_CTX* ctx, KeyPtr key) {
          SSL_CTX_use_PrivateKey(ctx, key.get()) == 1;
 }
 
-// The reason for the earliest queued error, or "" when the queue is empty.
-std::string queued_reason() {
-  const char* r = ERR_reason_error_string(ERR_peek_error());
-  return r != nullptr ? r : "";
-}
-
 // Is `suite` one of the context's ciphers, of the right protocol version? Needed because
 // SSL_CTX_set_ciphersuites silently skips names it does not know, and the cipher list
 // keeps the other version's suites.
@@ -73,6 +67,36 @@ bool has_suite(SSL_CTX* ctx, const std::string& suite, bool tls13) {
 }
 
 }  // namespace
+
+std::string queued_reason() {
+  unsigned long e = ERR_peek_error();
+  if (e == 0) return "";
+  if (const char* r = ERR_reason_error_string(e)) return r;
+  // No string: say what ERR_error_string_n prints instead. The case that matters is a
+  // received fatal alert OpenSSL has no name for (reason 1000 + description, e.g.
+  // "reason(1254)"), spelt so in docs/openssl-3.0-behaviour.md and by closenotify.
+  if (ERR_SYSTEM_ERROR(e)) return std::strerror(static_cast<int>(ERR_GET_REASON(e)));
+  return "reason(" + std::to_string(ERR_GET_REASON(e)) + ")";
+}
+
+std::string step_reason() {
+  // The first entry raised by the SSL library itself, not by a provider underneath it:
+  // TLS 1.2 AES-GCM queues the provider's "cipher operation failed" before the record
+  // layer's "decryption failed or bad record mac", and the alert sent (bad_record_mac)
+  // is the record layer's (docs/openssl-3.0-behaviour.md). Empties the queue; the step
+  // has already asked SSL_get_error.
+  unsigned long first = 0;
+  unsigned long first_ssl = 0;
+  for (unsigned long e = ERR_get_error(); e != 0; e = ERR_get_error()) {
+    if (first == 0) first = e;
+    if (first_ssl == 0 && ERR_GET_LIB(e) == ERR_LIB_SSL) first_ssl = e;
+  }
+  const unsigned long e = first_ssl != 0 ? first_ssl : first;
+  if (e == 0) return "";
+  if (const char* r = ERR_reason_error_string(e)) return r;
+  if (ERR_SYSTEM_ERROR(e)) return std::strerror(static_cast<int>(ERR_GET_REASON(e)));
+  return "reason(" + std::to_string(ERR_GET_REASON(e)) + ")";
+}
 
 Tls::~Tls() {
   // SSL_free sends nothing (no close_notify): `quit` must leave the socket untouched.
