@@ -154,7 +154,12 @@ TEST_SUITE("scenario") {
   TEST_CASE("the catalogue in the source tree parses, names are unique, and it is large enough") {
     auto r = load_scenarios(CLOSENOTIFY_SOURCE_ROOT "/tests/scenarios");
     if (auto* e = std::get_if<parse_error>(&r)) FAIL(e->message);
-    CHECK(std::get<std::vector<scenario>>(r).size() >= 1);
+    const auto& all = std::get<std::vector<scenario>>(r);
+    // Issue 5: at least 60 scenarios, so at least 60 x 24 = 1440 cases.
+    CHECK(all.size() >= 60);
+    std::set<std::string> families;
+    for (const auto& s : all) families.insert(s.family);
+    CHECK(families.size() >= 10);
   }
 }
 
