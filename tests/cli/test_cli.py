@@ -351,7 +351,7 @@ class bad_input(cli_case):
                    "--frobnicate", "1", message="unknown option '--frobnicate'")
         self.fails(2, "open", "--suite", self.suite, *self.key, "--seq", "0", "--pad", "1", "00",
                    message="unknown option '--pad'")
-        self.fails(2, "frobnicate", message="unknown command 'frobnicate' (commands: seal, open, demo)")
+        self.fails(2, "frobnicate", message="unknown command 'frobnicate' (commands: diff, seal, open, demo)")
         self.fails(2, contains="no command given")
         self.fails(2, "seal", "--suite", self.suite, *self.key, "--seq", "0", "--alert", "close_notify",
                    "extra", message="unexpected argument 'extra'")
