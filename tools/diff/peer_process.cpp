@@ -91,14 +91,6 @@ class peer_process final : public side {
     from_ = -1;
   }
 
-  /// wait_exit: after `handoff` or `quit`, the peer exits by itself.
-  void reap() {
-    if (pid_ > 0) {
-      ::waitpid(pid_, &status_, 0);
-      pid_ = -1;
-    }
-  }
-
  private:
   std::string exit_description() {
     if (pid_ > 0 && ::waitpid(pid_, &status_, WNOHANG) == pid_) pid_ = -1;

@@ -61,9 +61,6 @@ struct side_state {
   std::uint64_t rx = 0;
   std::uint64_t tx = 0;
   bool closed = false;  // close or shutdown_write: the other side's waits end in EOF/EPIPE
-  // other_steps: steps the other side began since this side's call blocked. A writer
-  // waiting for space can only be freed by a read on the other side.
-  std::size_t other_steps = 0;
   // probe: the runner's own descriptor for this side's socket end, to ask the kernel
   // whether a blocked writer can go on; closed before the side's `close` step so that
   // close stays the last reference.
@@ -303,7 +300,8 @@ class runner {
   // go on if its socket is still not writable and it has written nothing since its
   // notice (what it wrote is what the other side read plus what still waits there).
   bool write_stuck(const side_state& x, const side_state& y) {
-    if (x.probe < 0 || y.probe < 0) return x.other_steps == 0;
+    // No probe means a side closed its socket: the writer's wait ends in EPIPE.
+    if (x.probe < 0 || y.probe < 0) return false;
     pollfd p{x.probe, POLLOUT, 0};
     if (::poll(&p, 1, 0) != 0) return false;  // writable (or an error): it will wake
     int unread = 0;
@@ -373,7 +371,6 @@ class runner {
       command = "raw " + to_hex(std::get<std::vector<std::uint8_t>>(sealed));
     }
     const bool y_idle = !y.pending;
-    if (y.pending) ++y.other_steps;
     if (st.verb() == "close" && x.probe >= 0) {
       close_socket(x.probe);
       x.probe = -1;
@@ -401,7 +398,6 @@ class runner {
         // otherwise it depends on how far the other side has got.
         x.pending = true;
         x.pending_obs = index;
-        x.other_steps = 0;
         handle(x, *m);
         result_.steps[index].fields["outcome"] = y_idle ? "blocked" : "returned";
         return;
