@@ -34,8 +34,11 @@ constexpr std::size_t max_hkdf_label_size = 2 + 1 + 255 + 1 + 255;
 // scoped_wipe: zeroes a stack buffer that held key material when it goes out of scope.
 template <class Buffer>
 struct scoped_wipe {
-  Buffer& buffer;
+  explicit scoped_wipe(Buffer& b) noexcept : buffer(b) {}  // a constructor: clang 14 has no CTAD for aggregates
+  scoped_wipe(const scoped_wipe&) = delete;
+  scoped_wipe& operator=(const scoped_wipe&) = delete;
   ~scoped_wipe() { OPENSSL_cleanse(buffer.data(), buffer.size()); }
+  Buffer& buffer;
 };
 
 std::string describe_length_mismatch(const cipher_suite& s, std::string_view what,

@@ -165,16 +165,18 @@ struct record_protection::impl {
   }
 
   std::variant<std::size_t, fatal> seal(content_type type, bytes_view plaintext,
-                                        mutable_bytes out, std::size_t padding) noexcept;
+                                        mutable_bytes out, std::size_t padding,
+                                        bool hostile) noexcept;
   std::variant<tls_plaintext, fatal> open(const record_header& header,
                                           mutable_bytes fragment) noexcept;
   std::optional<fatal> check_seal(content_type type, bytes_view plaintext, mutable_bytes out,
-                                  std::size_t padding) const noexcept;
+                                  std::size_t padding, bool hostile) const noexcept;
 };
 
 std::optional<fatal> record_protection::impl::check_seal(content_type type, bytes_view plaintext,
                                                          mutable_bytes out,
-                                                         std::size_t padding) const noexcept {
+                                                         std::size_t padding,
+                                                         bool hostile) const noexcept {
   // RFC 8446 §5.3: "Because the size of sequence numbers is 64-bit, they should not wrap.
   // If a TLS implementation would need to wrap a sequence number, it MUST either rekey
   // (Section 4.6.3) or terminate the connection." RFC 5246 §6.1: "Sequence numbers are of
@@ -182,6 +184,17 @@ std::optional<fatal> record_protection::impl::check_seal(content_type type, byte
   if (sequence_number == UINT64_MAX) return sequence_exhausted;
   if (!tls13() && padding != 0)
     return fatal{alert_description::internal_error, "padding is TLS 1.3 only"};
+  const bool fits_out = out.size() >= record_header_size + fragment_length(plaintext.size(), padding);
+  // Hostile records are bounded only by what a receiver will frame, so that everything
+  // after framing (the inner type, the 2^14 plaintext limit) can be tested.
+  if (hostile) {
+    const auto v = tls13() ? protocol_version::tls13 : protocol_version::tls12;
+    if (padding > max_ciphertext_length(v) ||
+        fragment_length(plaintext.size(), padding) > max_ciphertext_length(v))
+      return fatal{alert_description::internal_error, "data length too long"};
+    if (!fits_out) return fatal{alert_description::internal_error, "output buffer too small"};
+    return std::nullopt;
+  }
   const auto t = static_cast<std::uint8_t>(type);
   // RFC 8446 §5.4: a TLSInnerPlaintext of zeros only ("padding-only") has no content
   // type; a receiver "MUST terminate the connection with an unexpected_message alert".
@@ -198,16 +211,16 @@ std::optional<fatal> record_protection::impl::check_seal(content_type type, byte
   if (tls13() && (padding > max_inner_plaintext_length ||
                   inner_length(plaintext.size(), padding) > max_inner_plaintext_length))
     return fatal{alert_description::internal_error, "data length too long"};
-  if (out.size() < record_header_size + fragment_length(plaintext.size(), padding))
-    return fatal{alert_description::internal_error, "output buffer too small"};
+  if (!fits_out) return fatal{alert_description::internal_error, "output buffer too small"};
   return std::nullopt;
 }
 
 std::variant<std::size_t, fatal> record_protection::impl::seal(content_type type,
                                                                bytes_view plaintext,
                                                                mutable_bytes out,
-                                                               std::size_t padding) noexcept {
-  if (auto failure = check_seal(type, plaintext, out, padding)) return *failure;
+                                                               std::size_t padding,
+                                                               bool hostile) noexcept {
+  if (auto failure = check_seal(type, plaintext, out, padding, hostile)) return *failure;
 
   const std::size_t n = plaintext.size();
   const std::size_t fragment_len = fragment_length(n, padding);
@@ -388,7 +401,14 @@ std::size_t record_protection::sealed_size(std::size_t plaintext_length,
 std::variant<std::size_t, fatal> record_protection::seal(content_type type, bytes_view plaintext,
                                                          mutable_bytes out,
                                                          std::size_t padding) noexcept {
-  return impl_->seal(type, plaintext, out, padding);
+  return impl_->seal(type, plaintext, out, padding, false);
+}
+
+std::variant<std::size_t, fatal> record_protection::seal_hostile(std::uint8_t type,
+                                                                 bytes_view plaintext,
+                                                                 mutable_bytes out,
+                                                                 std::size_t padding) noexcept {
+  return impl_->seal(static_cast<content_type>(type), plaintext, out, padding, true);
 }
 
 std::variant<tls_plaintext, fatal> record_protection::open(const record_header& header,

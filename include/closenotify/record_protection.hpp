@@ -59,6 +59,16 @@ class record_protection {
                                                       mutable_bytes out,
                                                       std::size_t padding = 0) noexcept;
 
+  /// seal_hostile: seal() without the sender's rules: any content type byte, any
+  /// plaintext and padding a receiver would still frame (the fragment within the
+  /// version's ciphertext limit). For building hostile input — fuzzers, tests, the CLI;
+  /// the endpoint never calls it. Still refuses an exhausted sequence number, TLS 1.2
+  /// padding and a too-small `out`.
+  [[nodiscard]] std::variant<std::size_t, fatal> seal_hostile(std::uint8_t type,
+                                                              bytes_view plaintext,
+                                                              mutable_bytes out,
+                                                              std::size_t padding = 0) noexcept;
+
   /// open: authenticates and decrypts one record in place. `fragment` is the record's
   /// body as framed (it is overwritten); the result points inside it. Failures carry the
   /// alert OpenSSL 3.0 sends: bad_record_mac for anything that does not authenticate

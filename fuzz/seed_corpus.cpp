@@ -1,0 +1,249 @@
+// seed_corpus.cpp — closenotify-seeds: writes every fuzz target's seed corpus, built from
+// real records: what closenotify's record layer seals under the fixed keys for each of
+// the six suites (the same bytes the differential matrix checks against OpenSSL 3.0), the
+// alerts of RFC 8446 §6 / RFC 5246 §7.2, key logs in the format OpenSSL's callback writes,
+// and event scripts for the teardown flows of the scenario catalogue.
+//
+//   closenotify-seeds OUTDIR      writes OUTDIR/<target>/<name> for each target
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "closenotify/alert.hpp"
+#include "closenotify/keylog.hpp"
+#include "closenotify/post_handshake.hpp"
+#include "event_script.hpp"
+#include "fixed_keys.hpp"
+
+using namespace closenotify;
+using namespace closenotify::fuzz;
+namespace fs = std::filesystem;
+
+namespace {
+
+using bytes = std::vector<std::uint8_t>;
+
+struct writer {
+  fs::path dir;
+  std::size_t count = 0;
+  void put(const std::string& name, const bytes& b) {
+    std::ofstream(dir / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+    ++count;
+  }
+};
+
+bytes text(std::string_view s) { return bytes(s.begin(), s.end()); }
+
+bytes seal(record_protection& p, std::uint8_t type, const bytes& plaintext, std::size_t padding = 0) {
+  bytes out(max_record_size);
+  auto r = p.seal_hostile(type, plaintext, out, padding);
+  if (!std::holds_alternative<std::size_t>(r)) return {};
+  out.resize(std::get<std::size_t>(r));
+  return out;
+}
+
+std::string suite_tag(const cipher_suite& s) { return std::string(s.name); }
+
+void alert_seeds(writer& w) {
+  for (std::uint8_t v = 0; v < 2; ++v) {
+    for (auto d : known_alert_descriptions()) {
+      for (std::uint8_t level : {1, 2}) {
+        w.put(std::string(v ? "tls12-" : "tls13-") + (level == 1 ? "warning-" : "fatal-") +
+                  std::string(to_string(d)),
+              {v, level, static_cast<std::uint8_t>(d)});
+      }
+    }
+    w.put(std::string(v ? "tls12" : "tls13") + "-unknown-level", {v, 3, 0});
+    w.put(std::string(v ? "tls12" : "tls13") + "-one-byte", {v, 1});
+    w.put(std::string(v ? "tls12" : "tls13") + "-three-bytes", {v, 1, 0, 0});
+    w.put(std::string(v ? "tls12" : "tls13") + "-empty", {v});
+  }
+}
+
+// A stream of real records: data, a KeyUpdate (TLS 1.3), an empty record, close_notify.
+bytes record_stream(const cipher_suite& s) {
+  auto p = protection_for(s, role::server);
+  bytes stream;
+  auto add = [&](const bytes& r) { stream.insert(stream.end(), r.begin(), r.end()); };
+  add(seal(p, 23, text("GET / HTTP/1.0\r\n\r\n")));
+  add(seal(p, 23, {}));
+  if (s.version == protocol_version::tls13) {
+    auto ku = encode_key_update(key_update_request::update_not_requested);
+    add(seal(p, 22, bytes(ku.begin(), ku.end())));
+    (void)p.key_update();
+  }
+  add(seal(p, 21, {1, 0}));
+  return stream;
+}
+
+void framing_seeds(writer& w) {
+  for (const auto* s : matrix_cipher_suites()) {
+    const std::uint8_t v = s->version == protocol_version::tls12 ? 1 : 0;
+    auto stream = record_stream(*s);
+    for (std::uint8_t pattern : {0, 2, 3, 40}) {
+      bytes b{static_cast<std::uint8_t>(v | (pattern << 1))};
+      b.insert(b.end(), stream.begin(), stream.end());
+      w.put(suite_tag(*s) + "-stream-split" + std::to_string(pattern), b);
+    }
+    // A header claiming one byte over the limit, and a header alone.
+    const std::size_t over = max_ciphertext_length(s->version) + 1;
+    w.put(suite_tag(*s) + "-oversized", {v, 23, 3, 3, static_cast<std::uint8_t>(over >> 8),
+                                         static_cast<std::uint8_t>(over)});
+    w.put(suite_tag(*s) + "-header-only", {v, 23, 3, 3, 0, 32});
+  }
+}
+
+void open_seeds(writer& w) {
+  for (const auto* s : matrix_cipher_suites()) {
+    const std::uint8_t idx = suite_index(*s);
+    const bool tls13 = s->version == protocol_version::tls13;
+    struct rec { const char* name; std::uint8_t type; bytes plaintext; std::uint8_t pad; };
+    const rec recs[] = {
+        {"close-notify", 21, {1, 0}, 0},
+        {"fatal-close-notify", 21, {2, 0}, 0},
+        {"data", 23, text("hello"), 0},
+        {"empty-data", 23, {}, 0},
+        {"padded-close-notify", 21, {1, 0}, 32},
+        {"padding-only", 0, {}, 16},
+        {"key-update", 22, {24, 0, 0, 1, 1}, 0},
+        {"ccs", 20, {1}, 0},
+        {"unknown-type", 25, {1, 2}, 0},
+        {"max-data", 23, bytes(16384, 0x61), 0},
+        {"overflow-data", 23, bytes(16385, 0x62), 0},
+    };
+    for (const auto& r : recs) {
+      if (r.pad && !tls13) continue;
+      // sealed mode: the harness seals; corrupt=0 and one with a flipped tag byte.
+      bytes b{idx, r.type, r.pad, 0, 0, 0};
+      b.insert(b.end(), r.plaintext.begin(), r.plaintext.end());
+      w.put(suite_tag(*s) + "-sealed-" + r.name, b);
+      b[3] = 0xff; b[4] = 0xff; b[5] = 0x01;
+      w.put(suite_tag(*s) + "-sealed-" + r.name + "-flipped", b);
+      // raw mode: the real record bytes.
+      auto p = protection_for(*s, role::server);
+      auto sealed = seal(p, r.type, r.plaintext, r.pad);
+      if (sealed.empty()) continue;
+      bytes raw{static_cast<std::uint8_t>(idx | 8)};
+      raw.insert(raw.end(), sealed.begin(), sealed.end());
+      w.put(suite_tag(*s) + "-raw-" + r.name, raw);
+    }
+    bytes stream{static_cast<std::uint8_t>(idx | 8)};
+    auto rs = record_stream(*s);
+    stream.insert(stream.end(), rs.begin(), rs.end());
+    w.put(suite_tag(*s) + "-raw-stream", stream);
+  }
+}
+
+void keylog_seeds(writer& w) {
+  bytes cr(32), secret48(48), secret32(32);
+  for (std::size_t i = 0; i < 48; ++i) secret48[i] = static_cast<std::uint8_t>(i * 5 + 1);
+  for (std::size_t i = 0; i < 32; ++i) cr[i] = static_cast<std::uint8_t>(i * 3 + 2), secret32[i] = static_cast<std::uint8_t>(i);
+  std::string tls13;
+  for (const char* label : {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                            "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET"})
+    tls13 += format_keylog_line(label, cr, secret32) + "\n";
+  w.put("tls13-session", text(tls13));
+  w.put("tls12-session", text("# SSL/TLS secrets log file, generated by OpenSSL\n" +
+                              format_keylog_line("CLIENT_RANDOM", cr, secret48) + "\n"));
+  w.put("two-sessions", text(tls13 + format_keylog_line("CLIENT_RANDOM", secret32, secret48) + "\n"));
+  w.put("bad-hex", text("CLIENT_RANDOM zz 00\n"));
+  w.put("crlf", text(format_keylog_line("CLIENT_RANDOM", cr, secret48) + "\r\n"));
+}
+
+// Event scripts: the teardown flows, each for every suite and both roles.
+void endpoint_seeds(writer& w) {
+  auto ev = [](event_kind k, std::uint32_t n = 0, std::uint8_t type = 0, bytes data = {}) {
+    return event{k, type, n, std::move(data)};
+  };
+  const event data = ev(event_kind::peer_record, 0, 23, text("hello"));
+  const event close_notify = ev(event_kind::peer_alert, 1, 0);
+  const event read = ev(event_kind::call_read, 200), shutdown = ev(event_kind::call_shutdown);
+  const event write = ev(event_kind::call_write, 100);
+  struct flow { const char* name; std::vector<event> events; std::uint8_t flags; };
+  const flow flows[] = {
+      {"bidirectional-we-close-first", {write, shutdown, data, close_notify, read, shutdown}, 0},
+      {"bidirectional-peer-closes-first", {data, close_notify, read, read, shutdown}, 0},
+      {"fast-shutdown", {write, shutdown}, 0},
+      {"quiet", {shutdown, read}, 0x20},
+      {"truncation-eof", {data, ev(event_kind::peer_eof), read, read, shutdown}, 0},
+      {"truncation-ignored", {data, ev(event_kind::peer_eof), read, read, shutdown}, 0x10},
+      {"reset-during-shutdown", {shutdown, ev(event_kind::peer_reset), shutdown}, 0},
+      {"eagain-everywhere", {ev(event_kind::write_would_block), shutdown, shutdown,
+                             ev(event_kind::read_would_block), close_notify, shutdown, shutdown}, 0},
+      {"one-byte-writes", {ev(event_kind::write_limit, 1), write, write, shutdown, shutdown, shutdown}, 0},
+      {"fatal-alert", {ev(event_kind::peer_alert, 2, 40), read, shutdown}, 0},
+      {"warnings", {ev(event_kind::peer_alert, 1, 90), ev(event_kind::peer_alert, 1, 90),
+                    ev(event_kind::peer_alert, 1, 90), ev(event_kind::peer_alert, 1, 90),
+                    ev(event_kind::peer_alert, 1, 90), read}, 0},
+      {"key-update-then-close", {ev(event_kind::peer_record, 0, 22, {24, 0, 0, 1, 1}), read, write,
+                                 close_notify, read, shutdown}, 0},
+      {"peek-then-read", {data, ev(event_kind::call_peek, 3), read, close_notify, read}, 0},
+      {"write-after-peer-gone", {ev(event_kind::peer_stops_reading), write, shutdown}, 0},
+      {"local-key-update", {ev(event_kind::call_key_update, 1), ev(event_kind::call_do_handshake),
+                            shutdown, close_notify, shutdown}, 0},
+      {"padding-only", {ev(event_kind::peer_record, 16, 0), read}, 0},
+      {"raw-garbage", {ev(event_kind::peer_raw, 0, 0, {23, 3, 3, 0, 20, 1, 2, 3}), read}, 0},
+  };
+  for (const auto* s : matrix_cipher_suites()) {
+    for (bool server : {false, true}) {
+      for (const auto& f : flows) {
+        script sc;
+        sc.config.suite = suite_index(*s);
+        sc.config.server = server;
+        sc.config.ignore_unexpected_eof = f.flags & 0x10;
+        sc.config.quiet_shutdown = f.flags & 0x20;
+        sc.events = f.events;
+        w.put(suite_tag(*s) + (server ? "-server-" : "-client-") + f.name, encode_script(sc));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int describe_file(const char* path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "closenotify-seeds: cannot read %s\n", path);
+    return 1;
+  }
+  bytes b((std::istreambuf_iterator<char>(in)), {});
+  const script s = decode_script(b);
+  std::printf("suite %s, %s%s%s%s\n", std::string(matrix_cipher_suites()[s.config.suite]->name).c_str(),
+              s.config.server ? "server" : "client",
+              s.config.ignore_unexpected_eof ? ", IGNORE_UNEXPECTED_EOF" : "",
+              s.config.quiet_shutdown ? ", quiet shutdown" : "", s.config.read_ahead ? ", read-ahead" : "");
+  for (const auto& e : s.events) std::printf("  %s\n", describe(e).c_str());
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::string_view(argv[1]) == "--describe") return describe_file(argv[2]);
+  if (argc != 2 || std::string_view(argv[1]) == "--help") {
+    std::fprintf(stderr,
+                 "usage: closenotify-seeds OUTDIR           write every fuzz target's seed corpus to OUTDIR/<target>/\n"
+                 "       closenotify-seeds --describe FILE  print an endpoint event script as events\n");
+    return argc == 2 ? 0 : 2;
+  }
+  const fs::path out = argv[1];
+  struct target { const char* name; void (*make)(writer&); };
+  const target targets[] = {{"alert", alert_seeds}, {"record_framing", framing_seeds},
+                            {"record_open", open_seeds}, {"endpoint", endpoint_seeds},
+                            {"keylog", keylog_seeds}};
+  for (const auto& t : targets) {
+    writer w{out / t.name};
+    std::error_code ec;
+    fs::create_directories(w.dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "closenotify-seeds: cannot create %s: %s\n", w.dir.c_str(), ec.message().c_str());
+      return 1;
+    }
+    t.make(w);
+    std::printf("%-15s %4zu seeds in %s\n", t.name, w.count, w.dir.c_str());
+  }
+  return 0;
+}
