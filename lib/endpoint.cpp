@@ -408,6 +408,7 @@ int endpoint::handle_alert() noexcept {
   if (fail_on_fatal(parsed)) return -1;
   const alert a = std::get<alert>(parsed);
   last_alert_received_ = a;
+  if (alert_observer_) alert_observer_(a);
   const alert_meaning m = classify_received_alert(a, read_.version());
   if (m.counts_as_warning) {
     warn_alert_ = a.description;
@@ -455,12 +456,16 @@ int endpoint::handle_handshake() noexcept {
       return kContinue;
     }
     const auto type = static_cast<handshake_type>(tls12_fragment_[0]);
+    const std::size_t length = std::size_t{tls12_fragment_[1]} << 16 |
+                               std::size_t{tls12_fragment_[2]} << 8 | tls12_fragment_[3];
     tls12_fragment_length_ = 0;
     consume_record();
-    const handshake_type renegotiation =
-        role_ == role::client ? handshake_type::hello_request : handshake_type::client_hello;
-    if (type != renegotiation) {
-      fail(alert_description::unexpected_message, "unexpected message");
+    // The state machine judges the header first: a type other than a renegotiation
+    // request is unexpected, a HelloRequest with a body is oversized (seen live:
+    // records-tls12-hello-request-with-body). A ClientHello is refused from its header
+    // where OpenSSL reads its body first (docs/divergences.md, entry F).
+    if (auto f = check_post_handshake_header(protocol_version::tls12, role_, type, length)) {
+      fail(f->send, f->reason);
       return -1;
     }
     send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
@@ -469,7 +474,9 @@ int endpoint::handle_handshake() noexcept {
   handshake_.append(record_.data);
   consume_record();
   for (;;) {
-    auto next = handshake_.next();
+    // Each header is judged as soon as it is in, as OpenSSL's state machine does
+    // (seen live: records-tls13-key-update-header-too-long, -unknown-handshake-type-header-only).
+    auto next = handshake_.next(role_);
     if (std::holds_alternative<std::nullopt_t>(next)) return kContinue;
     if (fail_on_fatal(next)) return -1;
     const handshake_message msg = std::get<handshake_message>(next);

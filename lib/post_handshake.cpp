@@ -62,6 +62,39 @@ std::variant<std::nullopt_t, handshake_message, fatal> handshake_reassembler::ne
                            rest.subspan(handshake_header_size, length)};
 }
 
+std::variant<std::nullopt_t, handshake_message, fatal> handshake_reassembler::next(role receiver) {
+  bytes_view rest{buf_.data() + start_, buf_.size() - start_};
+  if (rest.size() >= handshake_header_size) {
+    const std::size_t length = std::size_t{rest[1]} << 16 | std::size_t{rest[2]} << 8 | rest[3];
+    if (auto f = check_post_handshake_header(protocol_version::tls13, receiver,
+                                             static_cast<handshake_type>(rest[0]), length))
+      return *f;
+  }
+  return next();
+}
+
+std::optional<fatal> check_post_handshake_header(protocol_version v, role receiver,
+                                                 handshake_type type,
+                                                 std::size_t length) noexcept {
+  // OpenSSL 3.0 statem_local.h: SESSION_TICKET_MAX_LENGTH_TLS13 131338,
+  // KEY_UPDATE_MAX_LENGTH 1, CLIENT_HELLO_MAX_LENGTH 131396; a HelloRequest has no body.
+  std::optional<std::size_t> max;
+  if (v == protocol_version::tls13) {
+    if (type == handshake_type::key_update) max = 1;
+    // RFC 8446 §4.6.1: "At any time after the server has received the client Finished
+    // message, it MAY send a NewSessionTicket message." Only a client receives one.
+    if (type == handshake_type::new_session_ticket && receiver == role::client) max = 131338;
+  } else {
+    if (type == handshake_type::hello_request && receiver == role::client) max = 0;
+    if (type == handshake_type::client_hello && receiver == role::server) max = 131396;
+  }
+  // RFC 8446 §5: "If a TLS implementation receives an unexpected record type, it MUST
+  // terminate the connection with an "unexpected_message" alert." (a message type here)
+  if (!max) return fatal{alert_description::unexpected_message, "unexpected message"};
+  if (length > *max) return fatal{alert_description::illegal_parameter, "excessive message size"};
+  return std::nullopt;
+}
+
 std::variant<new_session_ticket, fatal> parse_new_session_ticket(bytes_view body) noexcept {
   reader r{body};
   new_session_ticket t{};

@@ -110,6 +110,11 @@ class endpoint {
 
   /// set_record_observer: called for every record sealed or opened.
   void set_record_observer(std::function<void(const record_event&)> f) { observer_ = std::move(f); }
+  /// set_alert_observer: called for every alert the endpoint acts on, when it acts on it
+  /// (where OpenSSL's message callback reports one): a well-formed alert record, after
+  /// the checks that come before alert processing. The record observer sees it earlier,
+  /// when it is opened, and also sees alerts a connection fails before reaching.
+  void set_alert_observer(std::function<void(const alert&)> f) { alert_observer_ = std::move(f); }
 
  private:
   enum class want : std::uint8_t { nothing, reading, writing };  // OpenSSL's rwstate
@@ -180,6 +185,7 @@ class endpoint {
   std::size_t write_pending_ = 0;  // wpend_tot: application bytes in the pending record
 
   std::function<void(const record_event&)> observer_;
+  std::function<void(const alert&)> alert_observer_;
 };
 
 }  // namespace closenotify

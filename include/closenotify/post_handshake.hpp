@@ -38,6 +38,9 @@ class handshake_reassembler {
   /// next: a whole message, nullopt (need more), or fatal (oversized). The message is
   /// valid until the next append() or next().
   [[nodiscard]] std::variant<std::nullopt_t, handshake_message, fatal> next();
+  /// next: the same, for a TLS 1.3 endpoint playing `receiver`: each header is judged by
+  /// check_post_handshake_header as soon as its 4 bytes are in, before the body arrives.
+  [[nodiscard]] std::variant<std::nullopt_t, handshake_message, fatal> next(role receiver);
 
   /// partial: handshake bytes not yet returned by next() are buffered — an incomplete
   /// message, or the rest of the record after the message just returned (RFC 8446 §5.1:
@@ -49,6 +52,17 @@ class handshake_reassembler {
   std::vector<std::uint8_t> buf_;
   std::size_t start_ = 0;
 };
+
+/// check_post_handshake_header: OpenSSL 3.0 judges a message after the handshake from its
+/// 4-byte header alone: first whether its type may come now (the state machine's read
+/// transition out of TLS_ST_OK: "unexpected message", unexpected_message), then its
+/// length against that type's maximum (max_message_size: "excessive message size",
+/// illegal_parameter). TLS 1.3: a client accepts NewSessionTicket (up to 131338 bytes)
+/// and KeyUpdate (1), a server KeyUpdate. TLS 1.2: a client accepts HelloRequest (0), a
+/// server ClientHello (131396). nullopt: the header is acceptable.
+[[nodiscard]] std::optional<fatal> check_post_handshake_header(protocol_version v, role receiver,
+                                                               handshake_type type,
+                                                               std::size_t length) noexcept;
 
 /// new_session_ticket: the parts of RFC 8446 §4.6.1 a teardown study looks at.
 struct new_session_ticket {

@@ -399,3 +399,48 @@ TEST_CASE("handshake types name themselves by their RFC names") {
   CHECK(to_string(handshake_type::hello_request) == "hello_request");
   CHECK(to_string(static_cast<handshake_type>(99)) == "unknown");
 }
+
+// --- check_post_handshake_header: judged from the header, as OpenSSL's state machine ----
+
+TEST_CASE("a TLS 1.3 KeyUpdate longer than one byte is excessive message size from its header") {
+  auto f = check_post_handshake_header(protocol_version::tls13, role::client, handshake_type::key_update, 2);
+  REQUIRE(f);
+  CHECK(f->send == alert_description::illegal_parameter);
+  CHECK(f->reason == "excessive message size");
+  CHECK_FALSE(check_post_handshake_header(protocol_version::tls13, role::server, handshake_type::key_update, 1));
+  CHECK_FALSE(check_post_handshake_header(protocol_version::tls13, role::server, handshake_type::key_update, 0));
+}
+
+TEST_CASE("a TLS 1.3 message type that cannot come after the handshake is unexpected from its header") {
+  for (auto r : {role::client, role::server}) {
+    auto f = check_post_handshake_header(protocol_version::tls13, r, static_cast<handshake_type>(99), 0);
+    REQUIRE(f);
+    CHECK(f->send == alert_description::unexpected_message);
+    CHECK(f->reason == "unexpected message");
+  }
+  // RFC 8446 §4.6.1: only a server sends NewSessionTicket.
+  CHECK(check_post_handshake_header(protocol_version::tls13, role::server, handshake_type::new_session_ticket, 10));
+  CHECK_FALSE(check_post_handshake_header(protocol_version::tls13, role::client, handshake_type::new_session_ticket, 131338));
+  CHECK(check_post_handshake_header(protocol_version::tls13, role::client, handshake_type::new_session_ticket, 131339)->send ==
+        alert_description::illegal_parameter);
+}
+
+TEST_CASE("a TLS 1.2 HelloRequest with a body is excessive message size; a ClientHello may be 131396 bytes") {
+  auto f = check_post_handshake_header(protocol_version::tls12, role::client, handshake_type::hello_request, 1);
+  REQUIRE(f);
+  CHECK(f->send == alert_description::illegal_parameter);
+  CHECK_FALSE(check_post_handshake_header(protocol_version::tls12, role::client, handshake_type::hello_request, 0));
+  CHECK_FALSE(check_post_handshake_header(protocol_version::tls12, role::server, handshake_type::client_hello, 131396));
+  CHECK(check_post_handshake_header(protocol_version::tls12, role::server, handshake_type::client_hello, 131397));
+  CHECK(check_post_handshake_header(protocol_version::tls12, role::server, handshake_type::hello_request, 0)->send ==
+        alert_description::unexpected_message);
+}
+
+TEST_CASE("next(receiver) refuses an oversized KeyUpdate before its body arrives") {
+  handshake_reassembler r;
+  const std::uint8_t header[] = {24, 0, 0, 2};
+  r.append(header);
+  auto got = r.next(role::client);
+  REQUIRE(std::holds_alternative<fatal>(got));
+  CHECK(std::get<fatal>(got).reason == "excessive message size");
+}

@@ -176,10 +176,11 @@ class endpoint_side final : public side {
         transport_(fd, cancel_, out_, keys.rx, keys.tx),
         endpoint_(transport_, keys.local_role, std::move(read), std::move(write)),
         mutation_(m) {
-    endpoint_.set_record_observer([this](const record_event& e) {
-      if (!e.sent && e.type == content_type::alert && e.plaintext.size() == 2) {
-        recv_ += (recv_.empty() ? "" : ",") + to_hex(e.plaintext);
-      }
+    // "recv" is what OpenSSL's message callback reports: alerts as they are processed,
+    // not as they are decrypted (seen live: records-handshake-fragment-then-close-notify).
+    endpoint_.set_alert_observer([this](const alert& a) {
+      const auto bytes = encode_alert(a);
+      recv_ += (recv_.empty() ? "" : ",") + to_hex(bytes);
     });
     thread_ = std::thread([this] { loop(); });
   }

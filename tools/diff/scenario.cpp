@@ -86,7 +86,11 @@ std::optional<std::string> check_command(std::string& command) {
     static const std::set<std::string> types = {"alert", "handshake", "application_data",
                                                 "change_cipher_spec", "invalid"};
     if (!types.contains(w[1]) && !(is_number(w[1], 255))) return "unknown content type '" + w[1] + "'";
-    if (!is_hex(w[2])) return "'" + w[2] + "' is not hex";
+    // HEX, '-' (nothing) or HEX*N (HEX repeated N times: oversized plaintexts stay readable).
+    const auto star = w[2].find('*');
+    if (star == std::string::npos ? !is_hex(w[2])
+                                  : !is_hex(w[2].substr(0, star)) || !is_number(w[2].substr(star + 1), 20000))
+      return "'" + w[2] + "' is not hex, '-' or HEX*N";
     if (args == 4 && (w[3] != "pad" || !is_number(w[4], 16384))) return "expected 'pad N' after the plaintext";
     return std::nullopt;
   }

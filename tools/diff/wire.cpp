@@ -116,7 +116,9 @@ std::variant<std::vector<std::uint8_t>, std::string> wire_decoder::seal_next(std
   if (auto* e = std::get_if<config_error>(&copy)) return e->message;
   auto& p = std::get<record_protection>(copy);
   std::vector<std::uint8_t> out(p.sealed_size(plaintext.size(), padding));
-  auto sealed = p.seal(static_cast<content_type>(type), plaintext, out, padding);
+  // seal_hostile: an injected record is hostile input by design (an unknown inner type,
+  // a plaintext over 2^14); only what the receiver cannot even frame is refused.
+  auto sealed = p.seal_hostile(type, plaintext, out, padding);
   if (auto* f = std::get_if<fatal>(&sealed)) return "cannot seal the injected record: " + std::string(f->reason);
   out.resize(std::get<std::size_t>(sealed));
   return out;
