@@ -68,7 +68,9 @@ std::string self_dir() {
   return ec ? std::string(".") : p.parent_path().string();
 }
 
-std::string default_peer() {
+}  // namespace
+
+std::string default_peer_path() {
   if (const char* env = std::getenv("CLOSENOTIFY_PEER")) return env;
   const std::string dir = self_dir();
   for (const auto& candidate : {dir + "/peer/closenotify-peer", dir + "/closenotify-peer"}) {
@@ -76,6 +78,8 @@ std::string default_peer() {
   }
   return dir + "/peer/closenotify-peer";
 }
+
+namespace {
 
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path);
@@ -141,7 +145,7 @@ outcome run_diff(const std::vector<std::string>& args) {
   const std::string scenarios_dir = o.get("scenarios").value_or(root + "/tests/scenarios");
   const std::string divergences_path = o.get("divergences").value_or(root + "/docs/divergences.md");
   diff::run_config config;
-  config.peer_path = o.get("peer").value_or(default_peer());
+  config.peer_path = o.get("peer").value_or(default_peer_path());
   if (::access(config.peer_path.c_str(), X_OK) != 0) {
     return usage("no OpenSSL peer executable at " + config.peer_path + " (build it, or give --peer)");
   }

@@ -19,6 +19,7 @@ constexpr const char* kTopHelp =
     "  seal    protect one alert, application_data or handshake record; prints it as hex\n"
     "  open    authenticate and decode one or more consecutive records given as hex\n"
     "  diff    the differential matrix: every scenario against a live OpenSSL 3.0 peer\n"
+    "  replay  fuzz inputs (endpoint event scripts) against a live OpenSSL 3.0, minimised\n"
     "  demo    seal and open a close_notify with every matrix suite and print a table\n"
     "\n"
     "`closenotify <command> --help` explains each command's options, with examples.\n"
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
     if (command == "open") return finish(run_open(args));
     if (command == "demo") return finish(run_demo(args));
     if (command == "diff") return finish(run_diff(args));
-    print_error("unknown command '" + command + "' (commands: diff, seal, open, demo)");
+    if (command == "replay") return finish(run_replay(args));
+    print_error("unknown command '" + command + "' (commands: diff, replay, seal, open, demo)");
     return exit_usage;
   } catch (const std::exception& e) {
     // Nothing on the record path throws; this is for allocation failure and the like.

@@ -1,0 +1,218 @@
+// replay.cpp — `closenotify replay DIR`: fuzz inputs through the differential path.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "../diff/replay.hpp"
+#include "../diff/report.hpp"
+#include "commands.hpp"
+
+namespace closenotify::cli {
+
+const char* const replay_help =
+    "usage: closenotify replay DIR|FILE... [options]\n"
+    "\n"
+    "Replay fuzz inputs against a live OpenSSL 3.0. Each file is read as an endpoint event\n"
+    "script (the input format of the fuzz_endpoint target, docs/fuzzing.md): the peer's\n"
+    "records (sealed with the handed-off keys), raw bytes, EOF and resets become steps of\n"
+    "the OpenSSL peer B; the script's calls become steps of A; the case runs once with A\n"
+    "as OpenSSL and once with A as closenotify, as `closenotify diff` runs a scenario\n"
+    "(nonblocking, in the suite and role the script names). Transport faults (EAGAIN,\n"
+    "short writes) have no counterpart on a socketpair and are dropped, and counted.\n"
+    "\n"
+    "An input on which the two disagree (beyond docs/divergences.md) is minimised: events\n"
+    "are removed and payloads halved while the disagreement stays. Its minimised script\n"
+    "(<name>.min, for fuzz/regressions/endpoint) and the case as catalogue text (<name>.scn)\n"
+    "are written to --out.\n"
+    "\n"
+    "options:\n"
+    "  --out DIR          where disagreements go (default: replay-disagreements)\n"
+    "  --jobs N           inputs replayed at once (default: 2 per core)\n"
+    "  --limit N          replay at most N inputs (sorted by name)\n"
+    "  --budget N         extra runs allowed per input for minimising (default 200)\n"
+    "  --no-minimise      report disagreements as they are\n"
+    "  --json FILE        per-input results as JSON ('-' for stdout)\n"
+    "  --quiet            no progress output\n"
+    "  --divergences FILE the documented divergences (default: docs/divergences.md)\n"
+    "  --peer PATH        the OpenSSL peer executable (default: next to this program)\n"
+    "  --mutate NAME      replay against a deliberately wrong closenotify (as closenotify diff)\n"
+    "\n"
+    "Exit status: 0 when no input disagrees, 1 when one does, 2 for bad usage.\n"
+    "\n"
+    "examples:\n"
+    "  closenotify replay build-fuzz/corpus/endpoint --limit 500\n"
+    "  closenotify replay fuzz/regressions/endpoint\n";
+
+namespace {
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += c;
+    else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+outcome run_replay(const std::vector<std::string>& args) {
+  namespace fs = std::filesystem;
+  auto parsed = parse_options(args, {"out", "jobs", "limit", "budget", "json", "divergences", "peer", "mutate"},
+                              {"help", "no-minimise", "quiet"});
+  if (auto* f = std::get_if<failure>(&parsed)) return *f;
+  const auto& o = std::get<options>(parsed);
+  if (o.has("help")) {
+    std::fputs(replay_help, stdout);
+    return exit_ok;
+  }
+  if (o.positional.empty()) return usage("replay needs a directory or file of inputs (see closenotify replay --help)");
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto number = [&](const char* name, std::size_t fallback, std::size_t max) -> std::optional<std::size_t> {
+    auto v = o.get(name);
+    if (!v) return fallback;
+    try {
+      std::size_t n = std::stoul(*v);
+      if (n >= 1 && n <= max) return n;
+    } catch (...) {
+    }
+    return std::nullopt;
+  };
+  auto jobs = number("jobs", std::max(1u, std::thread::hardware_concurrency()) * 2, 256);
+  auto limit = number("limit", SIZE_MAX, SIZE_MAX);
+  auto budget = number("budget", 200, 100000);
+  if (!jobs) return usage("--jobs: a number 1..256");
+  if (!limit) return usage("--limit: a positive number");
+  if (!budget) return usage("--budget: a number 1..100000");
+
+  std::vector<fs::path> files;
+  for (const auto& p : o.positional) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      for (const auto& e : fs::recursive_directory_iterator(p))
+        if (e.is_regular_file()) files.push_back(e.path());
+    } else if (fs::is_regular_file(p, ec)) {
+      files.emplace_back(p);
+    } else {
+      return usage("no such file or directory: " + p);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  if (files.size() > *limit) files.resize(*limit);
+  if (files.empty()) return usage("no input files in " + o.positional.front());
+
+  diff::run_config config;
+  config.peer_path = o.get("peer").value_or(default_peer_path());
+  if (::access(config.peer_path.c_str(), X_OK) != 0)
+    return usage("no OpenSSL peer executable at " + config.peer_path + " (build it, or give --peer)");
+  if (auto m = o.get("mutate")) {
+    auto mut = diff::parse_mutation(*m);
+    if (!mut) return usage("unknown --mutate '" + *m + "' (known: " + std::string(diff::mutation_names()) + ")");
+    config.mutate = *mut;
+  }
+  const std::string divergences_path =
+      o.get("divergences").value_or(std::string(CLOSENOTIFY_SOURCE_ROOT) + "/docs/divergences.md");
+  std::ifstream dv(divergences_path);
+  if (!dv) return usage("cannot read " + divergences_path);
+  const auto documented =
+      diff::documented_divergences(std::string((std::istreambuf_iterator<char>(dv)), {}));
+  const fs::path out_dir = o.get("out").value_or("replay-disagreements");
+
+  std::vector<diff::replay_result> results(files.size());
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex print_mu;
+  const bool quiet = o.has("quiet");
+  const auto start = std::chrono::steady_clock::now();
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < files.size();) {
+      std::ifstream in(files[i], std::ios::binary);
+      std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+      results[i] = diff::replay_one(fuzz::decode_script(bytes), files[i].filename().string(), config, documented,
+                                    !o.has("no-minimise"), *budget);
+      const std::size_t d = ++done;
+      if (!quiet && (d % 50 == 0 || d == files.size())) {
+        std::lock_guard lock(print_mu);
+        std::fprintf(stderr, "closenotify replay: %zu/%zu inputs, %.1fs\n", d, files.size(),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t j = 0; j < std::min<std::size_t>(*jobs, files.size()); ++j) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::size_t agree = 0, documented_n = 0, disagree = 0, errors = 0, empty = 0, runs = 0, dropped = 0;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    runs += r.runs;
+    dropped += r.dropped.size();
+    switch (r.result.cmp.result) {
+      case diff::verdict::agree: ++agree; break;
+      case diff::verdict::diverge_documented: ++documented_n; break;
+      case diff::verdict::diverge_undocumented: ++disagree; break;
+      case diff::verdict::skipped: ++empty; break;
+      case diff::verdict::error: ++errors; break;
+    }
+    if (r.result.cmp.result == diff::verdict::diverge_undocumented) {
+      std::error_code ec;
+      fs::create_directories(out_dir, ec);
+      std::ofstream(out_dir / (r.input + ".scn")) << r.scn;
+      const auto min = fuzz::encode_script(r.minimised);
+      std::ofstream(out_dir / (r.input + ".min"), std::ios::binary)
+          .write(reinterpret_cast<const char*>(min.data()), static_cast<std::streamsize>(min.size()));
+      std::cout << "DISAGREE " << r.input << " (" << r.minimised.events.size() << " of " << r.original_events
+                << " events after minimising): " << r.first_difference << "\n    -> " << (out_dir / (r.input + ".scn")).string()
+                << "\n";
+    } else if (r.result.cmp.result == diff::verdict::error) {
+      std::cout << "ERROR    " << r.input << ": " << r.result.cmp.note << r.result.reference.harness_error
+                << r.result.candidate.harness_error << "\n";
+    }
+  }
+  std::cout << "replay: " << results.size() << " inputs: " << agree << " agree, " << documented_n
+            << " diverge (documented), " << disagree << " disagree, " << errors << " errors, " << empty
+            << " with nothing to replay; " << runs << " cases run, " << dropped << " transport-fault events dropped; "
+            << std::fixed;
+  std::cout.precision(1);
+  std::cout << wall << " s wall, " << *jobs << " jobs\n";
+
+  if (auto j = o.get("json")) {
+    std::ostringstream js;
+    js << "{\"inputs\":[";
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const auto& r = results[i];
+      js << (i ? "," : "") << "{\"input\":" << json_string(r.input) << ",\"result\":\""
+         << to_string(r.result.cmp.result) << "\",\"events\":" << r.original_events
+         << ",\"minimised_events\":" << r.minimised.events.size() << ",\"runs\":" << r.runs
+         << ",\"first_difference\":" << json_string(r.first_difference) << ",\"dropped\":" << r.dropped.size() << "}";
+    }
+    js << "],\"totals\":{\"inputs\":" << results.size() << ",\"agree\":" << agree << ",\"diverge_documented\":"
+       << documented_n << ",\"disagree\":" << disagree << ",\"errors\":" << errors << "},\"wall_seconds\":" << wall
+       << "}\n";
+    if (*j == "-") {
+      std::cout << js.str();
+    } else {
+      std::ofstream f(*j);
+      f << js.str();
+      if (!f) return failure{exit_usage, "cannot write " + *j};
+    }
+  }
+  return disagree == 0 && errors == 0 ? exit_ok : exit_rejected;
+}
+
+}  // namespace closenotify::cli

@@ -1,0 +1,175 @@
+// replay.cpp — see replay.hpp.
+#include "replay.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "closenotify/cipher_suite.hpp"
+#include "closenotify/hex.hpp"
+#include "report.hpp"
+
+namespace closenotify::diff {
+
+using fuzz::event;
+using fuzz::event_kind;
+
+replay_case script_to_case(const fuzz::script& script, const std::string& name) {
+  replay_case rc;
+  const cipher_suite& suite = *matrix_cipher_suites()[script.config.suite];
+  const bool tls13 = suite.version == protocol_version::tls13;
+  rc.c.suite = std::string(suite.name);
+  rc.c.tls13 = tls13;
+  rc.c.a_is_client = !script.config.server;
+  rc.c.blocking = false;  // a call with nothing to do returns WANT_READ instead of waiting
+  rc.s.name = name;
+  rc.s.family = "replay";
+  rc.s.family_title = "fuzz inputs replayed against OpenSSL";
+  rc.s.file = name;
+  rc.s.tickets = 0;  // the fuzz harness's peer sends no NewSessionTicket
+  rc.s.cites.push_back("replayed fuzz input");
+
+  auto a = [&](std::string cmd) { rc.s.steps.push_back(step{side_id::a, std::move(cmd)}); };
+  auto b = [&](std::string cmd) { rc.s.steps.push_back(step{side_id::b, std::move(cmd)}); };
+  bool quiet = false, ignore_eof = false, peer_gone = false;
+  if (script.config.quiet_shutdown) a("set quiet_shutdown"), quiet = true;
+  if (script.config.ignore_unexpected_eof) a("set ignore_unexpected_eof"), ignore_eof = true;
+  if (script.config.read_ahead) rc.dropped.push_back("read-ahead (the peer protocol has no switch for it)");
+
+  for (const event& e : script.events) {
+    // Nothing arrives after the peer's FIN or reset, as in the fuzz harness.
+    const bool from_peer = e.kind == event_kind::peer_record || e.kind == event_kind::peer_alert ||
+                           e.kind == event_kind::peer_raw || e.kind == event_kind::peer_eof ||
+                           e.kind == event_kind::peer_reset;
+    if (from_peer && peer_gone) continue;
+    switch (e.kind) {
+      case event_kind::peer_record: {
+        std::string cmd = "inject " + std::to_string(e.type) + " " + (e.data.empty() ? "-" : to_hex(e.data));
+        if (tls13 && e.number > 0) cmd += " pad " + std::to_string(e.number);
+        b(cmd);
+        break;
+      }
+      case event_kind::peer_alert: {
+        const std::uint8_t bytes[2] = {static_cast<std::uint8_t>(e.number), e.type};
+        b("inject alert " + to_hex(bytes));
+        break;
+      }
+      case event_kind::peer_raw:
+        if (!e.data.empty()) b("raw " + to_hex(e.data));
+        break;
+      case event_kind::peer_eof: b("shutdown_write"); peer_gone = true; break;
+      case event_kind::peer_reset: b("close"); peer_gone = true; break;
+      case event_kind::call_read: a("read " + std::to_string(std::max<std::uint32_t>(e.number, 1))); break;
+      case event_kind::call_peek: a("peek " + std::to_string(std::max<std::uint32_t>(e.number, 1))); break;
+      case event_kind::call_write: a("write " + std::to_string(std::max<std::uint32_t>(e.number, 1))); break;
+      case event_kind::call_shutdown: a("shutdown"); break;
+      case event_kind::call_key_update:
+        a(std::string("key_update ") + (e.number & 1 ? "requested" : "not_requested"));
+        break;
+      case event_kind::call_do_handshake: a("do_handshake"); break;
+      case event_kind::call_set:
+        // The peer protocol can switch these on, not off.
+        if ((e.number & 1) && !quiet) a("set quiet_shutdown"), quiet = true;
+        if ((e.number & 2) && !ignore_eof) a("set ignore_unexpected_eof"), ignore_eof = true;
+        if ((!(e.number & 1) && quiet) || (!(e.number & 2) && ignore_eof))
+          rc.dropped.push_back(fuzz::describe(e) + " (turning an option off)");
+        break;
+      case event_kind::read_would_block:
+      case event_kind::write_would_block:
+      case event_kind::write_limit:
+      case event_kind::peer_stops_reading:
+        rc.dropped.push_back(fuzz::describe(e) + " (a transport fault)");
+        break;
+    }
+  }
+  int line = 0;
+  for (auto& st : rc.s.steps) st.line = ++line;
+  return rc;
+}
+
+namespace {
+
+bool disagrees(const case_result& r) { return r.cmp.result == verdict::diverge_undocumented; }
+
+case_result run_script(const fuzz::script& s, const std::string& name, const run_config& config,
+                       const std::set<std::string>& documented, replay_case& rc) {
+  rc = script_to_case(s, name);
+  case_def d;
+  d.s = &rc.s;
+  d.c = rc.c;
+  d.id = name + "/" + rc.c.suite + "/" + (rc.c.a_is_client ? "client" : "server") + "/nonblocking";
+  return run_one(d, config, documented);
+}
+
+}  // namespace
+
+replay_result replay_one(const fuzz::script& script, const std::string& name, const run_config& config,
+                         const std::set<std::string>& documented, bool minimise, std::size_t budget) {
+  replay_result out;
+  out.input = name;
+  out.original_events = script.events.size();
+  out.minimised = script;
+  replay_case rc;
+  out.result = run_script(script, name, config, documented, rc);
+  out.dropped = rc.dropped;
+  out.runs = 1;
+  // The case def points into the replay_case, which dies here: keep what is printed.
+  auto finish = [&](const replay_case& shown) {
+    out.first_difference = first_difference(out.result);
+    out.scn = to_scn(shown, "replayed from " + name + ": " + std::to_string(out.minimised.events.size()) + " of " +
+                                std::to_string(out.original_events) + " events");
+    out.result.def.s = nullptr;
+    return out;
+  };
+  if (rc.empty() || !minimise || !disagrees(out.result)) return finish(rc);
+  // Greedy shrinking: drop one event at a time (last first), then halve payloads, keeping
+  // every change under which the case still disagrees undocumented.
+  auto still = [&](const fuzz::script& candidate, case_result& keep) {
+    if (out.runs >= budget + 1) return false;
+    ++out.runs;
+    replay_case trial;
+    auto r = run_script(candidate, name, config, documented, trial);
+    if (!disagrees(r)) return false;
+    keep = std::move(r);
+    return true;
+  };
+  fuzz::script best = script;
+  case_result best_result = out.result;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t i = best.events.size(); i-- > 0;) {
+      fuzz::script t = best;
+      t.events.erase(t.events.begin() + static_cast<std::ptrdiff_t>(i));
+      if (still(t, best_result)) best = std::move(t), changed = true;
+    }
+    for (std::size_t i = 0; i < best.events.size(); ++i) {
+      while (best.events[i].data.size() > 1) {
+        fuzz::script t = best;
+        t.events[i].data.resize(t.events[i].data.size() / 2);
+        if (!still(t, best_result)) break;
+        best = std::move(t);
+        changed = true;
+      }
+    }
+  }
+  out.minimised = best;
+  replay_case shown;
+  out.result = run_script(best, name, config, documented, shown);  // rerun: def must point at `shown`
+  ++out.runs;
+  return finish(shown);
+}
+
+std::string to_scn(const replay_case& rc, const std::string& comment) {
+  std::ostringstream o;
+  o << "# " << comment << "\n";
+  o << "# Add a cite line (the sentence this input tests) before adding it to the catalogue.\n";
+  o << "family replay: fuzz inputs replayed against OpenSSL\n\n";
+  o << "scenario " << rc.s.name << "\n";
+  o << "  cite RFC 8446 §6: \"Alert messages convey a description of the alert and a legacy field that conveyed the severity level of the message in previous versions of TLS.\"\n";
+  o << "  only " << (rc.c.tls13 ? "tls1.3" : "tls1.2") << ", nonblocking, " << (rc.c.a_is_client ? "client" : "server")
+    << ": the cell the fuzz input ran in\n";
+  o << "  tickets 0\n";
+  for (const auto& st : rc.s.steps) o << "  " << side_letter(st.side) << " " << st.command << "\n";
+  return o.str();
+}
+
+}  // namespace closenotify::diff
