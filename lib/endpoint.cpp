@@ -235,7 +235,11 @@ int endpoint::write(bytes_view data) noexcept {
     if (continue_handshake() <= 0) return -1;
   }
   if (pending_ != pending_kind::none) {
-    if (pending_ != pending_kind::application_data) {
+    // ssl3_write_pending: the retry must pass the same buffer ("wpend_buf != buf"; there
+    // is no SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER here). Seen live: a second SSL_write with
+    // a new, longer buffer after one that failed with EPIPE is "bad write retry" (found by
+    // closenotify replay: fuzz/findings/write-after-peer-close-error-class).
+    if (pending_ != pending_kind::application_data || data.data() + total != pending_write_buf_) {
       fail(alert_description::internal_error, "bad write retry");
       return -1;
     }
@@ -252,6 +256,7 @@ int endpoint::write(bytes_view data) noexcept {
                      pending_kind::application_data) <= 0) {
       write_done_ = total;
       write_pending_ = pending_ == pending_kind::application_data ? n : 0;
+      pending_write_buf_ = data.data() + total;
       return -1;
     }
     total += n;

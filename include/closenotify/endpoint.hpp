@@ -71,7 +71,8 @@ class endpoint {
   int read(mutable_bytes out) noexcept;
   int peek(mutable_bytes out) noexcept;
   /// write: SSL_write (no partial writes: a WANT_WRITE must be retried with the same
-  /// bytes, and the final return counts all of them).
+  /// bytes in the same buffer, as OpenSSL requires without
+  /// SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, and the final return counts all of them).
   int write(bytes_view data) noexcept;
   /// key_update: SSL_key_update (TLS 1.3): 1 if scheduled, 0 if refused. The KeyUpdate
   /// goes out on the next write(), read() or do_handshake().
@@ -183,6 +184,7 @@ class endpoint {
   pending_kind pending_ = pending_kind::none;
   std::size_t write_done_ = 0;     // wnum: application bytes of the current write already sent
   std::size_t write_pending_ = 0;  // wpend_tot: application bytes in the pending record
+  const std::uint8_t* pending_write_buf_ = nullptr;  // wpend_buf: where the retry must resume
 
   std::function<void(const record_event&)> observer_;
   std::function<void(const alert&)> alert_observer_;

@@ -307,13 +307,17 @@ class endpoint_side final : public side {
       return done(verb, ret, true, ret > 0 ? to_hex(bytes_view{buf}.first(static_cast<std::size_t>(ret))) : "");
     }
     if (verb == "write" || verb == "write_hex") {
+      std::vector<std::uint8_t> content;
       if (verb == "write") {
-        write_buffer_ = pattern(n);
+        content = pattern(n);
       } else {
         auto bytes = from_hex(arg);
         if (auto* e = std::get_if<config_error>(&bytes)) return error(e->message);
-        write_buffer_ = std::get<std::vector<std::uint8_t>>(bytes);
+        content = std::get<std::vector<std::uint8_t>>(bytes);
       }
+      // As the OpenSSL peer does: the same bytes are written from the same buffer (a
+      // retry); other bytes are copied in, reusing the buffer when they fit.
+      if (content != write_buffer_) write_buffer_ = content;
       return done("write", endpoint_.write(write_buffer_), true);
     }
     if (verb == "read_all") {
@@ -333,7 +337,7 @@ class endpoint_side final : public side {
       return done("read_all", got.size() == n ? static_cast<int>(n) : ret, true, to_hex(got));
     }
     if (verb == "write_all") {
-      write_buffer_ = pattern(n);
+      if (auto content = pattern(n); content != write_buffer_) write_buffer_ = content;  // as the peer
       int ret = 0;
       for (;;) {
         ret = endpoint_.write(write_buffer_);
