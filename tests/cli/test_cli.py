@@ -95,7 +95,7 @@ class cli_case(unittest.TestCase):
 class help_texts(cli_case):
     def test_top_level_help_lists_every_command(self):
         out = self.ok("--help")
-        for command in ("seal", "open", "demo", "diff", "replay"):
+        for command in ("seal", "open", "demo", "diff", "replay", "bench"):
             self.assertIn("  " + command + " ", out)
 
     def test_each_command_explains_every_option_with_an_example(self):
@@ -108,6 +108,8 @@ class help_texts(cli_case):
             "demo": [],
             "replay": ["--out", "--jobs", "--limit", "--budget", "--no-minimise", "--json", "--quiet",
                        "--divergences", "--peer", "--mutate"],
+            "bench": ["--quick", "--samples", "--suite", "--json", "--diff-runs", "--diff-jobs",
+                      "--diff-family", "--no-strace", "--peer", "--closenotify", "--quiet"],
         }
         for command, names in options.items():
             out = self.ok(command, "--help")
@@ -353,7 +355,10 @@ class bad_input(cli_case):
                    "--frobnicate", "1", message="unknown option '--frobnicate'")
         self.fails(2, "open", "--suite", self.suite, *self.key, "--seq", "0", "--pad", "1", "00",
                    message="unknown option '--pad'")
-        self.fails(2, "frobnicate", message="unknown command 'frobnicate' (commands: diff, replay, seal, open, demo)")
+        self.fails(2, "frobnicate",
+                   message="unknown command 'frobnicate' (commands: diff, replay, seal, open, demo, bench)")
+        self.fails(2, "bench", "--frobnicate", message="unknown option '--frobnicate'")
+        self.fails(2, "bench", "--samples", "0", message="--samples: a number 1..1001")
         self.fails(2, contains="no command given")
         self.fails(2, "seal", "--suite", self.suite, *self.key, "--seq", "0", "--alert", "close_notify",
                    "extra", message="unexpected argument 'extra'")

@@ -51,6 +51,7 @@ outcome run_open(const std::vector<std::string>& args);
 outcome run_demo(const std::vector<std::string>& args);
 outcome run_diff(const std::vector<std::string>& args);
 outcome run_replay(const std::vector<std::string>& args);
+outcome run_bench(const std::vector<std::string>& args);
 
 /// default_peer_path: $CLOSENOTIFY_PEER, else the peer built next to this program.
 std::string default_peer_path();
@@ -60,5 +61,6 @@ extern const char* const open_help;
 extern const char* const demo_help;
 extern const char* const diff_help;
 extern const char* const replay_help;
+extern const char* const bench_help;
 
 }  // namespace closenotify::cli

@@ -1,5 +1,5 @@
-// main.cpp — `closenotify`: the differential matrix, and sealing and opening single TLS
-// records from the command line.
+// main.cpp — `closenotify`: the differential matrix, sealing and opening single TLS
+// records from the command line, and the benchmarks.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -21,6 +21,7 @@ constexpr const char* kTopHelp =
     "  diff    the differential matrix: every scenario against a live OpenSSL 3.0 peer\n"
     "  replay  fuzz inputs (endpoint event scripts) against a live OpenSSL 3.0, minimised\n"
     "  demo    seal and open a close_notify with every matrix suite and print a table\n"
+    "  bench   performance as ratios against raw BoringSSL AEAD and against OpenSSL 3.0\n"
     "\n"
     "`closenotify <command> --help` explains each command's options, with examples.\n"
     "Errors are one line on stderr starting with \"closenotify: error: \"; exit status 2\n"
@@ -64,7 +65,8 @@ int main(int argc, char** argv) {
     if (command == "demo") return finish(run_demo(args));
     if (command == "diff") return finish(run_diff(args));
     if (command == "replay") return finish(run_replay(args));
-    print_error("unknown command '" + command + "' (commands: diff, replay, seal, open, demo)");
+    if (command == "bench") return finish(run_bench(args));
+    print_error("unknown command '" + command + "' (commands: diff, replay, seal, open, demo, bench)");
     return exit_usage;
   } catch (const std::exception& e) {
     // Nothing on the record path throws; this is for allocation failure and the like.

@@ -2,6 +2,7 @@
 // it against OpenSSL 3.0, answers on stdout (docs/peer-protocol.md is the contract).
 //
 //   closenotify-peer --fd N      N: one end of a connected AF_UNIX SOCK_STREAM socketpair
+//   closenotify-peer --bench ... benchmark modes (bench.cpp), no line protocol
 #include <openssl/crypto.h>
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -434,12 +435,21 @@ int main(int argc, char** argv) {
     // (the BIO uses MSG_NOSIGNAL too; this covers anything else).
     std::signal(SIGPIPE, SIG_IGN);
     std::vector<std::string> args(argv + 1, argv + argc);
+    // Benchmark modes (tools/peer/bench.cpp): the counting allocator goes in before
+    // OpenSSL allocates anything. The line protocol below is not involved.
+    if (!args.empty() && (args[0] == "--bench" || args[0] == "--bench-syscalls")) {
+      peer::bench::install_counting_allocator();
+      const std::vector<std::string> rest(args.begin() + 1, args.end());
+      return args[0] == "--bench" ? peer::bench::run(rest) : peer::bench::run_syscalls(rest);
+    }
     std::optional<std::size_t> fd;
     if (args.size() == 2 && args[0] == "--fd") fd = peer::parse_count(args[1]);
     if (!fd || *fd > 1'000'000 || fcntl(static_cast<int>(*fd), F_GETFD) < 0) {
       std::fprintf(stderr,
                    "usage: closenotify-peer --fd N   (N: an inherited, connected AF_UNIX stream socket;\n"
-                   "       commands on stdin, answers on stdout, see docs/peer-protocol.md)\n");
+                   "       commands on stdin, answers on stdout, see docs/peer-protocol.md)\n"
+                   "       closenotify-peer --bench SUITE | --bench-syscalls SUITE K shutdown|none [read-ahead]\n"
+                   "       (OpenSSL's side of `closenotify bench`, see tools/peer/bench.cpp)\n");
       return 2;
     }
     peer::Peer p(static_cast<int>(*fd));

@@ -4,7 +4,9 @@
 //             (byte counts, the per-step wire capture, `blocked` notices);
 //   tls.cpp   SSL_CTX / SSL, the in-memory certificate, the handshake and the key-log and
 //             message callbacks (secrets, record counts, received alerts);
-//   peer.cpp  the command loop: parsing, one OpenSSL call per step, the `done` lines.
+//   peer.cpp  the command loop: parsing, one OpenSSL call per step, the `done` lines;
+//   bench.cpp `--bench` and `--bench-syscalls`: OpenSSL's own cost for `closenotify bench`
+//             (memory BIOs and socketpairs inside this process; docs/performance.md).
 //
 // This program links OpenSSL only. OpenSSL and BoringSSL export the same symbols, so
 // nothing from the closenotify library (which links BoringSSL) may ever be linked in.
@@ -101,6 +103,10 @@ struct HandshakeParams {
   int tickets = -1;  // -1: OpenSSL's default number of TLS 1.3 session tickets
 };
 
+// new_context: an SSL_CTX restricted to one version and one suite, verification off, and
+// for a server the in-memory certificate(s). nullptr with `why` set (one line) on failure.
+SSL_CTX* new_context(const HandshakeParams& params, std::string& why);
+
 // The one TLS connection: its context, its SSL, and what the callbacks observed.
 class Tls {
  public:
@@ -138,5 +144,16 @@ class Tls {
   std::uint64_t wseq_ = 0;     // records written under the current write keys
   std::vector<std::string> alerts_;
 };
+
+namespace bench {
+// install_counting_allocator: CRYPTO_set_mem_functions with counting wrappers; must run
+// before OpenSSL allocates anything. False if OpenSSL refused (then memory figures are
+// reported as unavailable).
+bool install_counting_allocator();
+// closenotify-peer --bench SUITE: commands on stdin, one JSON object per line on stdout.
+int run(const std::vector<std::string>& args);
+// closenotify-peer --bench-syscalls SUITE K shutdown|none [read-ahead]: for strace.
+int run_syscalls(const std::vector<std::string>& args);
+}  // namespace bench
 
 }  // namespace peer

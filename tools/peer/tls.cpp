@@ -104,18 +104,17 @@ Tls::~Tls() {
   SSL_CTX_free(ctx_);
 }
 
-std::string Tls::handshake(const HandshakeParams& params) {
-  ERR_clear_error();
-  tls13_ = params.tls13;
+SSL_CTX* new_context(const HandshakeParams& params, std::string& why) {
   const std::string version_name = params.tls13 ? "tls1.3" : "tls1.2";
-
-  // Configuration problems leave no trace: nothing has touched the socket yet, so the
-  // runner may send a corrected `handshake`.
   SSL_CTX* ctx = SSL_CTX_new(params.client ? TLS_client_method() : TLS_server_method());
-  if (ctx == nullptr) return "SSL_CTX_new failed: " + queued_reason();
-  auto fail_config = [&](const std::string& why) {
+  if (ctx == nullptr) {
+    why = "SSL_CTX_new failed: " + queued_reason();
+    return nullptr;
+  }
+  auto fail_config = [&](const std::string& reason) -> SSL_CTX* {
     SSL_CTX_free(ctx);
-    return why;
+    why = reason;
+    return nullptr;
   };
   const int version = params.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
   if (!SSL_CTX_set_min_proto_version(ctx, version) || !SSL_CTX_set_max_proto_version(ctx, version)) {
@@ -132,7 +131,6 @@ std::string Tls::handshake(const HandshakeParams& params) {
     return fail_config("cannot set the number of tickets");
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
-  SSL_CTX_set_keylog_callback(ctx, on_keylog);
   if (!params.client) {
     // P-256 for the ECDSA suites the matrix uses. The ECDHE-RSA suites need an RSA key;
     // the context holds both kinds at once and OpenSSL picks by suite.
@@ -144,6 +142,23 @@ std::string Tls::handshake(const HandshakeParams& params) {
       return fail_config("cannot make the RSA certificate: " + queued_reason());
     }
   }
+  return ctx;
+}
+
+std::string Tls::handshake(const HandshakeParams& params) {
+  ERR_clear_error();
+  tls13_ = params.tls13;
+
+  // Configuration problems leave no trace: nothing has touched the socket yet, so the
+  // runner may send a corrected `handshake`.
+  std::string why;
+  SSL_CTX* ctx = new_context(params, why);
+  if (ctx == nullptr) return why;
+  auto fail_config = [&](const std::string& reason) {
+    SSL_CTX_free(ctx);
+    return reason;
+  };
+  SSL_CTX_set_keylog_callback(ctx, on_keylog);
   SSL* ssl = SSL_new(ctx);
   BIO* bio = ssl != nullptr ? socket_.new_bio() : nullptr;
   if (bio == nullptr) {
@@ -164,7 +179,6 @@ std::string Tls::handshake(const HandshakeParams& params) {
   errno = 0;
   int ret = params.client ? SSL_connect(ssl_) : SSL_accept(ssl_);
   int saved_errno = errno;
-  std::string why;
   if (ret != 1) {
     int err = SSL_get_error(ssl_, ret);
     why = queued_reason();

@@ -1,0 +1,455 @@
+// main.cpp — closenotify-bench, the program behind `closenotify bench` (help.hpp says
+// what each figure is; docs/performance.md has a run and what bounds each result).
+//
+// Why a separate executable: figure 5 counts every heap allocation of the process with an
+// interposed malloc (counting_malloc.cpp). That belongs in a program that does nothing
+// else, not in the `closenotify` CLI whose `diff` runs dozens of threads; `closenotify
+// bench` execs this program. It links closenotify and BoringSSL, never OpenSSL.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "../closenotify/commands.hpp"
+#include "bench.hpp"
+#include "help.hpp"
+#include "process.hpp"
+
+#ifndef CLOSENOTIFY_BUILDTYPE
+#define CLOSENOTIFY_BUILDTYPE "unknown"
+#endif
+#ifndef CLOSENOTIFY_BORINGSSL_LIBDIR
+#define CLOSENOTIFY_BORINGSSL_LIBDIR "unknown"
+#endif
+
+namespace closenotify::bench {
+namespace {
+
+struct config {
+  bool quick = false, quiet = false, strace = true;
+  std::size_t samples = 31;
+  std::size_t app_batch = 128, close_batch = 1024, endpoint_close_batch = 64;
+  std::size_t diff_runs = 3, diff_jobs = 4;
+  std::string diff_family;
+  std::string peer, closenotify;
+  std::vector<const cipher_suite*> suites;
+};
+
+std::string self_dir() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : p.parent_path().string();
+}
+
+// next_to: `name` in this program's build tree (tools/bench/..) or install directory.
+std::string next_to(const std::vector<std::string>& relative) {
+  const std::string dir = self_dir();
+  for (const auto& r : relative) {
+    const std::string candidate = dir + "/" + r;
+    if (::access(candidate.c_str(), X_OK) == 0) return std::filesystem::weakly_canonical(candidate).string();
+  }
+  return dir + "/" + relative.front();
+}
+
+void progress(const config& c, const std::string& line) {
+  if (c.quiet) return;
+  std::fprintf(stderr, "closenotify bench: %s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double v = 0;
+  in >> v;
+  return v;
+}
+
+machine_info machine() {
+  machine_info m;
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      m.cpu = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  m.cores = std::thread::hardware_concurrency();
+#if defined(__clang__)
+  m.compiler = "clang++ " __clang_version__;
+#elif defined(__GNUC__)
+  m.compiler = "g++ " __VERSION__;
+#endif
+  m.build_type = CLOSENOTIFY_BUILDTYPE;
+  m.boringssl = CLOSENOTIFY_BORINGSSL_LIBDIR;
+  m.load_before = load_average();
+  char date[64];
+  const std::time_t t = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
+  m.date = date;
+  return m;
+}
+
+std::variant<std::size_t, cli::failure> count_option(const cli::options& o, const std::string& name, std::size_t def,
+                                                     std::size_t lo, std::size_t hi) {
+  auto v = o.get(name);
+  if (!v) return def;
+  std::size_t n = 0;
+  try {
+    std::size_t used = 0;
+    n = std::stoul(*v, &used);
+    if (used != v->size()) throw std::invalid_argument("trailing");
+  } catch (...) {
+    return cli::usage("--" + name + ": a number " + std::to_string(lo) + ".." + std::to_string(hi));
+  }
+  if (n < lo || n > hi) return cli::usage("--" + name + ": a number " + std::to_string(lo) + ".." + std::to_string(hi));
+  return n;
+}
+
+// ---- figures 3, 4 (OpenSSL part) and 5 (OpenSSL part) for one suite ---------------
+
+void openssl_figures(const config& c, const cipher_suite& s, results& r) {
+  peer_process peer(c.peer, std::string(s.name));
+  if (r.machine.openssl.empty()) r.machine.openssl = peer.ask("hello")["openssl"];
+  endpoint_bench cn(s);
+  const std::string app_cmd = "app " + std::to_string(c.app_batch);
+  const std::string close_cmd = "close " + std::to_string(c.endpoint_close_batch);
+  // Warm-up of both.
+  cn.app(c.app_batch);
+  peer.ask(app_cmd);
+  const double bytes = static_cast<double>(c.app_batch * record_payload);
+  auto app = interleave(
+      c.samples, [&] { return cn.app(c.app_batch); }, [&] { return peer.number(peer.ask(app_cmd), "ns"); });
+  auto mbs = [&](std::vector<double> ns) {
+    for (double& v : ns) v = bytes / v * 1e3;
+    return ns;
+  };
+  r.vs_openssl.push_back(timing_row{std::string(s.name), "16 KiB write + read", summarize(mbs(app.a)),
+                                    summarize(mbs(app.b)), summarize(ratios(app, true)), "MB/s"});
+
+  const double n = static_cast<double>(c.endpoint_close_batch);
+  pair_series seal, open;
+  cn.close(c.endpoint_close_batch);
+  peer.ask(close_cmd);
+  for (std::size_t i = 0; i < c.samples; ++i) {
+    for (int turn = 0; turn < 2; ++turn) {
+      if ((turn == 0) == (i % 2 == 0)) {
+        const auto [sh, rd] = cn.close(c.endpoint_close_batch);
+        seal.a.push_back(sh / n);
+        open.a.push_back(rd / n);
+      } else {
+        const auto a = peer.ask(close_cmd);
+        seal.b.push_back(peer.number(a, "shutdown_ns") / n);
+        open.b.push_back(peer.number(a, "read_ns") / n);
+      }
+    }
+  }
+  r.vs_openssl.push_back(timing_row{std::string(s.name), "close_notify seal: shutdown", summarize(seal.a),
+                                    summarize(seal.b), summarize(ratios(seal)), "ns"});
+  r.vs_openssl.push_back(timing_row{std::string(s.name), "close_notify open: read returning 0", summarize(open.a),
+                                    summarize(open.b), summarize(ratios(open)), "ns"});
+
+  // Figure 4: both implementations, read-ahead off and on.
+  for (bool ra : {false, true}) {
+    for (const std::string impl : {"closenotify", "OpenSSL 3.0"}) {
+      syscall_row* row = nullptr;
+      for (auto& x : r.syscalls) {
+        if (x.implementation == impl && x.read_ahead == ra) row = &x;
+      }
+      if (row == nullptr) {
+        r.syscalls.push_back(syscall_row{impl, ra, {}, std::nullopt});
+        row = &r.syscalls.back();
+      }
+      // Deterministic; repeated to show that it is.
+      syscall_count first;
+      for (int rep = 0; rep < 3; ++rep) {
+        syscall_count got;
+        if (impl == "closenotify") {
+          got = shutdown_syscalls(s, ra);
+        } else {
+          const auto a = peer.ask(ra ? "syscalls read-ahead" : "syscalls");
+          got = {static_cast<std::size_t>(peer.number(a, "client_reads")),
+                 static_cast<std::size_t>(peer.number(a, "client_writes")),
+                 static_cast<std::size_t>(peer.number(a, "server_reads")),
+                 static_cast<std::size_t>(peer.number(a, "server_writes"))};
+        }
+        if (rep == 0) first = got;
+        if (!(got == first)) throw failed(impl + " shutdown syscalls changed between repeats");
+      }
+      row->per_suite[std::string(s.name)] = first;
+    }
+  }
+
+  // Figure 5, OpenSSL's part.
+  openssl_heap h;
+  h.suite = std::string(s.name);
+  std::vector<double> client, server, per_record, exchange;
+  for (int rep = 0; rep < 3; ++rep) {
+    const auto a = peer.ask("memory");
+    h.counting = a.count("counting") != 0 && a.at("counting") == "true";
+    if (!h.counting) break;
+    client.push_back(peer.number(a, "client_bytes"));
+    server.push_back(peer.number(a, "server_bytes"));
+    per_record.push_back(peer.number(a, "allocations_per_record"));
+    exchange.push_back(peer.number(a, "allocations_shutdown_exchange"));
+  }
+  h.client_bytes = summarize(client);
+  h.server_bytes = summarize(server);
+  h.allocations_per_record = summarize(per_record);
+  h.shutdown_exchange_allocations = summarize(exchange);
+  r.openssl_heaps.push_back(h);
+}
+
+// ---- figure 4's strace cross-check ------------------------------------------------
+
+strace_check strace_once(const config& c, const std::string& strace, bool closenotify_side, bool read_ahead,
+                         const std::string& suite) {
+  strace_check out;
+  constexpr std::size_t k = 16;
+  char path[] = "/tmp/closenotify-bench-strace-XXXXXX";
+  const int fd = ::mkstemp(path);
+  if (fd < 0) {
+    out.note = "mkstemp failed";
+    return out;
+  }
+  ::close(fd);
+  std::map<std::string, double> calls[2];
+  std::string shown;
+  for (int variant = 0; variant < 2; ++variant) {
+    std::vector<std::string> argv{strace, "-f", "-c", "-e", "trace=read,write,recvfrom,sendto", "-o", path, "--"};
+    if (closenotify_side) {
+      argv.insert(argv.end(), {next_to({"closenotify-bench"}), "--internal-syscalls"});
+    } else {
+      argv.insert(argv.end(), {c.peer, "--bench-syscalls"});
+    }
+    argv.insert(argv.end(), {suite, std::to_string(k), variant == 0 ? "shutdown" : "none"});
+    if (read_ahead) argv.push_back("read-ahead");
+    if (variant == 0) {
+      for (const auto& a : argv) {
+        std::string word = a;  // programs by name, the temporary file as FILE
+        if (a == path) {
+          word = "FILE";
+        } else if (a.find('/') != std::string::npos) {
+          word = std::filesystem::path(a).filename().string();
+        }
+        shown += (shown.empty() ? "" : " ") + word;
+      }
+    }
+    const auto run_result = run(argv, true);
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (run_result.status != 0) {
+      out.note = "strace exited with status " + std::to_string(run_result.status) +
+                 (run_result.why.empty() ? "" : " (" + run_result.why + ")") + ": " + text.str().substr(0, 200);
+      std::remove(path);
+      return out;
+    }
+    calls[variant] = strace_calls(text.str());
+  }
+  std::remove(path);
+  auto get = [&](int v, const char* name) { return calls[v].count(name) ? calls[v].at(name) : 0.0; };
+  out.reads = (get(0, "read") + get(0, "recvfrom") - get(1, "read") - get(1, "recvfrom")) / k;
+  out.writes = (get(0, "write") + get(0, "sendto") - get(1, "write") - get(1, "sendto")) / k;
+  out.available = true;
+  out.note = "(" + shown + ") minus the same with `none`, over " + std::to_string(k) +
+             "; socket I/O is read(2)+recvfrom(2) and write(2)+sendto(2)";
+  return out;
+}
+
+void strace_figures(const config& c, results& r) {
+  const auto strace = find_in_path("strace");
+  const std::string suite = std::string(c.suites.front()->name);
+  for (auto& row : r.syscalls) {
+    if (!c.strace) continue;
+    if (!strace) {
+      row.strace = strace_check{false, "strace is not installed (Debian package: strace)", 0, 0};
+      continue;
+    }
+    progress(c, "figure 4: strace -c cross-check, " + row.implementation + ", read-ahead " + (row.read_ahead ? "on" : "off"));
+    row.strace = strace_once(c, *strace, row.implementation == "closenotify", row.read_ahead, suite);
+  }
+}
+
+// ---- figure 6 ------------------------------------------------------------------------
+
+diff_result diff_figure(const config& c) {
+  diff_result d;
+  std::vector<double> wall, rate;
+  char path[] = "/tmp/closenotify-bench-diff-XXXXXX";
+  const int fd = ::mkstemp(path);
+  if (fd < 0) throw failed("mkstemp failed");
+  ::close(fd);
+  std::vector<std::string> argv{c.closenotify, "diff", "--jobs", std::to_string(c.diff_jobs), "--quiet"};
+  if (!c.diff_family.empty()) argv.insert(argv.end(), {"--family", c.diff_family});
+  for (const auto& a : argv) {
+    const std::string shown = a == c.closenotify ? "closenotify" : a;
+    d.command += (d.command.empty() ? "" : " ") + shown;
+  }
+  argv.insert(argv.end(), {"--peer", c.peer, "--json", path});
+  for (std::size_t i = 0; i < c.diff_runs; ++i) {
+    progress(c, "figure 6: " + d.command + " (run " + std::to_string(i + 1) + " of " + std::to_string(c.diff_runs) + ")");
+    const auto result = run(argv);
+    if (result.status < 0) throw failed("cannot run closenotify diff: " + result.why);
+    d.exit_statuses.push_back(result.status);
+    std::ifstream in(path);
+    std::size_t cases = 0, skipped = 0;
+    bool found = false;
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("\"totals\"") != std::string::npos) {
+        const auto t = flat_json(line.substr(line.find('{', line.find("\"totals\""))));
+        if (t.count("cases") && t.count("skipped")) {
+          cases = std::stoul(t.at("cases"));
+          skipped = std::stoul(t.at("skipped"));
+          found = true;
+        }
+        break;
+      }
+    }
+    if (!found) throw failed("closenotify diff (exit " + std::to_string(result.status) + ") wrote no totals");
+    d.cases = cases;
+    d.cases_run = cases - skipped;
+    wall.push_back(result.seconds);
+    rate.push_back(static_cast<double>(d.cases_run) / result.seconds);
+  }
+  std::remove(path);
+  d.runs = c.diff_runs;
+  d.wall_seconds = summarize(wall);
+  d.cases_per_second = summarize(rate);
+  return d;
+}
+
+int bench_main(const std::vector<std::string>& args) {
+  auto parsed = cli::parse_options(
+      args, {"samples", "suite", "json", "diff-runs", "diff-jobs", "diff-family", "peer", "closenotify"},
+      {"help", "quick", "no-strace", "quiet"});
+  if (auto* f = std::get_if<cli::failure>(&parsed)) {
+    std::fprintf(stderr, "closenotify: error: %s\n", f->message.c_str());
+    return cli::exit_usage;
+  }
+  const auto& o = std::get<cli::options>(parsed);
+  auto fail_usage = [](const std::string& m) {
+    std::fprintf(stderr, "closenotify: error: %s\n", m.c_str());
+    return cli::exit_usage;
+  };
+  if (o.has("help")) {
+    std::fputs(help_text, stdout);
+    return cli::exit_ok;
+  }
+  if (!o.positional.empty()) return fail_usage("unexpected argument '" + o.positional.front() + "'");
+  config c;
+  c.quick = o.has("quick");
+  c.quiet = o.has("quiet");
+  c.strace = !o.has("no-strace");
+  if (c.quick) {
+    c.samples = 5;
+    c.app_batch = 32;
+    c.close_batch = 256;
+    c.endpoint_close_batch = 16;
+    c.diff_runs = 1;
+    c.diff_family = "clean-shutdown";
+  }
+  for (auto [name, field, lo, hi] : {std::tuple{"samples", &c.samples, 1, 1001}, std::tuple{"diff-runs", &c.diff_runs, 0, 100},
+                                     std::tuple{"diff-jobs", &c.diff_jobs, 1, 256}}) {
+    auto v = count_option(o, name, *field, static_cast<std::size_t>(lo), static_cast<std::size_t>(hi));
+    if (auto* f = std::get_if<cli::failure>(&v)) return fail_usage(f->message);
+    *field = std::get<std::size_t>(v);
+  }
+  if (auto f = o.get("diff-family")) c.diff_family = *f;
+  if (auto s = o.get("suite")) {
+    const cipher_suite* suite = find_cipher_suite(*s);
+    if (suite == nullptr) return fail_usage("unknown suite '" + *s + "'");
+    c.suites.push_back(suite);
+  } else {
+    for (const cipher_suite* s : matrix_cipher_suites()) c.suites.push_back(s);
+  }
+  c.peer = o.get("peer").value_or(next_to({"../peer/closenotify-peer", "closenotify-peer"}));
+  c.closenotify = o.get("closenotify").value_or(next_to({"../closenotify", "closenotify"}));
+  if (::access(c.peer.c_str(), X_OK) != 0) {
+    return fail_usage("no OpenSSL peer executable at " + c.peer + " (build it, or give --peer)");
+  }
+  if (c.diff_runs > 0 && ::access(c.closenotify.c_str(), X_OK) != 0) {
+    return fail_usage("no closenotify executable at " + c.closenotify + " (give --closenotify, or --diff-runs 0)");
+  }
+  const auto json = o.get("json");
+  std::ofstream json_file;
+  if (json && *json != "-") {
+    json_file.open(*json);
+    if (!json_file) return fail_usage("cannot write " + *json);
+  }
+
+  results r;
+  r.machine = machine();
+  r.samples = c.samples;
+  r.quick = c.quick;
+  r.command = "closenotify bench";
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    // The paths `closenotify bench` adds are this machine's, not part of the command.
+    if (args[i] == "--peer" || args[i] == "--closenotify") {
+      ++i;
+      continue;
+    }
+    if (args[i].rfind("--peer=", 0) == 0 || args[i].rfind("--closenotify=", 0) == 0) continue;
+    r.command += " " + args[i];
+  }
+  for (const auto* s : c.suites) r.suites.emplace_back(s->name);
+  try {
+    for (const auto* s : c.suites) {
+      progress(c, "figures 1 and 2: " + std::string(s->name) + " (" + std::to_string(c.samples) + " samples)");
+      record_figures(*s, c.samples, {c.app_batch, c.close_batch}, r);
+    }
+    for (const auto* s : c.suites) {
+      progress(c, "figures 3, 4, 5 against OpenSSL: " + std::string(s->name));
+      openssl_figures(c, *s, r);
+    }
+    for (const auto* s : c.suites) {
+      progress(c, "figure 5: heap, " + std::string(s->name));
+      r.heaps.push_back(heap_figures(*s, 3));
+    }
+    strace_figures(c, r);
+    r.machine.load_before_diff = load_average();
+    if (c.diff_runs > 0) r.diff = diff_figure(c);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "closenotify: error: bench: %s\n", e.what());
+    return 1;
+  }
+  r.machine.load_after = load_average();
+
+  std::ostream& table_out = json && *json == "-" ? std::cerr : std::cout;
+  print_table(table_out, r);
+  table_out.flush();
+  if (json) {
+    if (*json == "-") {
+      write_json(std::cout, r);
+    } else {
+      write_json(json_file, r);
+      if (!json_file) return fail_usage("cannot write " + *json);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace closenotify::bench
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "--internal-syscalls") {
+    return closenotify::bench::internal_syscalls(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  // A peer that died must be an error message, not a SIGPIPE on the next command.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    return closenotify::bench::bench_main(args);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "closenotify: error: internal error: %s\n", e.what());
+    return 2;
+  }
+}

@@ -1,0 +1,56 @@
+// process.hpp — closenotify-bench's child processes: the OpenSSL peer in its benchmark
+// mode (a command per line in, a JSON object per line out), strace, `closenotify diff`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace closenotify::bench {
+
+/// flat_json: the members of a one-line JSON object whose values are numbers, strings or
+/// booleans (what the peer prints), as text; strings without their quotes.
+std::map<std::string, std::string> flat_json(const std::string& line);
+
+/// peer_process: `closenotify-peer --bench SUITE`, driven line by line.
+class peer_process {
+ public:
+  peer_process(const std::string& peer_path, const std::string& suite);
+  ~peer_process();
+  peer_process(const peer_process&) = delete;
+  peer_process& operator=(const peer_process&) = delete;
+  /// ask: one command; its answer's members. Throws failed on an `error` answer or a
+  /// peer that died.
+  std::map<std::string, std::string> ask(const std::string& command);
+  double number(const std::map<std::string, std::string>& answer, const std::string& key);
+
+ private:
+  pid_t pid_ = -1;
+  int to_ = -1;
+  FILE* from_ = nullptr;
+  std::string suite_;
+};
+
+/// captured: a finished child: its exit status (-1: could not run; 128+N: killed by
+/// signal N), stdout, and the wall time it took.
+struct captured {
+  int status = -1;
+  std::string out;
+  double seconds = 0;
+  std::string why;  // when status is -1
+};
+/// run: argv[0] searched in PATH; stdin /dev/null, stdout captured, stderr inherited
+/// unless `quiet_stderr`.
+captured run(const std::vector<std::string>& argv, bool quiet_stderr = false);
+
+/// find_in_path: the full path of a program, or nullopt.
+std::optional<std::string> find_in_path(const std::string& name);
+
+/// strace_calls: the "calls" column of an `strace -c` summary, by syscall name.
+std::map<std::string, double> strace_calls(const std::string& summary);
+
+}  // namespace closenotify::bench
