@@ -358,6 +358,16 @@ int endpoint::read_bytes(bool application, mutable_bytes out, bool peek) noexcep
       want_ = want::nothing;
       return 0;
     }
+    // ssl3_shutdown reads with type 0, and ssl3_read_bytes hands a record of the requested
+    // type to its caller: a TLS 1.2 record whose (authenticated) content type is 0 "is"
+    // what SSL_shutdown asked for. It reads nothing, is consumed only if empty, and the
+    // call returns -1 with SSL_ERROR_SYSCALL (seen live: closenotify replay,
+    // tls12-type-0-record-during-second-shutdown). A read for data calls it unexpected.
+    if (!application && record_.type == content_type::invalid) {
+      if (record_.data.empty()) consume_record();
+      want_ = want::nothing;
+      return 0;
+    }
     if (application && record_.type == content_type::application_data) {
       if (record_.data.empty()) {  // an empty record: read the next one
         consume_record();
@@ -479,6 +489,17 @@ int endpoint::handle_handshake() noexcept {
   handshake_.append(record_.data);
   consume_record();
   for (;;) {
+    // OpenSSL enters its state machine as soon as a message header's 4 bytes are in, and
+    // the state machine starts with its write half: a KeyUpdate owed to the peer (RFC 8446
+    // §4.6.3) goes out then, before the new message is read, even after our close_notify.
+    // The state machine then stops; if the record that completed the header held nothing
+    // more, ssl3_read_bytes fetches the next record before that header is read. (Seen live:
+    // closenotify replay, fuzz/findings/owed-key-update-sent-on-next-message.)
+    if (key_update_ == key_update_state::owed && handshake_.buffered() >= handshake_header_size) {
+      key_update_ = key_update_state::scheduled;
+      if (continue_handshake() <= 0) return -1;
+      if (handshake_.buffered() == handshake_header_size) return kContinue;
+    }
     // Each header is judged as soon as it is in, as OpenSSL's state machine does
     // (seen live: records-tls13-key-update-header-too-long, -unknown-handshake-type-header-only).
     auto next = handshake_.next(role_);

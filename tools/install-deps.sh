@@ -7,6 +7,6 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  meson ninja-build g++ clang libclang-rt-14-dev cmake pkg-config python3 \
+  meson ninja-build g++ clang libclang-rt-14-dev cmake pkg-config python3 strace \
   android-libboringssl-dev doctest-dev libssl-dev openssl >/dev/null
 echo "install-deps: meson, ninja, g++, clang with libFuzzer and sanitizer runtimes, BoringSSL (android-libboringssl-dev), doctest, OpenSSL 3.0 dev files installed"

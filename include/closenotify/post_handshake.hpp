@@ -47,6 +47,9 @@ class handshake_reassembler {
   /// "Handshake messages MUST NOT be interleaved with other record types"; a KeyUpdate
   /// must end its record).
   bool partial() const noexcept { return buf_.size() > start_; }
+  /// buffered: handshake bytes not yet returned by next(), the end of which is the end of
+  /// the last record appended.
+  std::size_t buffered() const noexcept { return buf_.size() - start_; }
 
  private:
   std::vector<std::uint8_t> buf_;

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 
 namespace closenotify::fault {
 
@@ -38,7 +37,6 @@ io_result fault_transport::read(mutable_bytes out) noexcept {
         if (!eagain_done_ && read_offset_ == plan_.offset) {
           eagain_done_ = true;
           ++fired_;
-          if (getenv("M4")) return {io_status::eof};
           return {io_status::would_block};
         }
         break;
