@@ -62,19 +62,44 @@ bool is_tls12_content_type(std::uint8_t t) noexcept {
 // inner_plaintext_end: the index of the content type in a TLSInnerPlaintext, i.e. of its
 // last nonzero byte, or nullopt if every byte is zero. RFC 8446 §5.4: "the receiving
 // implementation scans the field from the end toward the beginning until it finds a non-zero
-// octet." The scan visits every byte and selects with masks, so how much padding a record
-// carries does not show in the time it takes.
+// octet." The scan visits every byte and selects with masks, never with a branch or an index
+// that depends on the bytes, so how much padding a record carries does not show in the time
+// it takes. It goes a 64-bit word at a time (keeping the last nonzero word's value, not its
+// address), which made opening a 16 KiB TLS 1.3 record several times faster than a byte
+// loop (docs/performance.md).
 std::optional<std::size_t> inner_plaintext_end(bytes_view inner) noexcept {
-  std::size_t last = 0;
-  std::size_t found = 0;  // all ones once a nonzero byte has been seen
-  for (std::size_t i = 0; i < inner.size(); ++i) {
-    // nonzero: all ones if inner[i] != 0, else 0, without branching on the byte.
-    const std::size_t nonzero = std::size_t(0) - ((std::size_t(inner[i]) + 0xff) >> 8);
-    last = (i & nonzero) | (last & ~nonzero);
-    found |= nonzero;
+  // all_ones_if_nonzero: ~0 if v != 0, else 0, without branching on v.
+  auto all_ones_if_nonzero = [](std::uint64_t v) noexcept {
+    return std::uint64_t{0} - ((v | (std::uint64_t{0} - v)) >> 63);
+  };
+  const std::size_t words = inner.size() / 8;
+  std::uint64_t last_word = 0, last_value = 0, found = 0;
+  for (std::size_t w = 0; w < words; ++w) {
+    std::uint64_t v;
+    std::memcpy(&v, inner.data() + 8 * w, 8);
+    const std::uint64_t nz = all_ones_if_nonzero(v);
+    last_word = (w & nz) | (last_word & ~nz);
+    last_value = (v & nz) | (last_value & ~nz);
+    found |= nz;
+  }
+  // The last nonzero byte of that word: bytes are read in memory order, whatever the
+  // host's byte order.
+  std::uint8_t bytes[8];
+  std::memcpy(bytes, &last_value, 8);
+  std::uint64_t lane = 0;
+  for (std::uint64_t j = 0; j < 8; ++j) {
+    const std::uint64_t nz = all_ones_if_nonzero(bytes[j]);
+    lane = (j & nz) | (lane & ~nz);
+  }
+  std::uint64_t last = 8 * last_word + lane;
+  // The bytes after the last whole word.
+  for (std::size_t i = 8 * words; i < inner.size(); ++i) {
+    const std::uint64_t nz = all_ones_if_nonzero(inner[i]);
+    last = (i & nz) | (last & ~nz);
+    found |= nz;
   }
   if (found == 0) return std::nullopt;
-  return last;
+  return static_cast<std::size_t>(last);
 }
 
 constexpr fatal bad_record_mac{alert_description::bad_record_mac,
