@@ -157,6 +157,9 @@ outcome run_replay(const std::vector<std::string>& args) {
   for (auto& t : pool) t.join();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+  // With --json - the JSON owns stdout; the readable report goes to stderr.
+  const bool json_to_stdout = o.get("json") == std::optional<std::string>("-");
+  std::ostream& text = json_to_stdout ? std::cerr : std::cout;
   std::size_t agree = 0, documented_n = 0, disagree = 0, errors = 0, empty = 0, runs = 0, dropped = 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
@@ -172,24 +175,26 @@ outcome run_replay(const std::vector<std::string>& args) {
     if (r.result.cmp.result == diff::verdict::diverge_undocumented) {
       std::error_code ec;
       fs::create_directories(out_dir, ec);
-      std::ofstream(out_dir / (r.input + ".scn")) << r.scn;
+      std::ofstream scn(out_dir / (r.input + ".scn"));
+      scn << r.scn;
       const auto min = fuzz::encode_script(r.minimised);
-      std::ofstream(out_dir / (r.input + ".min"), std::ios::binary)
-          .write(reinterpret_cast<const char*>(min.data()), static_cast<std::streamsize>(min.size()));
-      std::cout << "DISAGREE " << r.input << " (" << r.minimised.events.size() << " of " << r.original_events
+      std::ofstream mf(out_dir / (r.input + ".min"), std::ios::binary);
+      mf.write(reinterpret_cast<const char*>(min.data()), static_cast<std::streamsize>(min.size()));
+      if (ec || !scn || !mf) return failure{exit_usage, "cannot write to " + out_dir.string()};
+      text << "DISAGREE " << r.input << " (" << r.minimised.events.size() << " of " << r.original_events
                 << " events after minimising): " << r.first_difference << "\n    -> " << (out_dir / (r.input + ".scn")).string()
                 << "\n";
     } else if (r.result.cmp.result == diff::verdict::error) {
-      std::cout << "ERROR    " << r.input << ": " << r.result.cmp.note << r.result.reference.harness_error
+      text << "ERROR    " << r.input << ": " << r.result.cmp.note << r.result.reference.harness_error
                 << r.result.candidate.harness_error << "\n";
     }
   }
-  std::cout << "replay: " << results.size() << " inputs: " << agree << " agree, " << documented_n
+  text << "replay: " << results.size() << " inputs: " << agree << " agree, " << documented_n
             << " diverge (documented), " << disagree << " disagree, " << errors << " errors, " << empty
             << " with nothing to replay; " << runs << " cases run, " << dropped << " transport-fault events dropped; "
             << std::fixed;
-  std::cout.precision(1);
-  std::cout << wall << " s wall, " << *jobs << " jobs\n";
+  text.precision(1);
+  text << wall << " s wall, " << *jobs << " jobs\n";
 
   if (auto j = o.get("json")) {
     std::ostringstream js;

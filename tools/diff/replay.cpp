@@ -130,6 +130,7 @@ replay_result replay_one(const fuzz::script& script, const std::string& name, co
   out.runs = 1;
   // The case def points into the replay_case, which dies here: keep what is printed.
   auto finish = [&](const replay_case& shown) {
+    out.dropped = shown.dropped;
     out.first_difference = first_difference(out.result);
     out.scn = to_scn(shown, "replayed from " + name + ": " + std::to_string(out.minimised.events.size()) + " of " +
                                 std::to_string(out.original_events) + " events");
@@ -139,29 +140,25 @@ replay_result replay_one(const fuzz::script& script, const std::string& name, co
   if (rc.empty() || !minimise || !disagrees(out.result)) return finish(rc);
   // Greedy shrinking: drop one event at a time (last first), then halve payloads, keeping
   // every change under which the case still disagrees undocumented.
-  auto still = [&](const fuzz::script& candidate, case_result& keep) {
+  auto still = [&](const fuzz::script& candidate) {
     if (out.runs >= budget + 1) return false;
     ++out.runs;
     replay_case trial;
-    auto r = run_script(candidate, name, config, documented, trial);
-    if (!disagrees(r)) return false;
-    keep = std::move(r);
-    return true;
+    return disagrees(run_script(candidate, name, config, documented, trial));
   };
   fuzz::script best = script;
-  case_result best_result = out.result;
   for (bool changed = true; changed;) {
     changed = false;
     for (std::size_t i = best.events.size(); i-- > 0;) {
       fuzz::script t = best;
       t.events.erase(t.events.begin() + static_cast<std::ptrdiff_t>(i));
-      if (still(t, best_result)) best = std::move(t), changed = true;
+      if (still(t)) best = std::move(t), changed = true;
     }
     for (std::size_t i = 0; i < best.events.size(); ++i) {
       while (best.events[i].data.size() > 1) {
         fuzz::script t = best;
         t.events[i].data.resize(t.events[i].data.size() / 2);
-        if (!still(t, best_result)) break;
+        if (!still(t)) break;
         best = std::move(t);
         changed = true;
       }
@@ -177,7 +174,8 @@ replay_result replay_one(const fuzz::script& script, const std::string& name, co
 std::string to_scn(const replay_case& rc, const std::string& comment) {
   std::ostringstream o;
   o << "# " << comment << "\n";
-  o << "# Add a cite line (the sentence this input tests) before adding it to the catalogue.\n";
+  o << "# The cite line below is a placeholder the grammar needs: replace it with the sentence\n"
+    << "# this input tests before adding the scenario to the catalogue.\n";
   o << "family replay: fuzz inputs replayed against OpenSSL\n\n";
   o << "scenario " << rc.s.name << "\n";
   o << "  cite RFC 8446 §6: \"Alert messages convey a description of the alert and a legacy field that conveyed the severity level of the message in previous versions of TLS.\"\n";
