@@ -238,7 +238,7 @@ int endpoint::write(bytes_view data) noexcept {
     // ssl3_write_pending: the retry must pass the same buffer ("wpend_buf != buf"; there
     // is no SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER here). Seen live: a second SSL_write with
     // a new, longer buffer after one that failed with EPIPE is "bad write retry" (found by
-    // closenotify replay: fuzz/findings/write-after-peer-close-error-class).
+    // closenotify replay; scenario nb-write-from-another-buffer-after-epipe).
     if (pending_ != pending_kind::application_data || data.data() + total != pending_write_buf_) {
       fail(alert_description::internal_error, "bad write retry");
       return -1;
@@ -361,8 +361,8 @@ int endpoint::read_bytes(bool application, mutable_bytes out, bool peek) noexcep
     // ssl3_shutdown reads with type 0, and ssl3_read_bytes hands a record of the requested
     // type to its caller: a TLS 1.2 record whose (authenticated) content type is 0 "is"
     // what SSL_shutdown asked for. It reads nothing, is consumed only if empty, and the
-    // call returns -1 with SSL_ERROR_SYSCALL (seen live: closenotify replay,
-    // tls12-type-0-record-during-second-shutdown). A read for data calls it unexpected.
+    // call returns -1 with SSL_ERROR_SYSCALL (seen live: closenotify replay, scenario
+    // records-tls12-type-0-during-second-shutdown). A read for data calls it unexpected.
     if (!application && record_.type == content_type::invalid) {
       if (record_.data.empty()) consume_record();
       want_ = want::nothing;
@@ -494,7 +494,8 @@ int endpoint::handle_handshake() noexcept {
     // §4.6.3) goes out then, before the new message is read, even after our close_notify.
     // The state machine then stops; if the record that completed the header held nothing
     // more, ssl3_read_bytes fetches the next record before that header is read. (Seen live:
-    // closenotify replay, fuzz/findings/owed-key-update-sent-on-next-message.)
+    // closenotify replay; scenarios post-owed-key-update-sent-on-next-message and
+    // post-owed-key-update-then-header-only.)
     if (key_update_ == key_update_state::owed && handshake_.buffered() >= handshake_header_size) {
       key_update_ = key_update_state::scheduled;
       if (continue_handshake() <= 0) return -1;
