@@ -46,6 +46,12 @@ void put_length(std::vector<std::uint8_t>& out, std::uint32_t n) {
   }
 }
 
+// carries_number_byte: the events whose one argument is `number` as a single byte.
+bool carries_number_byte(event_kind k) {
+  return k == event_kind::write_limit || k == event_kind::call_read || k == event_kind::call_peek ||
+         k == event_kind::call_key_update || k == event_kind::call_set;
+}
+
 }  // namespace
 
 script decode_script(bytes_view input) {
@@ -73,17 +79,11 @@ script decode_script(bytes_view input) {
       case event_kind::peer_raw:
         e.data = r.bytes(r.length());
         break;
-      case event_kind::write_limit:
-      case event_kind::call_read:
-      case event_kind::call_peek:
-      case event_kind::call_key_update:
-      case event_kind::call_set:
-        e.number = r.byte();
-        break;
       case event_kind::call_write:
         e.number = r.length();
         break;
       default:
+        if (carries_number_byte(e.kind)) e.number = r.byte();
         break;
     }
     s.events.push_back(std::move(e));
@@ -114,17 +114,11 @@ std::vector<std::uint8_t> encode_script(const script& s) {
         put_length(out, static_cast<std::uint32_t>(e.data.size()));
         out.insert(out.end(), e.data.begin(), e.data.end());
         break;
-      case event_kind::write_limit:
-      case event_kind::call_read:
-      case event_kind::call_peek:
-      case event_kind::call_key_update:
-      case event_kind::call_set:
-        out.push_back(static_cast<std::uint8_t>(e.number));
-        break;
       case event_kind::call_write:
         put_length(out, e.number);
         break;
       default:
+        if (carries_number_byte(e.kind)) out.push_back(static_cast<std::uint8_t>(e.number));
         break;
     }
   }

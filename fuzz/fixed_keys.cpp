@@ -42,18 +42,36 @@ std::uint8_t suite_index(const cipher_suite& s) noexcept {
   return 0;
 }
 
-record_protection protection_for(const cipher_suite& suite, role sender) {
-  static const auto client_secret = pattern(0x11), server_secret = pattern(0x22),
-                    master = pattern(0x33), client_random = pattern(0x44),
-                    server_random = pattern(0x55);
+namespace {
+
+const std::array<std::uint8_t, 48>& secret_pattern(role sender) {
+  static const auto client_secret = pattern(0x11), server_secret = pattern(0x22);
+  return sender == role::client ? client_secret : server_secret;
+}
+
+tls12_key_block key_block(const cipher_suite& suite) {
+  static const auto master = pattern(0x33), client_random = pattern(0x44), server_random = pattern(0x55);
+  return must(tls12_derive_key_block(suite, master, bytes_view{client_random}.first(32),
+                                     bytes_view{server_random}.first(32)));
+}
+
+}  // namespace
+
+record_protection protection_for(const cipher_suite& suite, role sender, std::uint64_t sequence_number) {
   if (suite.version == protocol_version::tls13) {
-    const auto& s = sender == role::client ? client_secret : server_secret;
-    return must(record_protection::tls13(suite, bytes_view{s}.first(suite.hash_length())));
+    return must(record_protection::tls13(suite, bytes_view{secret_pattern(sender)}.first(suite.hash_length()),
+                                         sequence_number));
   }
-  auto block = must(tls12_derive_key_block(suite, master, bytes_view{client_random}.first(32),
-                                           bytes_view{server_random}.first(32)));
-  return must(record_protection::tls12(suite, sender == role::client ? block.client_write
-                                                                     : block.server_write));
+  auto block = key_block(suite);
+  return must(record_protection::tls12(suite, sender == role::client ? block.client_write : block.server_write,
+                                       sequence_number));
+}
+
+traffic_keys fixed_traffic_keys(const cipher_suite& suite, role sender) {
+  if (suite.version == protocol_version::tls13)
+    return must(tls13_traffic_keys(suite, bytes_view{secret_pattern(sender)}.first(suite.hash_length())));
+  auto block = key_block(suite);
+  return sender == role::client ? block.client_write : block.server_write;
 }
 
 }  // namespace closenotify::fuzz

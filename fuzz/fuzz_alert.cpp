@@ -5,23 +5,15 @@
 // length is the fatal unexpected_message OpenSSL 3.0 sends ("invalid alert");
 // classification is consistent (a local fatal names the alert to send and a reason; a
 // peer fatal sends nothing; only close_notify closes); names round-trip.
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "closenotify/alert.hpp"
+#include "invariant.hpp"
 
 using namespace closenotify;
 
 namespace {
-[[noreturn]] void violated(const char* what) {
-  std::fprintf(stderr, "fuzz_alert: invariant violated: %s\n", what);
-  std::abort();
-}
-#define CHECK(cond, what) \
-  do {                    \
-    if (!(cond)) violated(what); \
-  } while (0)
+constexpr const char* kTarget = "fuzz_alert";
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -12,8 +12,6 @@
 //   - write a record that does not open under its own keys, or anything after its
 //     close_notify or after a fatal alert; put a byte of application data on the wire that
 //     no write() was given, or report a write done before all of it is on the wire.
-#include <cstdio>
-#include <cstdlib>
 #include <deque>
 #include <vector>
 
@@ -21,20 +19,14 @@
 #include "closenotify/post_handshake.hpp"
 #include "event_script.hpp"
 #include "fixed_keys.hpp"
+#include "invariant.hpp"
 
 using namespace closenotify;
 using namespace closenotify::fuzz;
 
 namespace {
 
-[[noreturn]] void violated(const char* what) {
-  std::fprintf(stderr, "fuzz_endpoint: invariant violated: %s\n", what);
-  std::abort();
-}
-#define CHECK(cond, what) \
-  do {                    \
-    if (!(cond)) violated(what); \
-  } while (0)
+constexpr const char* kTarget = "fuzz_endpoint";
 
 std::uint8_t stream_byte(std::size_t pos) {
   return static_cast<std::uint8_t>(pos * 131 + (pos >> 8) + 7);
@@ -115,7 +107,7 @@ class wire_checker {
               "the endpoint wrote a handshake message other than KeyUpdate");
         CHECK(open_.key_update(), "KeyUpdate on a TLS 1.2 connection");
       } else {
-        violated("the endpoint wrote a record of an unexpected type");
+        invariant_violated(kTarget, "the endpoint wrote a record of an unexpected type");
       }
     }
   }

@@ -1,23 +1,15 @@
 // fuzz_keylog.cpp — the NSS key log parser (the handoff's source of keys). Any text is
 // either a key log or an error naming a line; a parsed log, written back out with
 // format_keylog_line, parses to the same entries; find() agrees with a linear search.
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "closenotify/keylog.hpp"
+#include "invariant.hpp"
 
 using namespace closenotify;
 
 namespace {
-[[noreturn]] void violated(const char* what) {
-  std::fprintf(stderr, "fuzz_keylog: invariant violated: %s\n", what);
-  std::abort();
-}
-#define CHECK(cond, what) \
-  do {                    \
-    if (!(cond)) violated(what); \
-  } while (0)
+constexpr const char* kTarget = "fuzz_keylog";
 
 bool same(const keylog_entry& a, const keylog_entry& b) {
   auto sa = a.secret.view(), sb = b.secret.view();

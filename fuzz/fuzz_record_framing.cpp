@@ -5,25 +5,17 @@
 // parse_record finds when it is given the whole stream at once: framing never depends on
 // how TCP split the bytes. need_more always asks for more than is buffered, and never for
 // more than the largest legal record.
-#include <cstdio>
-#include <cstdlib>
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "closenotify/record_framing.hpp"
+#include "invariant.hpp"
 
 using namespace closenotify;
 
 namespace {
-[[noreturn]] void violated(const char* what) {
-  std::fprintf(stderr, "fuzz_record_framing: invariant violated: %s\n", what);
-  std::abort();
-}
-#define CHECK(cond, what) \
-  do {                    \
-    if (!(cond)) violated(what); \
-  } while (0)
+constexpr const char* kTarget = "fuzz_record_framing";
 
 struct framed {
   record_header header;

@@ -8,27 +8,19 @@
 //   raw mode (bit 3 set): the rest is a byte stream of records from the peer, framed and
 //     opened in order until the first failure, as the endpoint does. Every failure names
 //     the alert to send; nothing opened is longer than 2^14.
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "closenotify/record_framing.hpp"
 #include "closenotify/record_protection.hpp"
 #include "fixed_keys.hpp"
+#include "invariant.hpp"
 
 using namespace closenotify;
 using namespace closenotify::fuzz;
 
 namespace {
-[[noreturn]] void violated(const char* what) {
-  std::fprintf(stderr, "fuzz_record_open: invariant violated: %s\n", what);
-  std::abort();
-}
-#define CHECK(cond, what) \
-  do {                    \
-    if (!(cond)) violated(what); \
-  } while (0)
+constexpr const char* kTarget = "fuzz_record_open";
 
 // open_one: frame and open the record at the front of `wire` as the endpoint would
 // (header checks, then the type check after decryption).

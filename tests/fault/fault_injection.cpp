@@ -56,6 +56,7 @@
 #include "closenotify/record_protection.hpp"
 #include "closenotify/transport.hpp"
 #include "fault_transport.hpp"
+#include "fixed_keys.hpp"
 #include "scenario.hpp"
 
 #ifndef CLOSENOTIFY_SOURCE_ROOT
@@ -71,46 +72,22 @@ using closenotify::fault::fault_kind;
 using closenotify::fault::fault_plan;
 using closenotify::fault::fault_transport;
 
-// ---- keys: fixed, per suite, derived once ----------------------------------------------
+// ---- keys: the fixed keys of the fuzz targets (fuzz/fixed_keys.hpp) ----------------------
 
-std::vector<std::uint8_t> pattern(std::size_t n, std::uint8_t seed) {
-  std::vector<std::uint8_t> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(seed + i * 7);
-  return v;
-}
-
-template <class T>
-T unwrap(configured<T> c) {
-  if (auto* e = std::get_if<config_error>(&c)) {
-    std::fprintf(stderr, "fault_injection: key set-up failed: %s\n", e->message.c_str());
-    std::exit(2);
-  }
-  return std::move(std::get<T>(c));
-}
-
-/// suite_keys: the same fixed keys as tests/unit/endpoint_fixture.hpp.
 struct suite_keys {
   const cipher_suite* suite;
-  std::vector<std::uint8_t> client_secret = pattern(48, 0x11);
-  std::vector<std::uint8_t> server_secret = pattern(48, 0x22);
-  std::optional<tls12_key_block> block;
 
-  explicit suite_keys(const cipher_suite& s) : suite(&s) {
-    client_secret.resize(s.hash_length());
-    server_secret.resize(s.hash_length());
-    if (s.version == protocol_version::tls12) {
-      block = unwrap(tls12_derive_key_block(s, pattern(48, 0x33), pattern(32, 0x44), pattern(32, 0x55)));
-    }
-  }
+  explicit suite_keys(const cipher_suite& s) : suite(&s) {}
   bool tls13() const { return suite->version == protocol_version::tls13; }
   /// at: `sender`'s direction, TLS 1.3 under `secret` (empty: the first one), at `sequence`.
   record_protection at(role sender, bytes_view secret = {}, std::uint64_t sequence = 0) const {
-    if (tls13()) {
-      if (secret.empty()) secret = sender == role::client ? client_secret : server_secret;
-      return unwrap(record_protection::tls13(*suite, secret, sequence));
+    if (!tls13() || secret.empty()) return fuzz::protection_for(*suite, sender, sequence);
+    auto p = record_protection::tls13(*suite, secret, sequence);
+    if (auto* e = std::get_if<config_error>(&p)) {
+      std::fprintf(stderr, "fault_injection: key set-up failed: %s\n", e->message.c_str());
+      std::exit(2);
     }
-    return unwrap(record_protection::tls12(*suite, sender == role::client ? block->client_write : block->server_write,
-                                           sequence));
+    return std::move(std::get<record_protection>(p));
   }
 };
 

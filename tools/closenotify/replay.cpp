@@ -53,23 +53,6 @@ const char* const replay_help =
     "  closenotify replay build-fuzz/corpus/endpoint --limit 500\n"
     "  closenotify replay fuzz/regressions/endpoint\n";
 
-namespace {
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
-    else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else out += c;
-  }
-  return out + "\"";
-}
-
-}  // namespace
-
 outcome run_replay(const std::vector<std::string>& args) {
   namespace fs = std::filesystem;
   auto parsed = parse_options(args, {"out", "jobs", "limit", "budget", "json", "divergences", "peer", "mutate"},
@@ -201,10 +184,10 @@ outcome run_replay(const std::vector<std::string>& args) {
     js << "{\"inputs\":[";
     for (std::size_t i = 0; i < results.size(); ++i) {
       const auto& r = results[i];
-      js << (i ? "," : "") << "{\"input\":" << json_string(r.input) << ",\"result\":\""
+      js << (i ? "," : "") << "{\"input\":" << diff::json_string(r.input) << ",\"result\":\""
          << to_string(r.result.cmp.result) << "\",\"events\":" << r.original_events
          << ",\"minimised_events\":" << r.minimised.events.size() << ",\"runs\":" << r.runs
-         << ",\"first_difference\":" << json_string(r.first_difference) << ",\"dropped\":" << r.dropped.size() << "}";
+         << ",\"first_difference\":" << diff::json_string(r.first_difference) << ",\"dropped\":" << r.dropped.size() << "}";
     }
     js << "],\"totals\":{\"inputs\":" << results.size() << ",\"agree\":" << agree << ",\"diverge_documented\":"
        << documented_n << ",\"disagree\":" << disagree << ",\"errors\":" << errors << "},\"wall_seconds\":" << wall

@@ -46,6 +46,9 @@ void table_header(std::ostream& out, const std::string& label, std::size_t width
       << std::setw(7) << "error" << "\n";
 }
 
+
+}  // namespace
+
 std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
@@ -66,8 +69,6 @@ std::string json_string(std::string_view s) {
   }
   return out + "\"";
 }
-
-}  // namespace
 
 std::string first_difference(const case_result& r) {
   for (const auto& d : r.cmp.differences) {

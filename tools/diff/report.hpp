@@ -29,6 +29,9 @@ void write_json(std::ostream& out, const std::vector<case_result>& results, doub
 /// print_explain: both runs of one case, step by step, the first difference marked.
 void print_explain(std::ostream& out, const case_result& r, bool transcript);
 
+/// json_string: `s` as a JSON string literal, quotes included.
+std::string json_string(std::string_view s);
+
 /// first_difference: one line naming the first difference ("" when none).
 std::string first_difference(const case_result& r);
 
