@@ -74,7 +74,14 @@ class wire_checker {
  public:
   wire_checker(const cipher_suite& s, role sender) : open_(protection_for(s, sender)) {}
 
-  void consume(const std::vector<std::uint8_t>& wire) {
+  // sent_cleared: under IGNORE_UNEXPECTED_EOF an EOF assigns the flags
+  // (SSL_set_shutdown(s, SSL_RECEIVED_SHUTDOWN)), clearing SENT, after which OpenSSL 3.0
+  // writes data and a second close_notify (scenario eof-ignore-clears-sent-then-write). A
+  // close_notify still queued behind a pending record when SENT is cleared goes out later,
+  // ahead of the next write's data (do_ssl3_write dispatches the alert first: scenario
+  // eof-ignore-clears-sent-pending-close-notify-then-data).
+  void consume(const std::vector<std::uint8_t>& wire, bool sent_cleared) {
+    if (sent_cleared) closed_ = false;
     while (true) {
       bytes_view rest{wire.data() + pos_, wire.size() - pos_};
       auto framed = parse_record(rest, open_.version());
@@ -99,7 +106,7 @@ class wire_checker {
         app_.insert(app_.end(), pt.fragment.begin(), pt.fragment.end());
       } else if (pt.type == content_type::alert) {
         CHECK(pt.fragment.size() == 2, "the endpoint wrote a malformed alert");
-        if (pt.fragment[1] == 0) closed_ = true;
+        if (pt.fragment[1] == 0 && !sent_cleared) closed_ = true;
         if (pt.fragment[0] == 2) fatal_sent_ = true;
       } else if (pt.type == content_type::handshake) {
         // RFC 8446 §4.6.3: everything after our KeyUpdate is under the next key.
@@ -112,10 +119,6 @@ class wire_checker {
     }
   }
   const std::vector<std::uint8_t>& application_data() const { return app_; }
-  // reopen: under IGNORE_UNEXPECTED_EOF an EOF assigns the flags (SSL_set_shutdown(s,
-  // SSL_RECEIVED_SHUTDOWN)), clearing SENT, after which OpenSSL 3.0 writes data and a
-  // second close_notify (scenario eof-ignored-clears-sent-then-write).
-  void reopen() { closed_ = false; }
 
  private:
   record_protection open_;
@@ -294,8 +297,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
               "RECEIVED_SHUTDOWN without an authenticated alert");
       }
     }
-    if (eof_as_close && !(ep.get_shutdown() & shutdown_sent)) wire.reopen();
-    wire.consume(t.outbound);
+    wire.consume(t.outbound, eof_as_close && !(ep.get_shutdown() & shutdown_sent));
     const auto& app = wire.application_data();
     CHECK(app.size() <= attempted, "application data on the wire that no write() was given");
     for (; app_checked < app.size(); ++app_checked)
