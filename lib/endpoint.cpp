@@ -123,7 +123,7 @@ int endpoint::shutdown() noexcept {
   } else if (!(shutdown_ & shutdown_received)) {
     // The second call waits for the peer's close_notify; what the read returns does not
     // matter, only whether RECEIVED is set afterwards (a received fatal alert sets it too).
-    (void)read_bytes(false, {}, false);
+    (void)read_bytes(read_for::shutdown, {}, false);
     if (!(shutdown_ & shutdown_received)) return -1;
   }
   // 004 RETURN VALUES: 1 means "a close_notify alert was sent and the peer's close_notify
@@ -296,6 +296,9 @@ int endpoint::do_handshake() noexcept {
 // out under the old key and everything after it under the new one (RFC 8446 §4.6.3).
 int endpoint::continue_handshake() noexcept {
   if (failed_) return -1;  // OpenSSL's state machine returns -1 silently in its error state
+  // A message being read is finished first; the write half runs after it (a KeyUpdate
+  // owed by then goes out once the message is in).
+  if (reading_message_ && read_message_body() <= 0) return -1;
   if (key_update_ == key_update_state::scheduled) {
     if (pending_ != pending_kind::none) {
       fail(alert_description::internal_error, "bad write retry");
@@ -329,10 +332,11 @@ int endpoint::read_internal(mutable_bytes out, bool peek) noexcept {
     want_ = want::nothing;
     return 0;
   }
-  return read_bytes(true, out, peek);
+  return read_bytes(read_for::application_data, out, peek);
 }
 
-int endpoint::read_bytes(bool application, mutable_bytes out, bool peek) noexcept {
+int endpoint::read_bytes(read_for purpose, mutable_bytes out, bool peek) noexcept {
+  const bool application = purpose == read_for::application_data;
   if (application && in_init()) {
     if (continue_handshake() <= 0) return -1;
   }
@@ -343,7 +347,11 @@ int endpoint::read_bytes(bool application, mutable_bytes out, bool peek) noexcep
       if (r <= 0) return r;
     }
     // RFC 8446 §5.1: "Handshake messages MUST NOT be interleaved with other record types."
-    if (read_.version() == protocol_version::tls13 && handshake_.partial() &&
+    // OpenSSL enforces it only while a header is incomplete in its fragment store; once
+    // the state machine has the header, an alert arriving mid-body is processed and
+    // application data is an "unexpected record" (seen live: closenotify replay, scenarios
+    // post-message-body-pending-*).
+    if (read_.version() == protocol_version::tls13 && handshake_.partial() && !reading_message_ &&
         record_.type != content_type::handshake) {
       fail(alert_description::unexpected_message, "mixed handshake and non handshake data");
       return -1;
@@ -358,12 +366,19 @@ int endpoint::read_bytes(bool application, mutable_bytes out, bool peek) noexcep
       want_ = want::nothing;
       return 0;
     }
+    // The state machine reading a body takes handshake records before anything else.
+    if (purpose == read_for::message_body && record_.type == content_type::handshake) {
+      int r = handle_handshake();
+      if (r != kContinue) return r;
+      if (!reading_message_) return 1;  // the message is in
+      continue;
+    }
     // ssl3_shutdown reads with type 0, and ssl3_read_bytes hands a record of the requested
     // type to its caller: a TLS 1.2 record whose (authenticated) content type is 0 "is"
     // what SSL_shutdown asked for. It reads nothing, is consumed only if empty, and the
     // call returns -1 with SSL_ERROR_SYSCALL (seen live: closenotify replay, scenario
     // records-tls12-type-0-during-second-shutdown). A read for data calls it unexpected.
-    if (!application && record_.type == content_type::invalid) {
+    if (purpose == read_for::shutdown && record_.type == content_type::invalid) {
       if (record_.data.empty()) consume_record();
       want_ = want::nothing;
       return 0;
@@ -403,8 +418,11 @@ int endpoint::read_bytes(bool application, mutable_bytes out, bool peek) noexcep
     }
     if (record_.type == content_type::handshake) {
       int r = handle_handshake();
-      if (r == kContinue) continue;
-      return r;
+      if (r != kContinue) return r;
+      // The header is in and the state machine has taken it: it reads the body now, and
+      // the call that brought the header returns what that read returns.
+      if (reading_message_ && read_message_body() <= 0) return -1;
+      continue;
     }
     if (record_.type == content_type::change_cipher_spec) {
       consume_record();
@@ -415,6 +433,17 @@ int endpoint::read_bytes(bool application, mutable_bytes out, bool peek) noexcep
     fail(alert_description::unexpected_message, "unexpected record");
     return -1;
   }
+}
+
+// tls_get_message_body: records until the message whose header the state machine took is
+// whole. Returns 1 when it is; otherwise what stopped the read (WANT_READ, EOF, an alert,
+// a fatal error), which the calls that entered the state machine turn into -1.
+int endpoint::read_message_body() noexcept {
+  while (reading_message_) {
+    int r = read_bytes(read_for::message_body, {}, false);
+    if (r <= 0) return r;
+  }
+  return 1;
 }
 
 int endpoint::handle_alert() noexcept {
@@ -452,104 +481,110 @@ int endpoint::handle_alert() noexcept {
   return -1;
 }
 
+// One handshake record's worth of post-handshake processing, taking from the record only
+// what OpenSSL takes: up to 4 bytes into its fragment store until a header is whole, then
+// (once the state machine has the header) exactly the rest of that message. Returns
+// kContinue when the record is used up or a message has been processed, leaving any rest
+// of the record for whoever reads next; -1 on a fatal error.
 int endpoint::handle_handshake() noexcept {
-  if (read_.version() == protocol_version::tls12) {
-    // closenotify never renegotiates. A renegotiation request (HelloRequest to a client,
-    // ClientHello to a server) is answered as OpenSSL does with SSL_OP_NO_RENEGOTIATION,
-    // a no_renegotiation warning (docs/divergences.md); any other handshake message
-    // after the handshake is unexpected.
-    // ssl3_read_bytes first fills a 4-byte fragment store (a message header) from
-    // handshake records; until it is full, reading simply goes on, so an empty or short
-    // handshake record does not stop application data (seen live: closenotify diff
-    // records-empty-handshake-record, records-handshake-fragment-then-data).
-    while (tls12_fragment_length_ < tls12_fragment_.size() && !record_.data.empty()) {
-      tls12_fragment_[tls12_fragment_length_++] = record_.data.front();
-      record_.data = record_.data.subspan(1);
-    }
-    if (tls12_fragment_length_ < tls12_fragment_.size()) {
+  const protocol_version version = read_.version();
+  for (;;) {
+    const std::size_t take = std::min(handshake_.wanted(), record_.data.size());
+    handshake_.append(record_.data.first(take));
+    record_.data = record_.data.subspan(take);
+    if (handshake_.buffered() < handshake_header_size) {
+      // ssl3_read_bytes fills its fragment store from handshake records; until it is
+      // full, reading simply goes on, so an empty or short handshake record does not stop
+      // application data (seen live: closenotify diff records-empty-handshake-record,
+      // records-handshake-fragment-then-data).
       consume_record();
       return kContinue;
     }
-    const auto type = static_cast<handshake_type>(tls12_fragment_[0]);
-    const std::size_t length = std::size_t{tls12_fragment_[1]} << 16 |
-                               std::size_t{tls12_fragment_[2]} << 8 | tls12_fragment_[3];
-    tls12_fragment_length_ = 0;
-    consume_record();
-    // The state machine judges the header first: a type other than a renegotiation
-    // request is unexpected, a HelloRequest with a body is oversized (seen live:
-    // records-tls12-hello-request-with-body). A ClientHello is refused from its header
-    // where OpenSSL reads its body first (docs/divergences.md, entry F).
-    if (auto f = check_post_handshake_header(protocol_version::tls12, role_, type, length)) {
-      fail(f->send, f->reason);
-      return -1;
+    if (!reading_message_) {
+      // OpenSSL enters its state machine as soon as a header's 4 bytes are in, and the
+      // state machine starts with its write half: a KeyUpdate owed to the peer (RFC 8446
+      // §4.6.3) goes out then, before the new message is read, even after our
+      // close_notify. The state machine then stops; if the record that completed the
+      // header held nothing more, ssl3_read_bytes fetches the next record before that
+      // header is read. (Seen live: closenotify replay; scenarios
+      // post-owed-key-update-sent-on-next-message and post-owed-key-update-then-header-only.)
+      if (key_update_ == key_update_state::owed) {
+        key_update_ = key_update_state::scheduled;
+        if (continue_handshake() <= 0) return -1;
+        if (record_.data.empty()) {
+          consume_record();
+          return kContinue;
+        }
+      }
+      // The state machine takes the header and judges it at once, before the body
+      // arrives (seen live: records-tls13-key-update-header-too-long,
+      // -unknown-handshake-type-header-only, records-tls12-hello-request-with-body).
+      reading_message_ = true;
     }
-    send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
+    auto next = handshake_.next(version, role_);
+    if (fail_on_fatal(next)) return -1;
+    if (std::holds_alternative<std::nullopt_t>(next)) {
+      if (!record_.data.empty()) continue;  // the header was all this record gave so far
+      consume_record();  // the body goes on in a later record
+      return kContinue;
+    }
+    reading_message_ = false;
+    const handshake_message msg = std::get<handshake_message>(next);
+    const bool record_left = !record_.data.empty();
+    if (!record_left) consume_record();
+    if (process_message(msg, record_left) <= 0) return -1;
     return kContinue;
   }
-  handshake_.append(record_.data);
-  consume_record();
-  for (;;) {
-    // OpenSSL enters its state machine as soon as a message header's 4 bytes are in, and
-    // the state machine starts with its write half: a KeyUpdate owed to the peer (RFC 8446
-    // §4.6.3) goes out then, before the new message is read, even after our close_notify.
-    // The state machine then stops; if the record that completed the header held nothing
-    // more, ssl3_read_bytes fetches the next record before that header is read. (Seen live:
-    // closenotify replay; scenarios post-owed-key-update-sent-on-next-message and
-    // post-owed-key-update-then-header-only.)
-    if (key_update_ == key_update_state::owed && handshake_.buffered() >= handshake_header_size) {
-      key_update_ = key_update_state::scheduled;
-      if (continue_handshake() <= 0) return -1;
-      if (handshake_.buffered() == handshake_header_size) return kContinue;
+}
+
+int endpoint::process_message(const handshake_message& msg, bool record_left) noexcept {
+  if (read_.version() == protocol_version::tls12) {
+    // closenotify never renegotiates. The header check let through only a renegotiation
+    // request (HelloRequest to a client, ClientHello to a server); it is answered, once
+    // whole, as OpenSSL does with SSL_OP_NO_RENEGOTIATION: a no_renegotiation warning
+    // (tls_process_client_hello sends it before parsing anything of the body).
+    send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
+    return 1;
+  }
+  switch (msg.type) {
+    case handshake_type::new_session_ticket: {
+      // RFC 8446 §4.6.1: "At any time after the server has received the client Finished
+      // message, it MAY send a NewSessionTicket message." Only a server sends one (the
+      // header check refuses one sent to a server).
+      auto nst = parse_new_session_ticket(msg.body);
+      if (fail_on_fatal(nst)) return -1;
+      return 1;  // accepted; closenotify resumes no sessions
     }
-    // Each header is judged as soon as it is in, as OpenSSL's state machine does
-    // (seen live: records-tls13-key-update-header-too-long, -unknown-handshake-type-header-only).
-    auto next = handshake_.next(role_);
-    if (std::holds_alternative<std::nullopt_t>(next)) return kContinue;
-    if (fail_on_fatal(next)) return -1;
-    const handshake_message msg = std::get<handshake_message>(next);
-    switch (msg.type) {
-      case handshake_type::new_session_ticket: {
-        // RFC 8446 §4.6.1: "At any time after the server has received the client Finished
-        // message, it MAY send a NewSessionTicket message." Only a server sends one.
-        if (role_ == role::server) {
-          fail(alert_description::unexpected_message, "unexpected message");
-          return -1;
-        }
-        auto nst = parse_new_session_ticket(msg.body);
-        if (fail_on_fatal(nst)) return -1;
-        break;  // accepted; closenotify resumes no sessions
-      }
-      case handshake_type::key_update: {
-        // OpenSSL: "A KeyUpdate message signals a key change so the end of the message
-        // must be on a record boundary."
-        if (handshake_.partial()) {
-          fail(alert_description::unexpected_message, "not on record boundary");
-          return -1;
-        }
-        auto ku = parse_key_update(msg.body);
-        if (fail_on_fatal(ku)) return -1;
-        if (!read_.key_update()) {
-          fail(alert_description::internal_error, "bad key update");
-          return -1;
-        }
-        // RFC 8446 §4.6.3: "If the request_update field is set to "update_requested",
-        // then the receiver MUST send a KeyUpdate of its own with request_update set to
-        // "update_not_requested" prior to sending its next Application Data record."
-        // OpenSSL 3.0 owes it until the next SSL_write (ssl3_write_bytes goes back into
-        // init for it; the state machine that read this message ends at TLS_ST_OK
-        // without writing). So a read never sends it, and after our close_notify, when
-        // SSL_write is refused, it is never sent at all (seen live: closenotify diff,
-        // post-key-update-after-a-close-notify).
-        if (std::get<key_update_request>(ku) == key_update_request::update_requested) {
-          key_update_ = key_update_state::owed;
-          key_update_request_ = key_update_request::update_not_requested;
-        }
-        break;
-      }
-      default:
-        fail(alert_description::unexpected_message, "unexpected message");
+    case handshake_type::key_update: {
+      // OpenSSL: "A KeyUpdate message signals a key change so the end of the message
+      // must be on a record boundary."
+      if (record_left) {
+        fail(alert_description::unexpected_message, "not on record boundary");
         return -1;
+      }
+      auto ku = parse_key_update(msg.body);
+      if (fail_on_fatal(ku)) return -1;
+      if (!read_.key_update()) {
+        fail(alert_description::internal_error, "bad key update");
+        return -1;
+      }
+      // RFC 8446 §4.6.3: "If the request_update field is set to "update_requested",
+      // then the receiver MUST send a KeyUpdate of its own with request_update set to
+      // "update_not_requested" prior to sending its next Application Data record."
+      // OpenSSL 3.0 owes it until the next SSL_write (ssl3_write_bytes goes back into
+      // init for it; the state machine that read this message ends at TLS_ST_OK
+      // without writing). So a read never sends it, and after our close_notify, when
+      // SSL_write is refused, it is never sent at all (seen live: closenotify diff,
+      // post-key-update-after-a-close-notify).
+      if (std::get<key_update_request>(ku) == key_update_request::update_requested) {
+        key_update_ = key_update_state::owed;
+        key_update_request_ = key_update_request::update_not_requested;
+      }
+      return 1;
     }
+    default:
+      fail(alert_description::unexpected_message, "unexpected message");
+      return -1;
   }
 }
 

@@ -1,6 +1,8 @@
 // post_handshake.cpp — reassembly and parsing of TLS 1.3 post-handshake messages.
 #include "closenotify/post_handshake.hpp"
 
+#include <algorithm>
+
 namespace closenotify {
 
 namespace {
@@ -62,15 +64,24 @@ std::variant<std::nullopt_t, handshake_message, fatal> handshake_reassembler::ne
                            rest.subspan(handshake_header_size, length)};
 }
 
-std::variant<std::nullopt_t, handshake_message, fatal> handshake_reassembler::next(role receiver) {
+std::variant<std::nullopt_t, handshake_message, fatal> handshake_reassembler::next(
+    protocol_version version, role receiver) {
   bytes_view rest{buf_.data() + start_, buf_.size() - start_};
   if (rest.size() >= handshake_header_size) {
     const std::size_t length = std::size_t{rest[1]} << 16 | std::size_t{rest[2]} << 8 | rest[3];
-    if (auto f = check_post_handshake_header(protocol_version::tls13, receiver,
+    if (auto f = check_post_handshake_header(version, receiver,
                                              static_cast<handshake_type>(rest[0]), length))
       return *f;
   }
   return next();
+}
+
+std::size_t handshake_reassembler::wanted() const noexcept {
+  const std::size_t have = buf_.size() - start_;
+  if (have < handshake_header_size) return handshake_header_size - have;
+  const std::uint8_t* h = buf_.data() + start_;
+  const std::size_t length = std::size_t{h[1]} << 16 | std::size_t{h[2]} << 8 | h[3];
+  return handshake_header_size + length - std::min(have, handshake_header_size + length);
 }
 
 std::optional<fatal> check_post_handshake_header(protocol_version v, role receiver,

@@ -96,10 +96,12 @@ class endpoint {
 
   /// failed: a fatal error ended the connection (OpenSSL: "in init", MSG_FLOW_ERROR).
   bool failed() const noexcept { return failed_; }
-  /// in_init: SSL_in_init — a fatal error, or a KeyUpdate of ours (SSL_key_update, or
+  /// in_init: SSL_in_init — a fatal error, a post-handshake message whose header has been
+  /// taken but whose body has not all arrived, or a KeyUpdate of ours (SSL_key_update, or
   /// an owed reply once write() picks it up) not yet fully written.
   bool in_init() const noexcept {
-    return failed_ || key_update_ == key_update_state::scheduled || key_update_ == key_update_state::writing;
+    return failed_ || reading_message_ || key_update_ == key_update_state::scheduled ||
+           key_update_ == key_update_state::writing;
   }
   /// pending: SSL_pending — application bytes opened and not yet read.
   std::size_t pending() const noexcept;
@@ -123,13 +125,20 @@ class endpoint {
   enum class key_update_state : std::uint8_t { none, owed, scheduled, writing };
   enum class pending_kind : std::uint8_t { none, application_data, alert, handshake };
 
+  // What a read is for, as the type ssl3_read_bytes is called with: application data
+  // (SSL_read, SSL_peek), nothing (SSL_shutdown's type 0), or the body of a
+  // post-handshake message (the state machine's tls_get_message_body).
+  enum class read_for : std::uint8_t { application_data, shutdown, message_body };
+
   int read_internal(mutable_bytes out, bool peek) noexcept;
-  int read_bytes(bool application, mutable_bytes out, bool peek) noexcept;
+  int read_bytes(read_for purpose, mutable_bytes out, bool peek) noexcept;
+  int read_message_body() noexcept;
   int get_record() noexcept;
   int fill(std::size_t total) noexcept;
   int seal_record(content_type type, bytes_view plaintext, pending_kind kind) noexcept;
   int handle_alert() noexcept;
   int handle_handshake() noexcept;
+  int process_message(const handshake_message& msg, bool record_left) noexcept;
   int continue_handshake() noexcept;
   int send_alert(alert_level level, alert_description d) noexcept;
   int dispatch_alert() noexcept;
@@ -174,8 +183,9 @@ class endpoint {
     bool present = false;
   } record_;
   handshake_reassembler handshake_;
-  std::array<std::uint8_t, 4> tls12_fragment_{};  // TLS 1.2: a handshake message header
-  std::size_t tls12_fragment_length_ = 0;
+  // reading_message_: the state machine has taken a message's header and waits for its
+  // body (OpenSSL: back "in init"). Until then a header sits in the fragment store.
+  bool reading_message_ = false;
 
   // Send side: one sealed record at a time, flushed from out_pos_ to out_end_.
   std::array<std::uint8_t, max_record_size> out_{};

@@ -16,9 +16,10 @@ namespace closenotify {
 /// handshake_header_size: msg_type(1) + uint24 length.
 inline constexpr std::size_t handshake_header_size = 4;
 
-/// max_post_handshake_message: the largest post-handshake message accepted. OpenSSL 3.0
-/// allows a TLS 1.3 NewSessionTicket of up to 131338 bytes (SESSION_TICKET_MAX_LENGTH_TLS13).
-inline constexpr std::size_t max_post_handshake_message = 131338;
+/// max_post_handshake_message: the largest post-handshake message accepted of any type.
+/// OpenSSL 3.0 allows a TLS 1.2 ClientHello of up to 131396 bytes (CLIENT_HELLO_MAX_LENGTH);
+/// each type's own limit is check_post_handshake_header's.
+inline constexpr std::size_t max_post_handshake_message = 131396;
 
 struct handshake_message {
   handshake_type type;  // may hold any byte
@@ -38,9 +39,17 @@ class handshake_reassembler {
   /// next: a whole message, nullopt (need more), or fatal (oversized). The message is
   /// valid until the next append() or next().
   [[nodiscard]] std::variant<std::nullopt_t, handshake_message, fatal> next();
-  /// next: the same, for a TLS 1.3 endpoint playing `receiver`: each header is judged by
-  /// check_post_handshake_header as soon as its 4 bytes are in, before the body arrives.
-  [[nodiscard]] std::variant<std::nullopt_t, handshake_message, fatal> next(role receiver);
+  /// next: the same, for an endpoint of `version` playing `receiver`: each header is
+  /// judged by check_post_handshake_header as soon as its 4 bytes are in, before the body
+  /// arrives.
+  [[nodiscard]] std::variant<std::nullopt_t, handshake_message, fatal> next(protocol_version version,
+                                                                            role receiver);
+
+  /// wanted: how many more bytes the next step needs: the rest of the 4-byte header, then
+  /// the rest of that message. A reader that appends no more than this takes from a record
+  /// exactly what OpenSSL takes (its fragment store, then tls_get_message_body), leaving
+  /// the rest of the record where the next message's processing finds it.
+  std::size_t wanted() const noexcept;
 
   /// partial: handshake bytes not yet returned by next() are buffered — an incomplete
   /// message, or the rest of the record after the message just returned (RFC 8446 §5.1:

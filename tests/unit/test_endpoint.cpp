@@ -827,3 +827,58 @@ TEST_CASE("TLS 1.2: a HelloRequest after our close_notify is dropped and nothing
   CHECK(c.client->shutdown() == 1);
   CHECK(c.pipe.b().pending() == inbox);
 }
+
+// OpenSSL 3.0 takes a post-handshake message's header as soon as its 4 bytes are in and is
+// "in init" until the body is whole (scenarios post-message-body-pending-*). 004 DESCRIPTION
+// cannot be honoured meanwhile: SSL_shutdown is refused.
+TEST_CASE("a NewSessionTicket header without its body puts the connection in init until the body is read") {
+  connection c(*find_cipher_suite("TLS_AES_128_GCM_SHA256"));
+  raw_peer peer(c.k, c.pipe.b());
+  const std::vector<std::uint8_t> header{4, 0, 0, 14};
+  const std::vector<std::uint8_t> body{0, 0, 0x0e, 0x10, 0, 0, 0, 0, 0, 0, 1, 0xaa, 0, 0};
+  peer.send(content_type::handshake, header);
+  std::array<std::uint8_t, 16> buf{};
+  CHECK(c.client->read(buf) == -1);
+  CHECK(c.client->get_error(-1) == ssl_error::want_read);
+  CHECK(c.client->in_init());
+  CHECK(c.client->shutdown() == -1);
+  CHECK(c.client->error_reason() == "shutdown while in init");
+  CHECK(c.client->key_update(key_update_request::update_not_requested) == 0);
+  CHECK(c.client->error_reason() == "still in init");
+  SUBCASE("SSL_write reads the body, then writes") {
+    peer.send(content_type::handshake, body);
+    CHECK(c.client->write(as_bytes("after")) == 5);
+    CHECK_FALSE(c.client->in_init());
+    CHECK(c.client->shutdown() == 0);
+  }
+  SUBCASE("a close_notify mid-body is processed: ZERO_RETURN, and still in init") {
+    peer.send_alert(alert_level::warning, alert_description::close_notify);
+    CHECK(c.client->write(as_bytes("x")) == -1);
+    CHECK(c.client->get_error(-1) == ssl_error::zero_return);
+    CHECK(c.client->get_shutdown() == shutdown_received);
+    CHECK(c.client->in_init());
+    CHECK(c.client->shutdown() == -1);
+    CHECK(c.client->error_reason() == "shutdown while in init");
+  }
+  SUBCASE("application data mid-body is an unexpected record") {
+    peer.send(content_type::application_data, as_bytes("data"));
+    CHECK(c.client->read(buf) == -1);
+    CHECK(c.client->error_reason() == "unexpected record");
+    REQUIRE(c.client->last_alert_sent());
+    CHECK(c.client->last_alert_sent()->description == alert_description::unexpected_message);
+  }
+}
+
+// RFC 8446 §5.1: "Handshake messages MUST NOT be interleaved with other record types."
+// OpenSSL enforces it only while a header is still incomplete.
+TEST_CASE("Handshake messages MUST NOT be interleaved with other record types: an alert after half a header") {
+  connection c(*find_cipher_suite("TLS_AES_128_GCM_SHA256"));
+  raw_peer peer(c.k, c.pipe.b());
+  const std::vector<std::uint8_t> half{4, 0};
+  peer.send(content_type::handshake, half);
+  peer.send_alert(alert_level::warning, alert_description::close_notify);
+  std::array<std::uint8_t, 16> buf{};
+  CHECK(c.client->read(buf) == -1);
+  CHECK(c.client->error_reason() == "mixed handshake and non handshake data");
+  CHECK(c.client->get_shutdown() == 0);
+}

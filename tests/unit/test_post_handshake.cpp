@@ -436,11 +436,31 @@ TEST_CASE("a TLS 1.2 HelloRequest with a body is excessive message size; a Clien
         alert_description::unexpected_message);
 }
 
-TEST_CASE("next(receiver) refuses an oversized KeyUpdate before its body arrives") {
+TEST_CASE("next(version, receiver) refuses an oversized KeyUpdate before its body arrives") {
   handshake_reassembler r;
   const std::uint8_t header[] = {24, 0, 0, 2};
   r.append(header);
-  auto got = r.next(role::client);
+  auto got = r.next(protocol_version::tls13, role::client);
   REQUIRE(std::holds_alternative<fatal>(got));
   CHECK(std::get<fatal>(got).reason == "excessive message size");
+}
+
+TEST_CASE("wanted() asks for the rest of the header, then exactly the rest of the message") {
+  handshake_reassembler r;
+  CHECK(r.wanted() == 4);
+  const std::uint8_t first[] = {4, 0};
+  r.append(first);
+  CHECK(r.wanted() == 2);
+  const std::uint8_t rest_of_header[] = {0, 3};
+  r.append(rest_of_header);
+  CHECK(r.wanted() == 3);  // a NewSessionTicket header announcing 3 bytes
+  const std::uint8_t body[] = {1, 2};
+  r.append(body);
+  CHECK(r.wanted() == 1);
+  CHECK(is_need_more(r.next(protocol_version::tls13, role::client)));
+  const std::uint8_t last[] = {3};
+  r.append(last);
+  CHECK(r.wanted() == 0);
+  REQUIRE(std::holds_alternative<handshake_message>(r.next()));
+  CHECK(r.wanted() == 4);  // the next message starts from its header
 }

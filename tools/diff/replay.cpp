@@ -84,19 +84,6 @@ replay_case script_to_case(const fuzz::script& script, const std::string& name) 
         break;
     }
   }
-  // A renegotiating ClientHello to a TLS 1.2 server is documented divergence F (closenotify
-  // answers from its header); declare it as the catalogue's scenario does.
-  if (!tls13 && script.config.server) {
-    for (const event& e : script.events) {
-      if (e.kind == event_kind::peer_record && e.type == 22 && !e.data.empty() && e.data[0] == 1) {
-        rc.s.divergences.push_back(
-            {"F", {"A.outcome", "A.ret", "A.err", "A.flags", "A.data", "A.recv", "A.errno", "A.reason", "A.sent",
-                   "A.wire", "B.outcome", "B.ret", "B.err", "B.flags", "B.data", "B.recv", "B.errno", "B.reason",
-                   "B.sent", "B.wire"}});
-        break;
-      }
-    }
-  }
   int line = 0;
   for (auto& st : rc.s.steps) st.line = ++line;
   return rc;
