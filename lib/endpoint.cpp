@@ -49,6 +49,7 @@ endpoint::endpoint(transport& t, role r, record_protection read_protection,
       read_(std::move(read_protection)),
       write_(std::move(write_protection)),
       options_(options),
+      profile_(profile_for(options.profile)),
       reader_(read_.version()) {}
 
 // ---- errors -------------------------------------------------------------------------
@@ -100,6 +101,17 @@ std::size_t endpoint::pending() const noexcept {
 
 int endpoint::shutdown() noexcept {
   begin_call();
+  const int ret = shutdown_internal();
+  // 004 Shutdown Lifecycle: "If the underlying BIO is nonblocking and the shutdown process
+  // is not yet complete ... SSL_shutdown() returns 0 to indicate that the shutdown process
+  // is still ongoing; in this case, a call to SSL_get_error(3) will yield
+  // SSL_ERROR_WANT_READ or SSL_ERROR_WANT_WRITE." Only the openssl-3.5 profile says so;
+  // the others (and OpenSSL 3.0 itself: docs/divergences.md, A) return -1.
+  if (ret == -1 && error_.empty() && want_ != want::nothing) return profile_.nonblocking_incomplete_return;
+  return ret;
+}
+
+int endpoint::shutdown_internal() noexcept {
   // 004 DESCRIPTION: "SSL_shutdown() should not be called if a previous fatal error has
   // occurred on a connection". OpenSSL refuses it as it refuses a call in the handshake.
   if (in_init()) {
@@ -407,6 +419,15 @@ int endpoint::read_bytes(read_for purpose, mutable_bytes out, bool peek) noexcep
         consume_record();  // TLS 1.2 handshake messages after our close_notify are dropped
         continue;
       }
+      if (record_.type != content_type::handshake && purpose == read_for::shutdown &&
+          profile_.unread_data == unread_data_at_shutdown::discard) {
+        // 000 NOTES: "The second call will make SSL_shutdown() wait for the peer's "close
+        // notify" shutdown alert." Before 1.1.1 what came first was thrown away (1.0.2's
+        // ssl3_read_bytes: "rr->length = 0; return 0"), and the wait goes on next call.
+        consume_record();
+        want_ = want::nothing;
+        return 0;
+      }
       if (record_.type != content_type::handshake) {
         // 004 Shutdown Lifecycle: "the second call to SSL_shutdown() ... will fail if it
         // is called when the application has not read all pending application data sent
@@ -644,11 +665,14 @@ int endpoint::fill(std::size_t total) noexcept {
       // required close_notify alert message but simply close the underlying transport
       // ... This will ordinarily result in an error being generated. If compatibility
       // with such peers is desired, the option SSL_OP_IGNORE_UNEXPECTED_EOF can be set."
-      if (options_.ignore_unexpected_eof) {
+      if (options_.ignore_unexpected_eof && profile_.has_ignore_unexpected_eof) {
         // OpenSSL assigns (SSL_set_shutdown), clearing SENT: a later SSL_shutdown sends a
         // second close_notify. Kept because it is what OpenSSL 3.0 does.
         shutdown_ = shutdown_received;
         warn_alert_ = alert_description::close_notify;
+      } else if (profile_.unexpected_eof == unexpected_eof_report::syscall_eof) {
+        // Before 3.0 an EOF was no error of the library's: the read returns 0, SSL_get_error
+        // finds nothing queued and says SSL_ERROR_SYSCALL; nothing is sent.
       } else {
         fail(alert_description::decode_error, "unexpected eof while reading");
       }

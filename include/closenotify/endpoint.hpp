@@ -15,6 +15,7 @@
 
 #include "closenotify/alert.hpp"
 #include "closenotify/post_handshake.hpp"
+#include "closenotify/profile.hpp"
 #include "closenotify/record_framing.hpp"
 #include "closenotify/record_protection.hpp"
 #include "closenotify/tls.hpp"
@@ -54,6 +55,9 @@ struct endpoint_options {
   /// OpenSSL's default of exactly one header, then exactly one body. Off by default:
   /// bytes left unread in a socket are observable (a close(2) over them sends a reset).
   bool read_ahead = false;
+  /// profile: which SSL_shutdown page the few behaviours that differ between versions
+  /// follow (profile.hpp). The default is the live peer's.
+  profile_id profile = profile_id::openssl_3_0;
 };
 
 /// endpoint: owns no transport and no keys' source; it is handed both.
@@ -93,6 +97,7 @@ class endpoint {
   void set_quiet_shutdown(bool on) noexcept { options_.quiet_shutdown = on; }
   void set_ignore_unexpected_eof(bool on) noexcept { options_.ignore_unexpected_eof = on; }
   const endpoint_options& options() const noexcept { return options_; }
+  const closenotify::profile& profile() const noexcept { return profile_; }
 
   /// failed: a fatal error ended the connection (OpenSSL: "in init", MSG_FLOW_ERROR).
   bool failed() const noexcept { return failed_; }
@@ -130,6 +135,7 @@ class endpoint {
   // post-handshake message (the state machine's tls_get_message_body).
   enum class read_for : std::uint8_t { application_data, shutdown, message_body };
 
+  int shutdown_internal() noexcept;
   int read_internal(mutable_bytes out, bool peek) noexcept;
   int read_bytes(read_for purpose, mutable_bytes out, bool peek) noexcept;
   int read_message_body() noexcept;
@@ -157,6 +163,7 @@ class endpoint {
   record_protection read_;
   record_protection write_;
   endpoint_options options_;
+  const closenotify::profile& profile_;
 
   // Shutdown and error state, as OpenSSL keeps it.
   int shutdown_ = 0;

@@ -95,7 +95,7 @@ class cli_case(unittest.TestCase):
 class help_texts(cli_case):
     def test_top_level_help_lists_every_command(self):
         out = self.ok("--help")
-        for command in ("seal", "open", "demo", "diff", "replay", "bench"):
+        for command in ("seal", "open", "demo", "diff", "trace", "replay", "bench", "profiles"):
             self.assertIn("  " + command + " ", out)
 
     def test_each_command_explains_every_option_with_an_example(self):
@@ -110,6 +110,12 @@ class help_texts(cli_case):
                        "--divergences", "--peer", "--mutate"],
             "bench": ["--quick", "--samples", "--suite", "--json", "--diff-runs", "--diff-jobs",
                       "--diff-family", "--no-strace", "--peer", "--closenotify", "--quiet"],
+            "trace": ["SCENARIO", "--suite", "--role", "--io", "--reference", "--json", "--mermaid",
+                      "--pcap", "--keylog", "--color", "--width", "--scenarios", "--peer", "--profile"],
+            "profiles": ["--json"],
+            "diff": ["--scenario", "--family", "--filter", "--explain", "--transcript", "--json",
+                     "--list", "--jobs", "--repeat", "--mutate", "--quiet", "--scenarios",
+                     "--divergences", "--peer", "--pcap", "--keylog", "--profile"],
         }
         for command, names in options.items():
             out = self.ok(command, "--help")
@@ -356,8 +362,12 @@ class bad_input(cli_case):
         self.fails(2, "open", "--suite", self.suite, *self.key, "--seq", "0", "--pad", "1", "00",
                    message="unknown option '--pad'")
         self.fails(2, "frobnicate",
-                   message="unknown command 'frobnicate' (commands: diff, replay, seal, open, demo, bench)")
+                   message="unknown command 'frobnicate' (commands: diff, trace, replay, seal, open, demo, bench, profiles)")
         self.fails(2, "bench", "--frobnicate", message="unknown option '--frobnicate'")
+        self.fails(2, "profiles", "--frobnicate", message="unknown option '--frobnicate'")
+        self.fails(2, "diff", "--profile", "openssl-9", "--scenario", "a-first-then-b",
+                   message="unknown --profile 'openssl-9' (profiles: openssl-1.0, libressl, openssl-1.1.1, "
+                           "openssl-3.0, openssl-3.5)")
         self.fails(2, "bench", "--samples", "0", message="--samples: a number 1..1001")
         self.fails(2, contains="no command given")
         self.fails(2, "seal", "--suite", self.suite, *self.key, "--seq", "0", "--alert", "close_notify",
@@ -450,5 +460,31 @@ def main():
     return 0 if failed == 0 and passed > 0 else 1
 
 
+class profiles_table(cli_case):
+    def test_profiles_json_names_five_profiles_and_one_is_checked_live(self):
+        import json
+        table = json.loads(self.ok("profiles", "--json", "-"))
+        names = [p["name"] for p in table["profiles"]]
+        self.assertEqual(names, ["openssl-1.0", "libressl", "openssl-1.1.1", "openssl-3.0", "openssl-3.5"])
+        self.assertEqual([p["name"] for p in table["profiles"] if p["checked_live"]], ["openssl-3.0"])
+        by = {p["name"]: p for p in table["profiles"]}
+        # The rows the issue names: 1.1.1 reports an unexpected EOF as SYSCALL, 3.x as SSL;
+        # only 3.x has SSL_OP_IGNORE_UNEXPECTED_EOF; the 3.5 page's nonblocking 0.
+        self.assertEqual(by["openssl-1.1.1"]["unexpected_eof"], "SSL_ERROR_SYSCALL")
+        self.assertEqual(by["openssl-3.0"]["unexpected_eof"], "SSL_ERROR_SSL")
+        self.assertEqual(by["openssl-1.0"]["has_ignore_unexpected_eof"], "no")
+        self.assertEqual(by["openssl-3.5"]["nonblocking_incomplete_return"], "0")
+        for row in table["rows"]:
+            self.assertTrue(row["basis"], row["key"])
+
+    def test_profiles_text_lists_every_row_under_every_profile(self):
+        out = self.ok("profiles")
+        for name in ("openssl-1.0", "libressl", "openssl-1.1.1", "openssl-3.0*", "openssl-3.5"):
+            self.assertIn(name, out)
+        for key in ("nonblocking_incomplete_return", "unexpected_eof", "has_ignore_unexpected_eof", "unread_data"):
+            self.assertIn(key, out)
+
+
 if __name__ == "__main__":
     sys.exit(main())
+

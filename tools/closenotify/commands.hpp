@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "closenotify/profile.hpp"
+
 namespace closenotify::cli {
 
 /// Exit codes: 0 success, 1 a record that fails to open (or a demo row that fails),
@@ -52,6 +54,12 @@ outcome run_demo(const std::vector<std::string>& args);
 outcome run_diff(const std::vector<std::string>& args);
 outcome run_replay(const std::vector<std::string>& args);
 outcome run_bench(const std::vector<std::string>& args);
+outcome run_trace(const std::vector<std::string>& args);
+outcome run_profiles(const std::vector<std::string>& args);
+
+/// parse_profile: `--profile NAME` (openssl-3.0 when absent), or a usage failure naming
+/// the profiles there are.
+std::variant<profile_id, failure> parse_profile(const options& o);
 
 /// default_peer_path: $CLOSENOTIFY_PEER, else the peer built next to this program.
 std::string default_peer_path();
@@ -62,5 +70,7 @@ extern const char* const demo_help;
 extern const char* const diff_help;
 extern const char* const replay_help;
 extern const char* const bench_help;
+extern const char* const trace_help;
+extern const char* const profiles_help;
 
 }  // namespace closenotify::cli

@@ -12,8 +12,10 @@
 #include <thread>
 
 #include "../diff/matrix.hpp"
+#include "../diff/pcap.hpp"
 #include "../diff/report.hpp"
 #include "commands.hpp"
+#include "selection.hpp"
 
 namespace closenotify::cli {
 
@@ -42,6 +44,9 @@ const char* const diff_help =
     "  --jobs N                cases run at once (default: 2 per core)\n"
     "  --repeat N              run the selection N times and report any case whose result\n"
     "                          changed between runs (a flaky case is a bug)\n"
+    "  --profile NAME          closenotify follows this page's profile (default openssl-3.0,\n"
+    "                          the live peer's; see `closenotify profiles`): the differences\n"
+    "                          the profiles table lists then show as divergences\n"
     "  --mutate NAME           run a deliberately wrong closenotify, to see the comparison\n"
     "                          catch it: first-shutdown-returns-1, no-close-notify,\n"
     "                          read-ignores-close-notify\n"
@@ -49,6 +54,10 @@ const char* const diff_help =
     "  --scenarios DIR         the catalogue (default: the source tree's tests/scenarios)\n"
     "  --divergences FILE      the documented divergences (default: docs/divergences.md)\n"
     "  --peer PATH             the OpenSSL peer executable (default: next to this program)\n"
+    "  --pcap FILE             with --scenario or --explain: every run of the selection as one\n"
+    "                          TCP connection (port 443) of a pcap for Wireshark/tshark, handshake\n"
+    "                          included (docs/trace.md); reference and candidate runs alternate\n"
+    "  --keylog FILE           with --pcap: the runs' secrets as an SSLKEYLOGFILE\n"
     "\n"
     "Progress goes to stderr (a bar on a terminal, a line per 10% otherwise); the summary\n"
     "tables to stdout. Exit status: 0 when every case agrees or diverges as documented,\n"
@@ -58,7 +67,8 @@ const char* const diff_help =
     "  closenotify diff\n"
     "  closenotify diff --family clean-shutdown --json results.json\n"
     "  closenotify diff --explain 'a-first-then-b/TLS_AES_128_GCM_SHA256/client/blocking'\n"
-    "  closenotify diff --mutate first-shutdown-returns-1 --scenario a-first-then-b\n";
+    "  closenotify diff --mutate first-shutdown-returns-1 --scenario a-first-then-b\n"
+    "  closenotify diff --scenario a-first-then-b --pcap d.pcap --keylog d.keys\n";
 
 namespace {
 
@@ -125,12 +135,35 @@ class progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// write_capture: --pcap / --keylog: each run one TCP connection, reference then candidate.
+std::optional<failure> write_capture(const options& o, const std::vector<diff::case_result>& results) {
+  auto p = o.get("pcap");
+  if (!p) return std::nullopt;
+  std::vector<diff::pcap_connection> connections;
+  std::uint16_t port = 40000;
+  for (const auto& r : results) {
+    if (r.cmp.result == diff::verdict::skipped) continue;
+    for (const auto* run : {&r.reference, &r.candidate}) connections.push_back({run, r.def.c.a_is_client, port++});
+  }
+  std::ofstream out(*p, std::ios::binary);
+  diff::write_pcap(out, connections);
+  if (!out) return failure{exit_usage, "cannot write " + *p};
+  if (auto k = o.get("keylog")) {
+    std::ofstream keys(*k);
+    diff::write_keylog(keys, connections);
+    if (!keys) return failure{exit_usage, "cannot write " + *k};
+  }
+  std::cerr << "closenotify diff: " << connections.size() << " runs written to " << *p << " as TCP connections from port 40000"
+            << (connections.empty() ? "" : " to " + std::to_string(40000 + connections.size() - 1)) << " to port 443\n";
+  return std::nullopt;
+}
+
 }  // namespace
 
 outcome run_diff(const std::vector<std::string>& args) {
   auto parsed = parse_options(args,
                               {"scenario", "family", "filter", "explain", "json", "jobs", "repeat", "mutate",
-                               "scenarios", "divergences", "peer"},
+                               "scenarios", "divergences", "peer", "pcap", "keylog", "profile"},
                               {"help", "transcript", "list", "quiet"});
   if (auto* f = std::get_if<failure>(&parsed)) return *f;
   const auto& o = std::get<options>(parsed);
@@ -153,6 +186,15 @@ outcome run_diff(const std::vector<std::string>& args) {
     auto mut = diff::parse_mutation(*m);
     if (!mut) return usage("unknown --mutate '" + *m + "' (known: " + std::string(diff::mutation_names()) + ")");
     config.mutate = *mut;
+  }
+  auto profile = parse_profile(o);
+  if (auto* f = std::get_if<failure>(&profile)) return *f;
+  config.profile = std::get<profile_id>(profile);
+  if (config.profile != profile_id::openssl_3_0) {
+    std::fprintf(stderr,
+                 "closenotify diff: closenotify follows the %s profile; the live peer is OpenSSL 3.0, so the "
+                 "rows of `closenotify profiles` where they differ show as undocumented divergences\n",
+                 std::string(profile_for(config.profile).name).c_str());
   }
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency()) * 2;
   if (auto j = o.get("jobs")) {
@@ -180,6 +222,13 @@ outcome run_diff(const std::vector<std::string>& args) {
   if (!divergences_text) return usage("cannot read " + divergences_path);
   const auto documented = diff::documented_divergences(*divergences_text);
 
+  if (auto f = o.get("family")) {
+    if (auto why = unknown_family(scenarios, *f); !why.empty()) return usage(why);
+  }
+  if (o.has("keylog") && !o.has("pcap")) return usage("--keylog goes with --pcap");
+  if (o.has("pcap") && !o.has("scenario") && !o.has("explain")) {
+    return usage("--pcap needs --scenario or --explain (a capture of the whole matrix would be gigabytes)");
+  }
   auto all = diff::build_matrix(scenarios);
   std::vector<diff::case_def> cases;
   std::vector<std::string> wanted_scenarios;
@@ -188,7 +237,7 @@ outcome run_diff(const std::vector<std::string>& args) {
     for (std::string name; std::getline(in, name, ',');) {
       bool known = false;
       for (const auto& sc : scenarios) known = known || sc.name == name;
-      if (!known) return usage("no scenario named '" + name + "' in " + scenarios_dir);
+      if (!known) return usage(unknown_scenario(scenarios, name));
       wanted_scenarios.push_back(name);
     }
   }
@@ -214,6 +263,7 @@ outcome run_diff(const std::vector<std::string>& args) {
     }
     auto r = diff::run_one(hits[0], config, documented);
     diff::print_explain(std::cout, r, o.has("transcript"));
+    if (auto f = write_capture(o, {r}); f) return *f;
     return r.cmp.result == diff::verdict::diverge_undocumented || r.cmp.result == diff::verdict::error
                ? exit_rejected
                : exit_ok;
@@ -251,6 +301,7 @@ outcome run_diff(const std::vector<std::string>& args) {
   }
 
   diff::print_summary(std::cout, results, wall, jobs);
+  if (auto f = write_capture(o, results); f) return *f;
   if (repeat > 1) {
     std::cout << "\ndeterminism: " << repeat << " rounds, " << flaky.size() << " case results changed\n";
     for (const auto& f : flaky) std::cout << "  FLAKY " << f << "\n";

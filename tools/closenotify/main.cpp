@@ -1,5 +1,5 @@
-// main.cpp — `closenotify`: the differential matrix, sealing and opening single TLS
-// records from the command line, and the benchmarks.
+// main.cpp — `closenotify`: the differential matrix, annotated traces, sealing and
+// opening single TLS records from the command line, and the benchmarks.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -19,9 +19,12 @@ constexpr const char* kTopHelp =
     "  seal    protect one alert, application_data or handshake record; prints it as hex\n"
     "  open    authenticate and decode one or more consecutive records given as hex\n"
     "  diff    the differential matrix: every scenario against a live OpenSSL 3.0 peer\n"
+    "  trace   one scenario against a live OpenSSL 3.0 as an annotated timeline (or JSON,\n"
+    "          Mermaid), with a pcap and key log for Wireshark\n"
     "  replay  fuzz inputs (endpoint event scripts) against a live OpenSSL 3.0, minimised\n"
     "  demo    seal and open a close_notify with every matrix suite and print a table\n"
     "  bench   performance as ratios against raw BoringSSL AEAD and against OpenSSL 3.0\n"
+    "  profiles  where the five SSL_shutdown pages differ, as closenotify's profiles\n"
     "\n"
     "`closenotify <command> --help` explains each command's options, with examples.\n"
     "Errors are one line on stderr starting with \"closenotify: error: \"; exit status 2\n"
@@ -64,9 +67,11 @@ int main(int argc, char** argv) {
     if (command == "open") return finish(run_open(args));
     if (command == "demo") return finish(run_demo(args));
     if (command == "diff") return finish(run_diff(args));
+    if (command == "trace") return finish(run_trace(args));
     if (command == "replay") return finish(run_replay(args));
     if (command == "bench") return finish(run_bench(args));
-    print_error("unknown command '" + command + "' (commands: diff, replay, seal, open, demo, bench)");
+    if (command == "profiles") return finish(run_profiles(args));
+    print_error("unknown command '" + command + "' (commands: diff, trace, replay, seal, open, demo, bench, profiles)");
     return exit_usage;
   } catch (const std::exception& e) {
     // Nothing on the record path throws; this is for allocation failure and the like.

@@ -169,12 +169,19 @@ std::vector<std::uint8_t> pattern(std::size_t n) {
   return v;
 }
 
+endpoint_options options_for(profile_id profile) {
+  endpoint_options o;
+  o.profile = profile;
+  return o;
+}
+
 class endpoint_side final : public side {
  public:
-  endpoint_side(int fd, const session_keys& keys, record_protection read, record_protection write, mutation m)
+  endpoint_side(int fd, const session_keys& keys, record_protection read, record_protection write, mutation m,
+                profile_id profile)
       : cancel_(::eventfd(0, EFD_CLOEXEC)),
         transport_(fd, cancel_, out_, keys.rx, keys.tx),
-        endpoint_(transport_, keys.local_role, std::move(read), std::move(write)),
+        endpoint_(transport_, keys.local_role, std::move(read), std::move(write), options_for(profile)),
         mutation_(m) {
     // "recv" is what OpenSSL's message callback reports: alerts as they are processed,
     // not as they are decrypted (seen live: records-handshake-fragment-then-close-notify).
@@ -396,13 +403,13 @@ class endpoint_side final : public side {
 }  // namespace
 
 std::variant<std::unique_ptr<side>, std::string> make_endpoint_side(int socket_fd, const session_keys& keys,
-                                                                    mutation m) {
+                                                                    mutation m, profile_id profile) {
   auto read = keys.read_protection();
   if (auto* e = std::get_if<config_error>(&read)) return "read keys: " + e->message;
   auto write = keys.write_protection();
   if (auto* e = std::get_if<config_error>(&write)) return "write keys: " + e->message;
   return std::unique_ptr<side>(new endpoint_side(socket_fd, keys, std::move(std::get<record_protection>(read)),
-                                                 std::move(std::get<record_protection>(write)), m));
+                                                 std::move(std::get<record_protection>(write)), m, profile));
 }
 
 }  // namespace closenotify::diff

@@ -201,8 +201,11 @@ class runner {
     }
     const auto& keys_a = std::get<session_keys>(ka);
     const auto& keys_b = std::get<session_keys>(kb);
+    result_.handoff_rseq = keys_a.read_sequence;
+    result_.handoff_wseq = keys_a.write_sequence;
+    record_handshake(*ha, *hb);
     if (candidate_) {
-      auto ep = make_endpoint_side(a_fd, keys_a, config_.mutate);
+      auto ep = make_endpoint_side(a_fd, keys_a, config_.mutate, config_.profile);
       if (auto* e = std::get_if<std::string>(&ep)) {
         close_socket(a_fd);
         fail(*e);
@@ -225,6 +228,51 @@ class runner {
     return send(a_, mode) && expect_ok(a_, "mode") && send(b_, mode) && expect_ok(b_, "mode");
   }
 
+  // record_handshake: both sides' handshake flights in an order the bytes prove (a flight
+  // written after reading N bytes follows the other side's first N bytes), and the key log.
+  void record_handshake(const message& a, const message& b) {
+    struct segment {
+      std::uint64_t rx;
+      std::vector<std::uint8_t> bytes;
+    };
+    auto segments = [](const message& m) {
+      std::vector<segment> out;
+      std::istringstream in(m.field("hs_wire", "-"));
+      for (std::string item; std::getline(in, item, '/');) {
+        auto colon = item.find(':');
+        if (colon == std::string::npos) continue;
+        auto bytes = from_hex(item.substr(colon + 1));
+        if (auto* b = std::get_if<std::vector<std::uint8_t>>(&bytes)) {
+          out.push_back({std::stoull(item.substr(0, colon)), std::move(*b)});
+        }
+      }
+      return out;
+    };
+    const auto sa = segments(a), sb = segments(b);
+    std::size_t ia = 0, ib = 0;
+    std::uint64_t sent_a = 0, sent_b = 0;
+    const auto now = std::chrono::system_clock::now();
+    auto emit = [&](side_id from, const segment& seg, std::uint64_t& sent) {
+      sent += seg.bytes.size();
+      result_.stream.push_back({from, wire_chunk::handshake_step, seg.bytes, false, now});
+    };
+    while (ia < sa.size() || ib < sb.size()) {
+      const bool a_ready = ia < sa.size() && sa[ia].rx <= sent_b;
+      const bool b_ready = ib < sb.size() && sb[ib].rx <= sent_a;
+      // Neither ready cannot happen with honest counts; keep each side's order anyway.
+      if (a_ready || (!b_ready && ia < sa.size())) emit(side_id::a, sa[ia++], sent_a);
+      else emit(side_id::b, sb[ib++], sent_b);
+    }
+    // Both ends log the same secrets; B is OpenSSL in both runs.
+    const std::string random = b.field("client_random", "-");
+    std::istringstream in(b.field("keylog", "-"));
+    for (std::string item; std::getline(in, item, ',');) {
+      auto colon = item.find(':');
+      if (colon == std::string::npos) continue;
+      result_.keylog.push_back(item.substr(0, colon) + " " + random + " " + item.substr(colon + 1));
+    }
+  }
+
   // complete: a `done` message fills the observation of the step it answers.
   void complete(side_state& x, const message& m, observation& obs) {
     auto& f = obs.fields;
@@ -240,22 +288,28 @@ class runner {
     f["recv"] = alert_names(m.field("recv", "-"));
     f["errno"] = errno_name(m.number("errno"));
     f["reason"] = m.reason.empty() ? "-" : m.reason;
-    f["sent"] = decode_wire(x, m.field("wire", "-"));
+    f["sent"] = decode_wire(x, m.field("wire", "-"), obs);
     x.rx = static_cast<std::uint64_t>(m.number("rx", static_cast<long long>(x.rx)));
     x.tx = static_cast<std::uint64_t>(m.number("tx", static_cast<long long>(x.tx)));
     const auto verb = m.field("call");
-    if (verb == "close" || verb == "shutdown_write") x.closed = true;
+    if (verb == "close" || verb == "shutdown_write") {
+      x.closed = true;
+      result_.stream.push_back({x.id, obs.step, {}, true, std::chrono::system_clock::now()});
+    }
   }
 
-  std::string decode_wire(side_state& x, const std::string& hex) {
+  std::string decode_wire(side_state& x, const std::string& hex, observation& obs) {
     if (hex == "-" || hex.empty()) return "-";
     auto bytes = from_hex(hex);
     if (auto* e = std::get_if<config_error>(&bytes)) return "unreadable wire: " + e->message;
-    auto records = x.decoder->feed(std::get<std::vector<std::uint8_t>>(bytes));
+    const auto& raw = std::get<std::vector<std::uint8_t>>(bytes);
+    result_.stream.push_back({x.id, obs.step, raw, false, std::chrono::system_clock::now()});
+    auto records = x.decoder->feed_records(raw);
     std::string out;
     for (auto& r : records) {
-      out += (out.empty() ? "" : "; ") + r;
-      x.wire->push_back(r);
+      out += (out.empty() ? "" : "; ") + r.line;
+      x.wire->push_back(r.line);
+      obs.records.push_back(std::move(r));
     }
     if (x.decoder->partial() > 0) out += (out.empty() ? "" : "; ") + std::string("(partial record)");
     return out.empty() ? "-" : out;

@@ -11,6 +11,7 @@
 
 #include "scenario.hpp"
 #include "side.hpp"
+#include "wire.hpp"
 
 namespace closenotify::diff {
 
@@ -23,6 +24,9 @@ struct run_config {
   /// send_buffer: SO_SNDBUF of both socket ends, so "fill the socket" is the same
   /// number of bytes in every run.
   int send_buffer = 65536;
+  /// profile: the candidate endpoint's (profile.hpp). The comparison is always with live
+  /// OpenSSL 3.0, so another profile shows its documented differences as divergences.
+  profile_id profile = profile_id::openssl_3_0;
 };
 
 /// observation: what one step did, as compared. `fields` keys: outcome, ret, err, flags,
@@ -32,6 +36,20 @@ struct observation {
   side_id side = side_id::a;
   std::string command;
   std::map<std::string, std::string> fields;
+  std::vector<wire_record> records;  // `sent` with headers and plaintext, for traces; not compared
+};
+
+/// wire_chunk: bytes one side put on the socket, in an order both streams allow: the
+/// handshake's flights merged by what each side had read when it wrote (the peer's
+/// `hs_wire`), then each step's bytes as the runner received its `done`. `fin`: the side
+/// closed or shut down its writing end (no bytes). For captures (trace --pcap).
+struct wire_chunk {
+  side_id from = side_id::a;
+  std::size_t step = handshake_step;  // the scenario step, or handshake_step
+  std::vector<std::uint8_t> bytes;
+  bool fin = false;
+  std::chrono::system_clock::time_point at;
+  static constexpr std::size_t handshake_step = static_cast<std::size_t>(-1);
 };
 
 struct run_result {
@@ -40,6 +58,10 @@ struct run_result {
   std::vector<std::string> wire_a;  // every record A put on the wire after the handshake
   std::vector<std::string> wire_b;
   std::vector<std::string> transcript;  // the protocol lines, for --explain
+  std::vector<wire_chunk> stream;       // both directions, handshake included
+  std::vector<std::string> keylog;      // the session's SSLKEYLOGFILE lines
+  std::uint64_t handoff_rseq = 0;       // A's records read / written under the traffic
+  std::uint64_t handoff_wseq = 0;       // keys when the steps began (handed over, candidate)
 };
 
 run_result run_case(const scenario& s, const cell& c, bool candidate, const run_config& config);

@@ -3,6 +3,8 @@
 // endpoint on a thread (the candidate run's side under test).
 #pragma once
 
+#include "closenotify/profile.hpp"
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -49,7 +51,10 @@ std::string_view mutation_names();
 
 /// make_endpoint_side: closenotify's endpoint on `socket_fd` (which it takes over and
 /// closes), keys and sequence numbers from the OpenSSL side's hand-off.
+/// `profile`: which page's behaviour the endpoint follows where the pages differ
+/// (profile.hpp); openssl-3.0 unless asked.
 std::variant<std::unique_ptr<side>, std::string> make_endpoint_side(int socket_fd, const session_keys& keys,
-                                                                    mutation m);
+                                                                    mutation m,
+                                                                    profile_id profile = profile_id::openssl_3_0);
 
 }  // namespace closenotify::diff

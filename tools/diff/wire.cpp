@@ -1,6 +1,7 @@
 // wire.cpp — decrypting each side's wire bytes into canonical record lines.
 #include "wire.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "closenotify/alert.hpp"
@@ -74,8 +75,14 @@ std::string wire_decoder::describe(content_type type, bytes_view p) {
 }
 
 std::vector<std::string> wire_decoder::feed(bytes_view bytes) {
-  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
   std::vector<std::string> out;
+  for (auto& r : feed_records(bytes)) out.push_back(std::move(r.line));
+  return out;
+}
+
+std::vector<wire_record> wire_decoder::feed_records(bytes_view bytes) {
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  std::vector<wire_record> out;
   std::size_t pos = 0;
   while (buffer_.size() - pos >= record_header_size) {
     const std::uint8_t* h = buffer_.data() + pos;
@@ -84,16 +91,22 @@ std::vector<std::string> wire_decoder::feed(bytes_view bytes) {
     record_header header{static_cast<content_type>(h[0]), static_cast<std::uint16_t>((h[1] << 8) | h[2]),
                          static_cast<std::uint16_t>(length)};
     std::vector<std::uint8_t> fragment(h + record_header_size, h + record_header_size + length);
+    wire_record r;
+    std::copy(h, h + record_header_size, r.header.begin());
     auto opened = protection_.open(header, fragment);
     if (auto* p = std::get_if<tls_plaintext>(&opened)) {
-      out.push_back(describe(p->type, p->fragment));
+      r.opened = true;
+      r.type = p->type;
+      r.plaintext.assign(p->fragment.begin(), p->fragment.end());
+      r.line = describe(p->type, p->fragment);
     } else {
       char version[8];
       std::snprintf(version, sizeof version, "%04x", header.legacy_record_version);
       // Ciphertext differs between runs (the keys do), so only the header is compared.
-      out.push_back("unopened(type " + std::to_string(h[0]) + ", version " + version + ", length " +
-                    std::to_string(length) + ")");
+      r.line = "unopened(type " + std::to_string(h[0]) + ", version " + version + ", length " +
+               std::to_string(length) + ")";
     }
+    out.push_back(std::move(r));
     pos += record_header_size + length;
   }
   buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(pos));

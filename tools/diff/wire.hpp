@@ -2,16 +2,28 @@
 // and the candidate run, so the comparison sees records as plaintext, never ciphertext.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "closenotify/record_framing.hpp"
 #include "closenotify/record_protection.hpp"
 #include "session_keys.hpp"
 
 namespace closenotify::diff {
+
+/// wire_record: one record as it crossed the wire, for people (closenotify trace): the
+/// 5-byte header as sent, and what it opened to under the sender's keys.
+struct wire_record {
+  std::array<std::uint8_t, record_header_size> header{};
+  bool opened = false;
+  content_type type = content_type::invalid;  // the inner type when opened
+  std::vector<std::uint8_t> plaintext;        // when opened
+  std::string line;                           // the canonical line `feed` returns
+};
 
 /// wire_decoder: one side's sending direction, fed the bytes it wrote in order.
 /// Follows that side's KeyUpdates. Bytes that do not open (hostile injections, plaintext
@@ -25,6 +37,8 @@ class wire_decoder {
   /// feed: the records these bytes complete, each as one canonical line
   /// ("alert(warning close_notify)", "application_data(5: 68656c6c6f)").
   std::vector<std::string> feed(bytes_view bytes);
+  /// feed_records: the same, with each record's header and plaintext.
+  std::vector<wire_record> feed_records(bytes_view bytes);
   /// partial: bytes of an incomplete record at the end of what was fed.
   std::size_t partial() const { return buffer_.size(); }
 

@@ -147,9 +147,20 @@ ssize_t Socket::send(const unsigned char* buf, std::size_t len) {
   ssize_t n = ::send(fd_, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
   if (n > 0) {
     tx_ += static_cast<std::uint64_t>(n);
+    if (wire_marks_.empty() || wire_marks_.back().first != rx_) wire_marks_.emplace_back(rx_, wire_.size());
     wire_.insert(wire_.end(), buf, buf + n);
   }
   return n;
+}
+
+std::string Socket::wire_segments() const {
+  std::string out;
+  for (std::size_t i = 0; i < wire_marks_.size(); ++i) {
+    const std::size_t begin = wire_marks_[i].second;
+    const std::size_t end = i + 1 < wire_marks_.size() ? wire_marks_[i + 1].second : wire_.size();
+    out += (out.empty() ? "" : "/") + std::to_string(wire_marks_[i].first) + ":" + hex(wire_.data() + begin, end - begin);
+  }
+  return out.empty() ? "-" : out;
 }
 
 int Socket::send_all(const unsigned char* buf, std::size_t len) {

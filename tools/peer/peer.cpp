@@ -319,7 +319,11 @@ void Peer::handshake(const std::vector<std::string>& w) {
   }
   std::string failure = tls_.handshake(p);
   if (!failure.empty()) throw CommandError{failure};
-  emit("ok handshake " + tls_.handoff_fields());
+  // The handshake's own bytes and secrets, for captures only (the runner's hand-off needs
+  // neither); the step capture starts empty.
+  emit("ok handshake " + tls_.handoff_fields() + " keylog=" + tls_.keylog_field() +
+       " hs_wire=" + socket_.wire_segments());
+  socket_.clear_wire();
 }
 
 void Peer::set_mode(const std::vector<std::string>& w) {

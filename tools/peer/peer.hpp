@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace peer {
@@ -80,7 +81,15 @@ class Socket {
   std::uint64_t rx() const { return rx_; }
   std::uint64_t tx() const { return tx_; }
   const bytes& wire() const { return wire_; }
-  void clear_wire() { wire_.clear(); }
+  void clear_wire() {
+    wire_.clear();
+    wire_marks_.clear();
+  }
+  // The capture as `RX:HEX/RX:HEX...`: each run of writes made while `rx` bytes had been
+  // read. The handshake reports it so a capture (closenotify trace --pcap) can interleave
+  // both sides' flights in an order the bytes themselves prove: a flight written after
+  // reading N bytes came after the other side's first N bytes.
+  std::string wire_segments() const;
 
   // A new BIO on this socket (the caller owns it). The BIO never closes the fd, and this
   // Socket must outlive it: it owns the BIO_METHOD.
@@ -93,6 +102,8 @@ class Socket {
   std::uint64_t rx_ = 0;
   std::uint64_t tx_ = 0;
   bytes wire_;  // written during the current step
+  // (rx when written, offset in wire_) for each run of writes between two reads.
+  std::vector<std::pair<std::uint64_t, std::size_t>> wire_marks_;
   BIO_METHOD* method_ = nullptr;
 };
 
@@ -127,6 +138,10 @@ class Tls {
   // Received alerts since the last call, "0100,0232" or "-"; the list starts again empty.
   std::string take_alerts();
 
+  // Every key-log line of the handshake as `LABEL:SECRET,...` ("-" when none): a key log
+  // for Wireshark needs the handshake secrets too, not only the traffic secrets above.
+  std::string keylog_field() const;
+
  private:
   static void on_keylog(const SSL* ssl, const char* line);
   static void on_message(int write_p, int version, int content_type, const void* buf,
@@ -140,6 +155,7 @@ class Tls {
   std::string client_secret_;  // TLS 1.3 key log CLIENT_TRAFFIC_SECRET_0, hex
   std::string server_secret_;  // TLS 1.3 key log SERVER_TRAFFIC_SECRET_0, hex
   std::string master_;         // TLS 1.2 key log CLIENT_RANDOM, hex
+  std::vector<std::string> keylog_;  // every line's LABEL:SECRET, in the order logged
   std::uint64_t rseq_ = 0;     // records read under the current read keys
   std::uint64_t wseq_ = 0;     // records written under the current write keys
   std::vector<std::string> alerts_;

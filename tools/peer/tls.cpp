@@ -218,6 +218,12 @@ std::string Tls::take_alerts() {
   return out.empty() ? "-" : out;
 }
 
+std::string Tls::keylog_field() const {
+  std::string out;
+  for (const std::string& l : keylog_) out += (out.empty() ? "" : ",") + l;
+  return out.empty() ? "-" : out;
+}
+
 // NSS key-log lines: "<LABEL> <client_random hex> <secret hex>". OpenSSL 3.0 logs only
 // the _0 application secrets; later KeyUpdate secrets are never logged.
 void Tls::on_keylog(const SSL* ssl, const char* line) {
@@ -229,6 +235,7 @@ void Tls::on_keylog(const SSL* ssl, const char* line) {
   if (second == std::string_view::npos) return;
   std::string_view label = rest.substr(0, first);
   std::string secret(rest.substr(second + 1));
+  self->keylog_.push_back(std::string(label) + ":" + secret);
   if (label == "CLIENT_TRAFFIC_SECRET_0") self->client_secret_ = secret;
   else if (label == "SERVER_TRAFFIC_SECRET_0") self->server_secret_ = secret;
   else if (label == "CLIENT_RANDOM") self->master_ = secret;

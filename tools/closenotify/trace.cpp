@@ -1,0 +1,200 @@
+// trace.cpp — `closenotify trace`: one scenario in one cell against a live OpenSSL 3.0,
+// shown as an annotated two-column timeline, JSON or a Mermaid diagram, with an optional
+// pcap and key log for Wireshark.
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "../diff/pcap.hpp"
+#include "../diff/trace.hpp"
+#include "closenotify/cipher_suite.hpp"
+#include "commands.hpp"
+#include "selection.hpp"
+
+namespace closenotify::cli {
+
+const char* const trace_help =
+    "usage: closenotify trace SCENARIO [options]\n"
+    "\n"
+    "Run one scenario of the catalogue (tests/scenarios/*.scn) in one cell against a live\n"
+    "OpenSSL 3.0 peer and print an annotated timeline: side A on the left, side B on the\n"
+    "right; each call with its return value, SSL_get_error class and SSL_get_shutdown flags\n"
+    "(SENT, RECEIVED) after it; each record the side put on the wire (header, then what it\n"
+    "carried, decrypted with the sender's keys, alerts by name); the handshake flights; and\n"
+    "the man-page sentences the scenario cites, at the step whose call and result a\n"
+    "citation states. By default this is the candidate run: A is closenotify, taken over\n"
+    "from OpenSSL right after the handshake, B is OpenSSL.\n"
+    "\n"
+    "options:\n"
+    "  --suite NAME        the cipher suite (default TLS_AES_128_GCM_SHA256; one of the six\n"
+    "                      matrix suites)\n"
+    "  --role ROLE         A's role: client (default) or server\n"
+    "  --io MODE           blocking (default) or nonblocking sockets\n"
+    "  --reference         show the reference run instead: A is OpenSSL too\n"
+    "  --profile NAME      closenotify follows this page's profile (default openssl-3.0;\n"
+    "                      `closenotify profiles` lists them and where they differ)\n"
+    "  --json FILE         the run as JSON ('-' for stdout, instead of the timeline)\n"
+    "  --mermaid FILE      the run as a Mermaid sequence diagram ('-' for stdout, instead of\n"
+    "                      the timeline)\n"
+    "  --pcap FILE         the exchange as a pcap file Wireshark and tshark dissect as TLS\n"
+    "                      over TCP (port 443): both sides' exact bytes, handshake included,\n"
+    "                      in synthesized TCP framing (docs/trace.md)\n"
+    "  --keylog FILE       the session's secrets as an SSLKEYLOGFILE, so Wireshark decrypts\n"
+    "                      the records (tshark -o tls.keylog_file:FILE)\n"
+    "  --color WHEN        auto (default: colour on a terminal unless NO_COLOR is set),\n"
+    "                      always or never\n"
+    "  --width N           line width of the timeline (default: the terminal's, else 120)\n"
+    "  --scenarios DIR     the catalogue (default: the source tree's tests/scenarios)\n"
+    "  --peer PATH         the OpenSSL peer executable (default: next to this program)\n"
+    "\n"
+    "Exit status: 0 when the run was carried out, 1 when it could not be (a peer failed),\n"
+    "2 for bad usage (an unknown scenario, suite or role is named with what exists).\n"
+    "\n"
+    "examples:\n"
+    "  closenotify trace a-first-then-b\n"
+    "  closenotify trace a-first-waits-in-shutdown --suite ECDHE-ECDSA-AES128-GCM-SHA256 --io nonblocking\n"
+    "  closenotify trace b-first-then-a --role server --reference\n"
+    "  closenotify trace a-first-then-b --pcap t.pcap --keylog t.keys\n"
+    "      tshark -r t.pcap -o tls.keylog_file:t.keys -Y tls.alert_message\n"
+    "  closenotify trace a-first-then-b --mermaid - > a-first-then-b.mmd\n";
+
+namespace {
+
+// peer_version: what the OpenSSL peer says to `hello`, "" if it says nothing useful.
+std::string peer_version(const std::string& peer_path) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return "";
+  auto p = diff::spawn_peer(peer_path, fds[0]);
+  diff::close_socket(fds[0]);
+  diff::close_socket(fds[1]);
+  auto* side = std::get_if<std::unique_ptr<diff::side>>(&p);
+  if (side == nullptr || !(*side)->send("hello")) return "";
+  auto m = (*side)->next(std::chrono::milliseconds(5000));
+  (*side)->send("quit");
+  (*side)->terminate();
+  if (!m || m->kind != diff::message_kind::ok) return "";
+  std::string v = m->field("openssl");
+  for (char& c : v) {
+    if (c == '_') c = ' ';
+  }
+  return v;
+}
+
+std::size_t terminal_width() {
+  winsize w{};
+  if (::ioctl(1, TIOCGWINSZ, &w) == 0 && w.ws_col >= 60) return w.ws_col;
+  return 120;
+}
+
+}  // namespace
+
+outcome run_trace(const std::vector<std::string>& args) {
+  auto parsed = parse_options(args,
+                              {"suite", "role", "io", "json", "mermaid", "pcap", "keylog", "color", "width",
+                               "scenarios", "peer", "profile"},
+                              {"help", "reference"});
+  if (auto* f = std::get_if<failure>(&parsed)) return *f;
+  const auto& o = std::get<options>(parsed);
+  if (o.has("help")) {
+    std::fputs(trace_help, stdout);
+    return exit_ok;
+  }
+  if (o.positional.empty()) return usage("missing SCENARIO (see closenotify trace --help; closenotify diff --list)");
+  if (o.positional.size() > 1) return usage("unexpected argument '" + o.positional[1] + "'");
+  ::signal(SIGPIPE, SIG_IGN);
+
+  const std::string scenarios_dir = o.get("scenarios").value_or(std::string(CLOSENOTIFY_SOURCE_ROOT) + "/tests/scenarios");
+  auto loaded = diff::load_scenarios(scenarios_dir);
+  if (auto* e = std::get_if<diff::parse_error>(&loaded)) return failure{exit_usage, e->message};
+  const auto& scenarios = std::get<std::vector<diff::scenario>>(loaded);
+  const diff::scenario* s = find_scenario(scenarios, o.positional[0]);
+  if (s == nullptr) return usage(unknown_scenario(scenarios, o.positional[0]));
+
+  diff::cell c;
+  const std::string suite_name = o.get("suite").value_or("TLS_AES_128_GCM_SHA256");
+  const cipher_suite* suite = nullptr;
+  for (const cipher_suite* m : matrix_cipher_suites()) {
+    if (m->name == suite_name) suite = m;
+  }
+  if (suite == nullptr) return usage("unknown --suite '" + suite_name + "' (suites: " + matrix_suite_names() + ")");
+  c.suite = std::string(suite->name);
+  c.tls13 = suite->version == protocol_version::tls13;
+  const std::string role = o.get("role").value_or("client");
+  if (role != "client" && role != "server") return usage("unknown --role '" + role + "' (roles: client, server)");
+  c.a_is_client = role == "client";
+  const std::string io = o.get("io").value_or("blocking");
+  if (io != "blocking" && io != "nonblocking") return usage("unknown --io '" + io + "' (modes: blocking, nonblocking)");
+  c.blocking = io == "blocking";
+  if (auto why = diff::skip_reason(*s, c)) {
+    return usage("scenario " + s->name + " does not apply to " + c.suite + "/" + role + "/" + io + ": " + *why);
+  }
+  const std::string colour = o.get("color").value_or("auto");
+  if (colour != "auto" && colour != "always" && colour != "never") {
+    return usage("unknown --color '" + colour + "' (auto, always, never)");
+  }
+  diff::trace_style style;
+  style.colour = colour == "always" || (colour == "auto" && ::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr);
+  style.width = ::isatty(1) == 1 ? terminal_width() : 120;
+  if (auto w = o.get("width")) {
+    auto n = parse_number(*w, 60, 1000);
+    if (!n) return usage("--width: a number 60..1000");
+    style.width = *n;
+  }
+  if (o.get("json") == "-" && o.get("mermaid") == "-") return usage("--json and --mermaid cannot both be '-'");
+
+  diff::run_config config;
+  config.peer_path = o.get("peer").value_or(default_peer_path());
+  if (::access(config.peer_path.c_str(), X_OK) != 0) {
+    return usage("no OpenSSL peer executable at " + config.peer_path + " (build it, or give --peer)");
+  }
+
+  auto profile = parse_profile(o);
+  if (auto* f = std::get_if<failure>(&profile)) return *f;
+  config.profile = std::get<profile_id>(profile);
+
+  diff::trace_input t;
+  t.s = s;
+  t.c = c;
+  t.candidate = !o.has("reference");
+  t.peer_version = peer_version(config.peer_path);
+  t.run = diff::run_case(*s, c, t.candidate, config);
+
+  if (auto p = o.get("pcap")) {
+    std::ofstream out(*p, std::ios::binary);
+    diff::write_pcap(out, {{&t.run, c.a_is_client, 40000}});
+    if (!out) return failure{exit_usage, "cannot write " + *p};
+  }
+  if (auto k = o.get("keylog")) {
+    std::ofstream out(*k);
+    diff::write_keylog(out, {{&t.run, c.a_is_client, 40000}});
+    if (!out) return failure{exit_usage, "cannot write " + *k};
+  }
+  bool timeline = true;
+  for (const char* what : {"json", "mermaid"}) {
+    auto target = o.get(what);
+    if (!target) continue;
+    auto write = [&](std::ostream& out) {
+      if (std::string(what) == "json") diff::write_trace_json(out, t);
+      else diff::write_mermaid(out, t);
+    };
+    if (*target == "-") {
+      write(std::cout);
+      timeline = false;
+    } else {
+      std::ofstream out(*target);
+      write(out);
+      if (!out) return failure{exit_usage, "cannot write " + *target};
+    }
+  }
+  if (timeline) diff::print_trace(std::cout, t, style);
+  if (!t.run.harness_error.empty()) return failure{exit_rejected, "the run could not be carried out: " + t.run.harness_error};
+  return exit_ok;
+}
+
+}  // namespace closenotify::cli
