@@ -480,7 +480,11 @@ class run {
       o.note = inject(x, st.command);
       return;
     } else if (verb != "shutdown" && verb != "do_handshake") {
+      // A step this harness cannot run would leave the scenario silently untested from
+      // here on: count it against the run, so a new verb is noticed at once.
       o.note = "unsupported step";
+      violations_.push_back({0, std::string(1, x.letter) + " step " + std::to_string(i + 1) + " (" +
+                                    st.command.substr(0, 40) + "): the fault harness cannot run this step"});
       return;
     }
     if (!attempt(x, c)) x.pending = std::move(c);
@@ -675,6 +679,9 @@ struct totals {
   std::uint64_t offsets_tried = 0;
   std::uint64_t offsets_sampled_out = 0;  // inside bulk records, not tried
   std::map<fault_kind, std::uint64_t> runs;
+  // unfired: runs whose fault never fired (the run ended before reaching its offset, as
+  // when an earlier failure stopped the traffic): they check no more than the clean run.
+  std::map<fault_kind, std::uint64_t> unfired;
   std::map<std::string, std::pair<std::uint64_t, std::string>> absorbed;  // class -> runs, first example
   std::uint64_t total_runs = 0;
   std::vector<std::string> violations;
@@ -745,6 +752,7 @@ std::uint64_t run_cell(const scenario& s, const suite_keys& keys, const options&
         }
         report(direction, kind, std::to_string(k), vs);
         ++t.runs[kind];
+        if (r.io(read_side ? receiver : sender).fired() == 0) ++t.unfired[kind];
         ++runs;
       }
     }
@@ -856,6 +864,10 @@ int main(int argc, char** argv) {
   std::printf("runs per fault:");
   for (const auto& [kind, n] : t.runs) std::printf(" %s %llu", std::string(fault::to_string(kind)).c_str(),
                                                    static_cast<unsigned long long>(n));
+  std::printf("\n");
+  std::printf("of which the fault never fired (the run stopped short of its offset):");
+  for (const auto& [kind, n] : t.runs) std::printf(" %s %llu", std::string(fault::to_string(kind)).c_str(),
+                                                   static_cast<unsigned long long>(t.unfired[kind]));
   std::printf("\n");
   if (!t.absorbed.empty()) {
     std::printf("write-eagain runs where the EAGAIN hit an alert written on the side of a call that returned no\n"
