@@ -33,7 +33,7 @@ enum class unexpected_eof_report : std::uint8_t {
 /// unread_data_at_shutdown: what the waiting SSL_shutdown does with application data
 /// that arrives before the peer's close_notify.
 enum class unread_data_at_shutdown : std::uint8_t {
-  // 001 NOTES (1.1.1, and 3.x): "It can also occur when not all data was read using
+  // 001 RETURN VALUES (1.1.1, and 3.x): "It can also occur when not all data was read using
   // SSL_read()" — a fatal "application data after close notify".
   fail,
   // 000/002/003 (1.0, LibreSSL): "The second call will make SSL_shutdown() wait for the
@@ -53,7 +53,7 @@ struct profile {
 
   /// nonblocking_incomplete_return: what SSL_shutdown returns when a nonblocking
   /// transport stops it (close_notify not writable yet, peer's not readable yet).
-  /// 000/001/002/003 RETURN VALUES, -1: "It can also occur if action is need to continue
+  /// 000/002/003 RETURN VALUES, -1: "It can also occur if action is need to continue
   /// the operation for non-blocking BIOs." 004 Shutdown Lifecycle: "SSL_shutdown()
   /// returns 0 to indicate that the shutdown process is still ongoing; in this case, a
   /// call to SSL_get_error(3) will yield SSL_ERROR_WANT_READ or SSL_ERROR_WANT_WRITE."

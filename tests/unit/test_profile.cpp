@@ -121,7 +121,7 @@ TEST_CASE("the option SSL_OP_IGNORE_UNEXPECTED_EOF can be set: only in the 3.x p
   }
 }
 
-// 001 NOTES (1.1.1): "It can also occur when not all data was read using SSL_read()."
+// 001 RETURN VALUES (1.1.1): "It can also occur when not all data was read using SSL_read()."
 // 000 NOTES (1.0): "The second call will make SSL_shutdown() wait for the peer's "close
 // notify" shutdown alert" — data arriving first was thrown away.
 TEST_CASE("It can also occur when not all data was read using SSL_read(): fatal from 1.1.1, discarded before") {

@@ -27,7 +27,7 @@ const char* const profiles_help =
     "\n"
     "examples:\n"
     "  closenotify profiles\n"
-    "  closenotify trace a-first-unread-data --profile openssl-1.0\n";
+    "  closenotify trace unread-sent-before-close-notify --profile openssl-1.0\n";
 
 namespace {
 
@@ -45,7 +45,7 @@ const char* eof_name(unexpected_eof_report r) {
 const std::vector<row>& rows() {
   static const std::vector<row> r{
       {"nonblocking_incomplete_return", "SSL_shutdown() that a nonblocking transport stops returns",
-       "000/001/002/003 RETURN VALUES -1: \"It can also occur if action is need to continue the operation for "
+       "000/002/003 RETURN VALUES -1: \"It can also occur if action is need to continue the operation for "
        "non-blocking BIOs.\" 004 Shutdown Lifecycle: \"SSL_shutdown() returns 0 to indicate that the shutdown "
        "process is still ongoing\" (OpenSSL 3.0 returns -1: docs/divergences.md A)",
        [](const profile& p) { return std::to_string(p.nonblocking_incomplete_return); }},
@@ -58,7 +58,7 @@ const std::vector<row>& rows() {
        "SSL_OP_IGNORE_UNEXPECTED_EOF can be set.\" (new in 3.0)",
        [](const profile& p) { return std::string(p.has_ignore_unexpected_eof ? "yes" : "no"); }},
       {"unread_data", "data arriving before the peer's close_notify, in the waiting SSL_shutdown()",
-       "001 NOTES: \"It can also occur when not all data was read using SSL_read().\" 000 NOTES: \"The second "
+       "001 RETURN VALUES: \"It can also occur when not all data was read using SSL_read().\" 000 NOTES: \"The second "
        "call will make SSL_shutdown() wait for the peer's \"close notify\" shutdown alert.\" (1.0.2's "
        "ssl3_read_bytes threw such data away)",
        [](const profile& p) {

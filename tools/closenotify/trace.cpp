@@ -159,6 +159,7 @@ outcome run_trace(const std::vector<std::string>& args) {
   config.profile = std::get<profile_id>(profile);
 
   diff::trace_input t;
+  t.profile = std::string(profile_for(config.profile).name);
   t.s = s;
   t.c = c;
   t.candidate = !o.has("reference");

@@ -321,8 +321,8 @@ void print_trace(std::ostream& out, const trace_input& t, const trace_style& sty
       << (t.c.a_is_client ? "client" : "server") << ", " << io_text(t.c) << " sockets\n";
   const std::string openssl = t.peer_version.empty() ? "OpenSSL 3.0" : t.peer_version;
   if (t.candidate) {
-    out << "  run       candidate: A is closenotify, taken over from OpenSSL after the handshake; B is " << openssl
-        << "\n";
+    out << "  run       candidate: A is closenotify (profile " << t.profile
+        << "), taken over from OpenSSL after the handshake; B is " << openssl << "\n";
   } else {
     out << "  run       reference: A and B are both " << openssl << "\n";
   }
@@ -430,7 +430,8 @@ void write_trace_json(std::ostream& out, const trace_input& t) {
       << ",\n  \"suite\": " << json_string(t.c.suite) << ",\n  \"version\": \"" << (t.c.tls13 ? "tls1.3" : "tls1.2")
       << "\",\n  \"role\": \"" << (t.c.a_is_client ? "client" : "server") << "\",\n  \"io\": \"" << io_text(t.c)
       << "\",\n  \"run\": \"" << (t.candidate ? "candidate" : "reference") << "\",\n  \"a\": "
-      << json_string(t.candidate ? "closenotify" : "openssl") << ",\n  \"b\": \"openssl\",\n  \"openssl\": "
+      << json_string(t.candidate ? "closenotify" : "openssl") << ",\n  \"profile\": "
+      << json_string(t.candidate ? t.profile : "openssl-3.0") << ",\n  \"b\": \"openssl\",\n  \"openssl\": "
       << json_string(t.peer_version) << ",\n  \"harness_error\": " << json_string(r.harness_error)
       << ",\n  \"handoff\": {\"rseq\": " << r.handoff_rseq << ", \"wseq\": " << r.handoff_wseq << "},\n  \"cites\": [";
   for (std::size_t k = 0; k < s.cites.size(); ++k) {
