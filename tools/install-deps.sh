@@ -11,5 +11,5 @@ $SUDO apt-get update -qq
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get install -y -qq --no-install-recommends \
   meson ninja-build g++ clang libclang-rt-14-dev cmake pkg-config python3 strace \
-  android-libboringssl-dev doctest-dev libssl-dev openssl tshark >/dev/null
-echo "install-deps: meson, ninja, g++, clang with libFuzzer and sanitizer runtimes, BoringSSL (android-libboringssl-dev), doctest, OpenSSL 3.0 dev files, tshark installed"
+  android-libboringssl-dev doctest-dev libssl-dev openssl tshark curl gnutls-bin >/dev/null
+echo "install-deps: meson, ninja, g++, clang with libFuzzer and sanitizer runtimes, BoringSSL (android-libboringssl-dev), doctest, OpenSSL 3.0 dev files, tshark, curl, gnutls-bin installed"

@@ -95,7 +95,7 @@ class cli_case(unittest.TestCase):
 class help_texts(cli_case):
     def test_top_level_help_lists_every_command(self):
         out = self.ok("--help")
-        for command in ("seal", "open", "demo", "diff", "trace", "replay", "bench", "profiles"):
+        for command in ("seal", "open", "demo", "diff", "trace", "replay", "bench", "profiles", "serve", "connect"):
             self.assertIn("  " + command + " ", out)
 
     def test_each_command_explains_every_option_with_an_example(self):
@@ -113,6 +113,13 @@ class help_texts(cli_case):
             "trace": ["SCENARIO", "--suite", "--role", "--io", "--reference", "--json", "--mermaid",
                       "--pcap", "--keylog", "--color", "--width", "--scenarios", "--peer", "--profile"],
             "profiles": ["--json"],
+            "serve": ["--listen", "--cert", "--key", "--tls1.2", "--tls1.3", "--suites", "--respond",
+                      "--shutdown", "bidirectional", "fast", "quiet", "wait-peer", "--profile", "--trace",
+                      "--json", "--handshake-timeout", "--timeout", "--max-connections", "--max-concurrent",
+                      "--peer"],
+            "connect": ["HOST:PORT", "--tls1.2", "--tls1.3", "--suites", "--respond", "--sni", "--shutdown",
+                        "bidirectional", "fast", "quiet", "wait-peer", "--profile", "--trace", "--json",
+                        "--handshake-timeout", "--timeout", "--peer"],
             "diff": ["--scenario", "--family", "--filter", "--explain", "--transcript", "--json",
                      "--list", "--jobs", "--repeat", "--mutate", "--quiet", "--scenarios",
                      "--divergences", "--peer", "--pcap", "--keylog", "--profile"],
@@ -362,9 +369,21 @@ class bad_input(cli_case):
         self.fails(2, "open", "--suite", self.suite, *self.key, "--seq", "0", "--pad", "1", "00",
                    message="unknown option '--pad'")
         self.fails(2, "frobnicate",
-                   message="unknown command 'frobnicate' (commands: diff, trace, replay, seal, open, demo, bench, profiles)")
+                   message="unknown command 'frobnicate' (commands: diff, trace, replay, seal, open, demo, bench, profiles, "
+                           "serve, connect)")
         self.fails(2, "bench", "--frobnicate", message="unknown option '--frobnicate'")
         self.fails(2, "profiles", "--frobnicate", message="unknown option '--frobnicate'")
+        self.fails(2, "serve", "--shutdown", "sometimes",
+                   message="unknown --shutdown 'sometimes' (policies: bidirectional, fast, quiet, wait-peer, none)")
+        self.fails(2, "serve", "--respond", "poetry", message="unknown --respond 'poetry' (modes: http, echo, none)")
+        self.fails(2, "serve", "--tls1.3", "--suites", "ECDHE-ECDSA-AES128-GCM-SHA256",
+                   message="suite ECDHE-ECDSA-AES128-GCM-SHA256 is not a TLS 1.3 suite")
+        self.fails(2, "serve", "--suites", "RC4-MD5", contains="unknown suite 'RC4-MD5' in --suites (suites: ")
+        self.fails(2, "serve", "--cert", "/nonexistent.pem", message="--cert and --key go together")
+        self.fails(2, "serve", "--listen", "nowhere", contains="--listen: ADDR:PORT")
+        self.fails(2, "serve", "--timeout", "0", message="--timeout: seconds, more than 0 and at most 3600")
+        self.fails(2, "connect", message="missing HOST:PORT (see closenotify connect --help)")
+        self.fails(2, "connect", "localhost", contains="HOST:PORT expected")
         self.fails(2, "diff", "--profile", "openssl-9", "--scenario", "a-first-then-b",
                    message="unknown --profile 'openssl-9' (profiles: openssl-1.0, libressl, openssl-1.1.1, "
                            "openssl-3.0, openssl-3.5)")

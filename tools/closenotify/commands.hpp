@@ -56,6 +56,8 @@ outcome run_replay(const std::vector<std::string>& args);
 outcome run_bench(const std::vector<std::string>& args);
 outcome run_trace(const std::vector<std::string>& args);
 outcome run_profiles(const std::vector<std::string>& args);
+outcome run_serve(const std::vector<std::string>& args);
+outcome run_connect(const std::vector<std::string>& args);
 
 /// parse_profile: `--profile NAME` (openssl-3.0 when absent), or a usage failure naming
 /// the profiles there are.
@@ -72,5 +74,7 @@ extern const char* const replay_help;
 extern const char* const bench_help;
 extern const char* const trace_help;
 extern const char* const profiles_help;
+extern const char* const serve_help;
+extern const char* const connect_help;
 
 }  // namespace closenotify::cli

@@ -1,5 +1,6 @@
 // main.cpp — `closenotify`: the differential matrix, annotated traces, sealing and
-// opening single TLS records from the command line, and the benchmarks.
+// opening single TLS records from the command line, the benchmarks, and serve/connect
+// against real TLS peers.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -25,6 +26,9 @@ constexpr const char* kTopHelp =
     "  demo    seal and open a close_notify with every matrix suite and print a table\n"
     "  bench   performance as ratios against raw BoringSSL AEAD and against OpenSSL 3.0\n"
     "  profiles  where the five SSL_shutdown pages differ, as closenotify's profiles\n"
+    "  serve   a TLS server (handshake by OpenSSL, then closenotify) for curl, gnutls-cli,\n"
+    "          openssl s_client: one line per connection about its teardown\n"
+    "  connect a TLS client the same way, against any TLS server\n"
     "\n"
     "`closenotify <command> --help` explains each command's options, with examples.\n"
     "Errors are one line on stderr starting with \"closenotify: error: \"; exit status 2\n"
@@ -71,7 +75,10 @@ int main(int argc, char** argv) {
     if (command == "replay") return finish(run_replay(args));
     if (command == "bench") return finish(run_bench(args));
     if (command == "profiles") return finish(run_profiles(args));
-    print_error("unknown command '" + command + "' (commands: diff, trace, replay, seal, open, demo, bench, profiles)");
+    if (command == "serve") return finish(run_serve(args));
+    if (command == "connect") return finish(run_connect(args));
+    print_error("unknown command '" + command +
+                "' (commands: diff, trace, replay, seal, open, demo, bench, profiles, serve, connect)");
     return exit_usage;
   } catch (const std::exception& e) {
     // Nothing on the record path throws; this is for allocation failure and the like.

@@ -303,20 +303,31 @@ void Peer::handshake(const std::vector<std::string>& w) {
     if (key == "role" && (value == "client" || value == "server")) {
       p.client = value == "client";
       role = true;
-    } else if (key == "version" && (value == "tls1.3" || value == "tls1.2")) {
+    } else if (key == "version" && (value == "tls1.3" || value == "tls1.2" || value == "any")) {
       p.tls13 = value == "tls1.3";
+      p.any_version = value == "any";
       version = true;
     } else if (key == "suite" && !value.empty()) {
       p.suite = value;
     } else if (key == "tickets" && parse_count(value) && *parse_count(value) <= 1000) {
       p.tickets = static_cast<int>(*parse_count(value));
+    } else if (key == "cert" && !value.empty()) {
+      p.cert = value;
+    } else if (key == "key" && !value.empty()) {
+      p.key = value;
+    } else if (key == "sni" && !value.empty()) {
+      p.sni = value;
     } else {
       throw CommandError{"bad handshake argument: " + w[i]};
     }
   }
   if (!role || !version || p.suite.empty()) {
-    throw CommandError{"usage: handshake role=client|server version=tls1.3|tls1.2 suite=NAME [tickets=N]"};
+    throw CommandError{"usage: handshake role=client|server version=tls1.3|tls1.2|any suite=NAME[:NAME...] "
+                       "[tickets=N] [cert=PATH key=PATH] [sni=NAME]"};
   }
+  if (p.cert.empty() != p.key.empty()) throw CommandError{"cert= and key= go together"};
+  if (!p.cert.empty() && p.client) throw CommandError{"cert= and key= are for role=server"};
+  if (!p.sni.empty() && !p.client) throw CommandError{"sni= is for role=client"};
   std::string failure = tls_.handshake(p);
   if (!failure.empty()) throw CommandError{failure};
   // The handshake's own bytes and secrets, for captures only (the runner's hand-off needs

@@ -110,8 +110,17 @@ class Socket {
 struct HandshakeParams {
   bool client = true;
   bool tls13 = true;
+  // any_version: `version=any` — TLS 1.2 or 1.3, whichever the other side negotiates
+  // (closenotify serve/connect against real peers); `tls13` is then meaningless.
+  bool any_version = false;
+  // One OpenSSL suite name, or several separated by ':' (every one must be known).
   std::string suite;
   int tickets = -1;  // -1: OpenSSL's default number of TLS 1.3 session tickets
+  // Server: PEM certificate (chain) and private key files (RSA or ECDSA) instead of the
+  // in-memory certificate. Client: the server name to send (SNI). Empty: not given.
+  std::string cert;
+  std::string key;
+  std::string sni;
 };
 
 // new_context: an SSL_CTX restricted to one version and one suite, verification off, and
@@ -152,6 +161,7 @@ class Tls {
   SSL* ssl_ = nullptr;
   bool ready_ = false;
   bool tls13_ = true;
+  bool any_version_ = false;  // decide TLS 1.3 or 1.2 per callback, from the SSL itself
   std::string client_secret_;  // TLS 1.3 key log CLIENT_TRAFFIC_SECRET_0, hex
   std::string server_secret_;  // TLS 1.3 key log SERVER_TRAFFIC_SECRET_0, hex
   std::string master_;         // TLS 1.2 key log CLIENT_RANDOM, hex

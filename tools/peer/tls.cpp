@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "peer.hpp"
 
@@ -105,7 +106,7 @@ Tls::~Tls() {
 }
 
 SSL_CTX* new_context(const HandshakeParams& params, std::string& why) {
-  const std::string version_name = params.tls13 ? "tls1.3" : "tls1.2";
+  const std::string version_name = params.any_version ? "tls1.2/tls1.3" : params.tls13 ? "tls1.3" : "tls1.2";
   SSL_CTX* ctx = SSL_CTX_new(params.client ? TLS_client_method() : TLS_server_method());
   if (ctx == nullptr) {
     why = "SSL_CTX_new failed: " + queued_reason();
@@ -116,22 +117,69 @@ SSL_CTX* new_context(const HandshakeParams& params, std::string& why) {
     why = reason;
     return nullptr;
   };
-  const int version = params.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
-  if (!SSL_CTX_set_min_proto_version(ctx, version) || !SSL_CTX_set_max_proto_version(ctx, version)) {
+  const int min_version = params.any_version ? TLS1_2_VERSION : params.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+  const int max_version = params.any_version ? TLS1_3_VERSION : params.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+  if (!SSL_CTX_set_min_proto_version(ctx, min_version) || !SSL_CTX_set_max_proto_version(ctx, max_version)) {
     return fail_config("cannot restrict the context to " + version_name);
   }
-  // TLS 1.3 suites and TLS 1.2 cipher lists are separate settings in OpenSSL.
-  int set = params.tls13 ? SSL_CTX_set_ciphersuites(ctx, params.suite.c_str())
-                         : SSL_CTX_set_cipher_list(ctx, params.suite.c_str());
-  if (set != 1 || !has_suite(ctx, params.suite, params.tls13)) {
+  // `suite` is one name or a ':'-separated list. TLS 1.3 suites and TLS 1.2 cipher lists
+  // are separate settings in OpenSSL; a name goes to its version's setting (TLS 1.3
+  // names start with "TLS_"), and with one fixed version every name must be of it.
+  std::vector<std::string> names13, names12;
+  for (std::size_t i = 0; i <= params.suite.size();) {
+    std::size_t j = params.suite.find(':', i);
+    if (j == std::string::npos) j = params.suite.size();
+    std::string name = params.suite.substr(i, j - i);
+    if (!name.empty()) {
+      const bool is13 = name.rfind("TLS_", 0) == 0;
+      if (!params.any_version && is13 != params.tls13) return fail_config("unknown " + version_name + " suite: " + name);
+      (is13 ? names13 : names12).push_back(name);
+    }
+    i = j + 1;
+  }
+  if (names13.empty() && names12.empty()) return fail_config("no suite given");
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& n : v) out += (out.empty() ? "" : ":") + n;
+    return out;
+  };
+  // An empty TLS 1.3 list disables TLS 1.3 suites; an empty TLS 1.2 list is refused by
+  // OpenSSL, so it becomes a list that matches nothing ("!ALL" keeps no cipher).
+  const bool use13 = params.any_version || params.tls13;
+  const bool use12 = params.any_version || !params.tls13;
+  if ((use13 && SSL_CTX_set_ciphersuites(ctx, join(names13).c_str()) != 1) ||
+      (use12 && !names12.empty() && SSL_CTX_set_cipher_list(ctx, join(names12).c_str()) != 1)) {
     return fail_config("unknown " + version_name + " suite: " + params.suite);
   }
+  if (!params.any_version && !params.tls13 && names12.empty()) return fail_config("no tls1.2 suite given");
+  for (const auto& n : names13) {
+    if (!has_suite(ctx, n, true)) return fail_config("unknown " + version_name + " suite: " + n);
+  }
+  for (const auto& n : names12) {
+    if (!has_suite(ctx, n, false)) return fail_config("unknown " + version_name + " suite: " + n);
+  }
+  if (params.any_version && names12.empty()) {
+    // version=any with TLS 1.3 names only: TLS 1.2 offers nothing.
+    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+  }
+  if (params.any_version && names13.empty()) SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
   ERR_clear_error();  // set_cipher_list may leave noise for names it skipped
   if (params.tickets >= 0 && SSL_CTX_set_num_tickets(ctx, static_cast<size_t>(params.tickets)) != 1) {
     return fail_config("cannot set the number of tickets");
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
-  if (!params.client) {
+  if (!params.client && !params.cert.empty()) {
+    // A certificate (chain) and key from PEM files: RSA or ECDSA, whichever they are.
+    if (SSL_CTX_use_certificate_chain_file(ctx, params.cert.c_str()) != 1) {
+      return fail_config("cannot load the certificate " + params.cert + ": " + queued_reason());
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, params.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+      return fail_config("cannot load the key " + params.key + ": " + queued_reason());
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+      return fail_config("the key " + params.key + " does not match the certificate " + params.cert);
+    }
+  } else if (!params.client) {
     // P-256 for the ECDSA suites the matrix uses. The ECDHE-RSA suites need an RSA key;
     // the context holds both kinds at once and OpenSSL picks by suite.
     if (!add_certificate(ctx, KeyPtr(EVP_EC_gen("P-256")))) {
@@ -148,6 +196,7 @@ SSL_CTX* new_context(const HandshakeParams& params, std::string& why) {
 std::string Tls::handshake(const HandshakeParams& params) {
   ERR_clear_error();
   tls13_ = params.tls13;
+  any_version_ = params.any_version;
 
   // Configuration problems leave no trace: nothing has touched the socket yet, so the
   // runner may send a corrected `handshake`.
@@ -171,6 +220,9 @@ std::string Tls::handshake(const HandshakeParams& params) {
   SSL_set_app_data(ssl_, this);
   SSL_set_msg_callback(ssl_, on_message);
   SSL_set_msg_callback_arg(ssl_, this);
+  if (params.client && !params.sni.empty() && SSL_set_tlsext_host_name(ssl_, params.sni.c_str()) != 1) {
+    return "cannot set the server name " + params.sni + ": " + queued_reason();
+  }
 
   // The handshake always runs in blocking mode (the BIO waits, announcing each wait with
   // a `blocked` line), then the mode the runner chose is put back.
@@ -254,8 +306,11 @@ void Tls::on_keylog(const SSL* ssl, const char* line) {
 //    never a *received* one (tls_get_message_header takes it without calling back).
 //    TLS 1.3's middlebox-compatibility CCS changes no keys and must not reset anything.
 void Tls::on_message(int write_p, int /*version*/, int content_type, const void* buf,
-                     std::size_t len, SSL* /*ssl*/, void* arg) {
+                     std::size_t len, SSL* ssl, void* arg) {
   auto* self = static_cast<Tls*>(arg);
+  // version=any: the version is known once the ServerHello is (every reset below comes
+  // after it: TLS 1.3's Finished and its middlebox CCS, TLS 1.2's CCS).
+  if (self->any_version_ && ssl != nullptr) self->tls13_ = SSL_version(ssl) == TLS1_3_VERSION;
   const auto* p = static_cast<const unsigned char*>(buf);
   std::uint64_t& seq = write_p ? self->wseq_ : self->rseq_;
   switch (content_type) {
