@@ -158,7 +158,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool opened_alert = false, opened_ending_alert = false;
   ep.set_record_observer([&](const record_event& r) {
     if (r.sent) return;
-    if (r.type == content_type::application_data)
+    // Data opened after the peer's close_notify (or fatal alert) was processed is
+    // discarded unread, as RFC 8446 §6.1 requires ("Any data received after a closure
+    // alert has been received MUST be ignored"): a read in init still opens such records.
+    if (r.type == content_type::application_data && !(ep.get_shutdown() & shutdown_received))
       opened.insert(opened.end(), r.plaintext.begin(), r.plaintext.end());
     if (r.type == content_type::alert) {
       opened_alert = true;

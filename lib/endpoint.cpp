@@ -372,9 +372,12 @@ int endpoint::read_bytes(read_for purpose, mutable_bytes out, bool peek) noexcep
       warning_alerts_in_a_row_ = 0;
     }
     // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be
-    // ignored."
+    // ignored." OpenSSL empties the record (SSL3_RECORD_set_length(rr, 0)) but does not
+    // mark it read, so it stays the current record and every later read in init returns
+    // 0 at once, without reading the transport again (seen live: closenotify replay of a
+    // fuzz_endpoint input, scenario post-message-body-pending-close-notify-then-more).
     if (shutdown_ & shutdown_received) {
-      consume_record();
+      record_.data = {};
       want_ = want::nothing;
       return 0;
     }
