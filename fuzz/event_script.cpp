@@ -63,6 +63,7 @@ script decode_script(bytes_view input) {
   s.config.ignore_unexpected_eof = c & 0x10;
   s.config.quiet_shutdown = c & 0x20;
   s.config.read_ahead = c & 0x40;
+  if (c & 0x80) s.config.profile = profiles()[r.byte() % profiles().size()].id;
   while (!r.done()) {
     event e;
     e.kind = static_cast<event_kind>(r.byte() % event_kind_count);
@@ -96,7 +97,12 @@ std::vector<std::uint8_t> encode_script(const script& s) {
   out.push_back(static_cast<std::uint8_t>(
       (s.config.suite & 7) | (s.config.server ? 0x08 : 0) |
       (s.config.ignore_unexpected_eof ? 0x10 : 0) | (s.config.quiet_shutdown ? 0x20 : 0) |
-      (s.config.read_ahead ? 0x40 : 0)));
+      (s.config.read_ahead ? 0x40 : 0) | (s.config.profile != profile_id::openssl_3_0 ? 0x80 : 0)));
+  if (s.config.profile != profile_id::openssl_3_0) {
+    for (std::size_t i = 0; i < profiles().size(); ++i) {
+      if (profiles()[i].id == s.config.profile) out.push_back(static_cast<std::uint8_t>(i));
+    }
+  }
   for (const auto& e : s.events) {
     out.push_back(static_cast<std::uint8_t>(e.kind));
     switch (e.kind) {

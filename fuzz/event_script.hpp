@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "closenotify/profile.hpp"
 #include "closenotify/cipher_suite.hpp"
 #include "closenotify/tls.hpp"
 
@@ -52,6 +53,10 @@ struct script_config {
   bool ignore_unexpected_eof = false;
   bool quiet_shutdown = false;
   bool read_ahead = false;
+  // profile: the page the endpoint follows where the pages differ (profile.hpp). Encoded
+  // as bit 0x80 of the config byte plus one more byte (an index into profiles()); without
+  // the bit, the live peer's openssl-3.0.
+  profile_id profile = profile_id::openssl_3_0;
   friend bool operator==(const script_config&, const script_config&) = default;
 };
 

@@ -147,6 +147,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.ignore_unexpected_eof = s.config.ignore_unexpected_eof;
   options.quiet_shutdown = s.config.quiet_shutdown;
   options.read_ahead = s.config.read_ahead;
+  options.profile = s.config.profile;
   endpoint ep(t, me, protection_for(suite, peer), protection_for(suite, me), options);
   record_protection peer_seal = protection_for(suite, peer);
   wire_checker wire(suite, me);
@@ -262,7 +263,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         shutdown_called = true;
         if (ep.options().quiet_shutdown) quiet_shutdown_called = true;
         ret = ep.shutdown();
-        if (ep.options().ignore_unexpected_eof && t.eof_seen) eof_as_close = true;
+        if (ep.options().ignore_unexpected_eof && ep.profile().has_ignore_unexpected_eof && t.eof_seen)
+          eof_as_close = true;
         // 004 RETURN VALUES: 1 means "a close_notify alert was sent and the peer's
         // close_notify alert was received" — it must have been received, and authentic.
         if (ret == 1) {
@@ -284,7 +286,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     }
     if (called) {
-      if (ep.options().ignore_unexpected_eof && t.eof_seen) eof_as_close = true;
+      if (ep.options().ignore_unexpected_eof && ep.profile().has_ignore_unexpected_eof && t.eof_seen)
+          eof_as_close = true;
       const ssl_error err = ep.get_error(ret);
       if (err == ssl_error::zero_return) {
         CHECK(ep.get_shutdown() & shutdown_received, "ZERO_RETURN without RECEIVED_SHUTDOWN");

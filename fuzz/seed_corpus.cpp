@@ -213,10 +213,11 @@ int describe_file(const char* path) {
   }
   bytes b((std::istreambuf_iterator<char>(in)), {});
   const script s = decode_script(b);
-  std::printf("suite %s, %s%s%s%s\n", std::string(matrix_cipher_suites()[s.config.suite]->name).c_str(),
+  std::printf("suite %s, %s%s%s%s, profile %s\n", std::string(matrix_cipher_suites()[s.config.suite]->name).c_str(),
               s.config.server ? "server" : "client",
               s.config.ignore_unexpected_eof ? ", IGNORE_UNEXPECTED_EOF" : "",
-              s.config.quiet_shutdown ? ", quiet shutdown" : "", s.config.read_ahead ? ", read-ahead" : "");
+              s.config.quiet_shutdown ? ", quiet shutdown" : "", s.config.read_ahead ? ", read-ahead" : "",
+              std::string(profile_for(s.config.profile).name).c_str());
   for (const auto& e : s.events) std::printf("  %s\n", describe(e).c_str());
   return 0;
 }

@@ -1,4 +1,5 @@
-// post_handshake.cpp — reassembly and parsing of TLS 1.3 post-handshake messages.
+// post_handshake.cpp — reassembly and parsing of post-handshake messages (TLS 1.3 tickets
+// and KeyUpdate; TLS 1.2 renegotiation requests, judged from their header).
 #include "closenotify/post_handshake.hpp"
 
 #include <algorithm>

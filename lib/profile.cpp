@@ -19,6 +19,7 @@ constexpr std::array<profile, 5> kProfiles{{
      unread::fail},
     {profile_id::openssl_3_5, "openssl-3.5", "004", false, 0, eof::ssl_error, true, unread::fail},
 }};
+static_assert(kProfiles[3].id == profile_id::openssl_3_0, "profile_for's fallback is the live peer's");
 
 }  // namespace
 
@@ -28,7 +29,7 @@ const profile& profile_for(profile_id id) noexcept {
   for (const profile& p : kProfiles) {
     if (p.id == id) return p;
   }
-  return kProfiles[3];  // unreachable: every id is in the table
+  return kProfiles[3];  // unreachable: every id is in the table (static_assert above)
 }
 
 const profile* find_profile(std::string_view name) noexcept {

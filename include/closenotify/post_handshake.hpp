@@ -1,6 +1,7 @@
 // closenotify/post_handshake.hpp — the handshake messages a connection meets after its
-// handshake: TLS 1.3 NewSessionTicket and KeyUpdate (RFC 8446 §4.6), reassembled from
-// any split across records.
+// handshake: TLS 1.3 NewSessionTicket and KeyUpdate (RFC 8446 §4.6), TLS 1.2 HelloRequest
+// and ClientHello (renegotiation requests, refused), reassembled from any split across
+// records.
 #pragma once
 
 #include <array>
@@ -51,10 +52,10 @@ class handshake_reassembler {
   /// the rest of the record where the next message's processing finds it.
   std::size_t wanted() const noexcept;
 
-  /// partial: handshake bytes not yet returned by next() are buffered — an incomplete
-  /// message, or the rest of the record after the message just returned (RFC 8446 §5.1:
-  /// "Handshake messages MUST NOT be interleaved with other record types"; a KeyUpdate
-  /// must end its record).
+  /// partial: handshake bytes not yet returned by next() are buffered: an incomplete
+  /// message (RFC 8446 §5.1: "Handshake messages MUST NOT be interleaved with other record
+  /// types"), or, for a reader that appends whole records rather than wanted() bytes, the
+  /// rest of the record after the message just returned.
   bool partial() const noexcept { return buf_.size() > start_; }
   /// buffered: handshake bytes not yet returned by next(), the end of which is the end of
   /// the last record appended.

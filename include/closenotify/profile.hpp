@@ -7,6 +7,7 @@
 // docs/profiles.md explains each row.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -39,7 +40,9 @@ enum class unread_data_at_shutdown : std::uint8_t {
   // 000/002/003 (1.0, LibreSSL): "The second call will make SSL_shutdown() wait for the
   // peer's close notify shutdown alert" — data on the way is thrown away (1.0.2's
   // ssl3_read_bytes: SENT_SHUTDOWN set, "rr->length = 0; return 0"), the call returns -1
-  // with SSL_ERROR_SYSCALL, and the next call goes on waiting.
+  // with SSL_ERROR_SYSCALL, and the next call goes on waiting. Only SSL_shutdown's read
+  // is modelled: 1.0.2 also dropped a CCS or unknown record met by SSL_read after SENT,
+  // which no page describes.
   discard,
 };
 

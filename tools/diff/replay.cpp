@@ -37,6 +37,11 @@ replay_case script_to_case(const fuzz::script& script, const std::string& name) 
   if (script.config.quiet_shutdown) a("set quiet_shutdown"), quiet = true;
   if (script.config.ignore_unexpected_eof) a("set ignore_unexpected_eof"), ignore_eof = true;
   if (script.config.read_ahead) rc.dropped.push_back("read-ahead (the peer protocol has no switch for it)");
+  if (script.config.profile != profile_id::openssl_3_0) {
+    // The live peer is OpenSSL 3.0: the events replay under the openssl-3.0 profile.
+    rc.dropped.push_back("profile " + std::string(profile_for(script.config.profile).name) +
+                         " (replayed as openssl-3.0, the live peer's)");
+  }
 
   for (const event& e : script.events) {
     // Nothing arrives after the peer's FIN or reset, as in the fuzz harness.
