@@ -175,6 +175,7 @@ int endpoint::seal_record(content_type type, bytes_view plaintext, pending_kind 
   out_pos_ = 0;
   out_end_ = std::get<std::size_t>(sealed);
   pending_ = kind;
+  pending_plaintext_ = plaintext.size();
   if (observer_) observer_(record_event{true, type, plaintext});
   return 1;
 }
@@ -233,7 +234,7 @@ int endpoint::write(bytes_view data) noexcept {
   std::size_t total = write_done_;
   // A retried write must offer at least what the interrupted one had committed to.
   if (data.size() < write_done_ ||
-      (pending_ == pending_kind::application_data && data.size() < write_done_ + write_pending_)) {
+      (pending_ != pending_kind::none && data.size() < write_done_ + pending_plaintext_)) {
     fail(alert_description::internal_error, "bad length");
     return -1;
   }

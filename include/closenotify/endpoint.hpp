@@ -200,7 +200,12 @@ class endpoint {
   std::size_t out_end_ = 0;
   pending_kind pending_ = pending_kind::none;
   std::size_t write_done_ = 0;     // wnum: application bytes of the current write already sent
-  std::size_t write_pending_ = 0;  // wpend_tot: application bytes in the pending record
+  std::size_t write_pending_ = 0;  // application bytes in the pending record (for the count)
+  // pending_plaintext_: wpend_tot, the plaintext length of the record being written, of
+  // whatever type: a retried SSL_write shorter than it is "bad length" even when the
+  // pending record is an alert (seen live: closenotify replay, scenario
+  // fatal-eof-alert-unwritten-then-short-write).
+  std::size_t pending_plaintext_ = 0;
   const std::uint8_t* pending_write_buf_ = nullptr;  // wpend_buf: where the retry must resume
 
   std::function<void(const record_event&)> observer_;
