@@ -157,12 +157,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // close_notify, or a fatal alert (which OpenSSL 3.0 also lets complete a waiting
   // SSL_shutdown: docs/divergences.md, entry C).
   bool opened_alert = false, opened_ending_alert = false;
+  bool inside_shutdown = false;  // a shutdown() call is running
   ep.set_record_observer([&](const record_event& r) {
     if (r.sent) return;
     // Data opened after the peer's close_notify (or fatal alert) was processed is
     // discarded unread, as RFC 8446 §6.1 requires ("Any data received after a closure
     // alert has been received MUST be ignored"): a read in init still opens such records.
-    if (r.type == content_type::application_data && !(ep.get_shutdown() & shutdown_received))
+    // Data opened by shutdown()'s own read never reaches the application either: it ends
+    // the connection (3.x, 1.1.1: "application data after close notify") or is thrown away
+    // (the openssl-1.0 and libressl profiles).
+    if (r.type == content_type::application_data && !(ep.get_shutdown() & shutdown_received) &&
+        !inside_shutdown)
       opened.insert(opened.end(), r.plaintext.begin(), r.plaintext.end());
     if (r.type == content_type::alert) {
       opened_alert = true;
@@ -262,7 +267,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case event_kind::call_shutdown:
         shutdown_called = true;
         if (ep.options().quiet_shutdown) quiet_shutdown_called = true;
+        inside_shutdown = true;
         ret = ep.shutdown();
+        inside_shutdown = false;
         if (ep.options().ignore_unexpected_eof && ep.profile().has_ignore_unexpected_eof && t.eof_seen)
           eof_as_close = true;
         // 004 RETURN VALUES: 1 means "a close_notify alert was sent and the peer's
