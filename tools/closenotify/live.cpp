@@ -14,6 +14,7 @@
 #include <optional>
 #include <variant>
 
+#include "../diff/report.hpp"
 #include "../diff/session_keys.hpp"
 #include "../diff/side.hpp"
 #include "closenotify/alert.hpp"
@@ -41,23 +42,6 @@ std::string_view to_string(shutdown_policy p) noexcept {
     case shutdown_policy::none: return "none";
   }
   return "?";
-}
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 namespace {
@@ -529,7 +513,7 @@ std::string list(const std::vector<std::string>& v) {
 
 std::string json_list(const std::vector<std::string>& v) {
   std::string out = "[";
-  for (const auto& x : v) out += (out.size() > 1 ? ", " : "") + json_string(x);
+  for (const auto& x : v) out += (out.size() > 1 ? ", " : "") + diff::json_string(x);
   return out + "]";
 }
 
@@ -554,19 +538,19 @@ std::string format_line(const report& r) {
 std::string format_json(const report& r) {
   char ms[32];
   std::snprintf(ms, sizeof ms, "%.3f", r.ms);
-  std::string j = "{\"conn\": " + std::to_string(r.id) + ", \"address\": " + json_string(r.address) +
-                  ", \"role\": " + json_string(r.local_role == role::server ? "server" : "client") +
+  std::string j = "{\"conn\": " + std::to_string(r.id) + ", \"address\": " + diff::json_string(r.address) +
+                  ", \"role\": " + diff::json_string(r.local_role == role::server ? "server" : "client") +
                   ", \"handshake\": " + (r.handshake_ok ? "true" : "false") +
-                  ", \"version\": " + json_string(r.version) + ", \"suite\": " + json_string(r.suite) +
+                  ", \"version\": " + diff::json_string(r.version) + ", \"suite\": " + diff::json_string(r.suite) +
                   ", \"bytes_in\": " + std::to_string(r.bytes_in) + ", \"bytes_out\": " + std::to_string(r.bytes_out) +
-                  ", \"first_close\": " + json_string(r.first_close) + ", \"first_close_how\": " +
-                  json_string(r.first_close_how) + ", \"peer_close\": " + json_string(r.peer_close) +
+                  ", \"first_close\": " + diff::json_string(r.first_close) + ", \"first_close_how\": " +
+                  diff::json_string(r.first_close_how) + ", \"peer_close\": " + diff::json_string(r.peer_close) +
                   ", \"alerts_sent\": " + json_list(r.alerts_sent) +
                   ", \"alerts_received\": " + json_list(r.alerts_received) +
                   ", \"close_notify_sent\": " + (r.close_notify_sent ? "true" : "false") +
                   ", \"close_notify_received\": " + (r.close_notify_received ? "true" : "false") +
                   ", \"shutdown\": " + (r.shutdown_called ? std::to_string(r.shutdown_ret) : std::string("null")) +
-                  ", \"error\": " + json_string(r.error) + ", \"outcome\": " + json_string(r.outcome) +
+                  ", \"error\": " + diff::json_string(r.error) + ", \"outcome\": " + diff::json_string(r.outcome) +
                   ", \"goal_met\": " + (r.goal_met ? "true" : "false") + ", \"ms\": " + ms;
   if (!r.trace.empty()) j += ", \"trace\": " + json_list(r.trace);
   return j + "}";

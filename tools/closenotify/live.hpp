@@ -89,7 +89,4 @@ report run(int fd, role local_role, const settings& s, unsigned long id, std::st
 std::string format_line(const report& r);
 std::string format_json(const report& r);
 
-/// json_string: `s` as a JSON string literal.
-std::string json_string(std::string_view s);
-
 }  // namespace closenotify::cli::live

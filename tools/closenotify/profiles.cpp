@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "../diff/report.hpp"
 #include "closenotify/profile.hpp"
 #include "commands.hpp"
 
@@ -68,23 +69,14 @@ const std::vector<row>& rows() {
   return r;
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 std::string as_json() {
   std::string j = "{\n  \"profiles\": [";
   bool first = true;
   for (const profile& p : profiles()) {
     j += first ? "\n" : ",\n";
     first = false;
-    j += "    {\"name\": \"" + std::string(p.name) + "\", \"pages\": \"" + json_escape(p.pages) +
-         "\", \"checked_live\": " + (p.checked_live ? "true" : "false");
+    j += "    {\"name\": \"" + std::string(p.name) + "\", \"pages\": " + diff::json_string(p.pages) +
+         ", \"checked_live\": " + (p.checked_live ? "true" : "false");
     for (const row& r : rows()) j += ", \"" + std::string(r.key) + "\": \"" + r.value(p) + "\"";
     j += "}";
   }
@@ -93,8 +85,8 @@ std::string as_json() {
   for (const row& r : rows()) {
     j += first ? "\n" : ",\n";
     first = false;
-    j += "    {\"key\": \"" + std::string(r.key) + "\", \"question\": \"" + json_escape(r.question) +
-         "\", \"basis\": \"" + json_escape(r.basis) + "\"}";
+    j += "    {\"key\": \"" + std::string(r.key) + "\", \"question\": " + diff::json_string(r.question) +
+         ", \"basis\": " + diff::json_string(r.basis) + "}";
   }
   j += "\n  ]\n}\n";
   return j;

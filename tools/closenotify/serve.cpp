@@ -27,6 +27,7 @@
 #include "../diff/side.hpp"
 #include "closenotify/cipher_suite.hpp"
 #include "commands.hpp"
+#include "../diff/report.hpp"
 #include "live.hpp"
 #include "selection.hpp"
 
@@ -358,10 +359,10 @@ outcome run_serve(const std::vector<std::string>& args) {
     const std::string where = address_of(bound);
     std::string line;
     if (json) {
-      line = "{\"listening\": " + live::json_string(where) + ", \"version\": " + live::json_string(settings->version) +
-             ", \"suites\": " + live::json_string(settings->suites) + ", \"respond\": " +
-             live::json_string(std::string(live::to_string(settings->respond))) + ", \"shutdown\": " +
-             live::json_string(std::string(live::to_string(settings->policy))) + "}";
+      line = "{\"listening\": " + diff::json_string(where) + ", \"version\": " + diff::json_string(settings->version) +
+             ", \"suites\": " + diff::json_string(settings->suites) + ", \"respond\": " +
+             diff::json_string(std::string(live::to_string(settings->respond))) + ", \"shutdown\": " +
+             diff::json_string(std::string(live::to_string(settings->policy))) + "}";
     } else {
       line = "closenotify serve: listening on " + where + " (" +
              (settings->version == "any" ? std::string("tls1.2, tls1.3") : settings->version) + "; respond " +
@@ -457,7 +458,7 @@ outcome run_serve(const std::vector<std::string>& args) {
     std::string line;
     if (json) {
       line = "{\"summary\": {\"connections\": " + std::to_string(state->done);
-      for (const char* k : kOutcomes) line += ", " + live::json_string(k) + ": " + std::to_string(state->outcomes[k]);
+      for (const char* k : kOutcomes) line += ", " + diff::json_string(k) + ": " + std::to_string(state->outcomes[k]);
       line += ", \"goal_met\": " + std::to_string(state->goal_met) + ", \"seconds\": " + t + "}}";
     } else {
       line = "closenotify serve: " + std::to_string(state->done) + " connections in " + t + " s:";
