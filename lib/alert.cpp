@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 namespace closenotify {
 namespace {
@@ -92,9 +93,30 @@ constexpr auto kUnnamedReasons = [] {
   return out;
 }();
 
-/// peer_alert_reason: the reason OpenSSL 3.0 records for a received fatal alert
+// OpenSSL 3.5 renamed the SSLv3-era alert reasons ("sslv3 alert X" became "ssl/tls alert
+// X"), read from its libssl.so.3 (3.5.7); every other reason string is unchanged.
+constexpr std::pair<alert_description, std::string_view> kSslTlsNames[] = {
+    {ad::unexpected_message, "ssl/tls alert unexpected message"},
+    {ad::bad_record_mac, "ssl/tls alert bad record mac"},
+    {ad::decompression_failure_RESERVED, "ssl/tls alert decompression failure"},
+    {ad::handshake_failure, "ssl/tls alert handshake failure"},
+    {ad::no_certificate_RESERVED, "ssl/tls alert no certificate"},
+    {ad::bad_certificate, "ssl/tls alert bad certificate"},
+    {ad::unsupported_certificate, "ssl/tls alert unsupported certificate"},
+    {ad::certificate_revoked, "ssl/tls alert certificate revoked"},
+    {ad::certificate_expired, "ssl/tls alert certificate expired"},
+    {ad::certificate_unknown, "ssl/tls alert certificate unknown"},
+    {ad::illegal_parameter, "ssl/tls alert illegal parameter"},
+};
+
+/// peer_alert_reason: the reason OpenSSL records for a received fatal alert
 /// (SSLfatal_data(s, SSL_AD_NO_ALERT, SSL_AD_REASON_OFFSET + alert_descr, ...)).
-std::string_view peer_alert_reason(alert_description d) noexcept {
+std::string_view peer_alert_reason(alert_description d, alert_reason_names names) noexcept {
+  if (names == alert_reason_names::ssl_tls) {
+    for (const auto& [value, reason] : kSslTlsNames) {
+      if (value == d) return reason;
+    }
+  }
   if (const auto* row = find_row(d); row != nullptr && !row->openssl.empty()) return row->openssl;
   const auto& s = kUnnamedReasons[static_cast<std::uint8_t>(d)];
   return {s.data(), s.size()};
@@ -157,7 +179,8 @@ std::variant<alert, fatal> parse_alert(bytes_view fragment) noexcept {
                static_cast<alert_description>(fragment[1])};
 }
 
-alert_meaning classify_received_alert(alert a, protocol_version v) noexcept {
+alert_meaning classify_received_alert(alert a, protocol_version v, tls13_warning_rule rule,
+                                      alert_reason_names names) noexcept {
   // The branches follow OpenSSL 3.0's ssl3_read_bytes, in its order.
   const bool is_tls13 = v == protocol_version::tls13;
   const bool is_warning = a.level == alert_level::warning;
@@ -167,7 +190,9 @@ alert_meaning classify_received_alert(alert a, protocol_version v) noexcept {
   // OpenSSL 3.0 (rec_layer_s3.c): `alert_level == SSL3_AL_WARNING || (is_tls13 &&
   // alert_descr == SSL_AD_USER_CANCELLED)` records warn_alert and increments the
   // warning-alert counter — in TLS 1.3 too, before the alert is judged fatal.
-  const bool counts = is_warning || (is_tls13 && d == ad::user_canceled);
+  // OpenSSL 3.5 counts no TLS 1.3 alert but user_canceled (tls13_warning_rule).
+  const bool counts = (is_warning && (!is_tls13 || rule == tls13_warning_rule::warning_level)) ||
+                      (is_tls13 && d == ad::user_canceled);
 
   // RFC 8446 §6.1: "user_canceled: ... This alert should be followed by a close_notify."
   // OpenSSL: "the only other warning alert in TLSv1.3 is user_cancelled - which we just
@@ -186,7 +211,7 @@ alert_meaning classify_received_alert(alert a, protocol_version v) noexcept {
   // AlertLevel in the message." RFC 5246 §7.2: "Upon transmission or receipt of a fatal
   // alert message, both parties immediately close the connection." Nothing is sent back.
   if (is_fatal || is_tls13) {
-    return {alert_effect::peer_fatal, std::nullopt, peer_alert_reason(d), counts};
+    return {alert_effect::peer_fatal, std::nullopt, peer_alert_reason(d, names), counts};
   }
   // RFC 5246 §7.2.2 makes no_renegotiation a warning, but OpenSSL only receives it after
   // asking to renegotiate and treats the refusal as fatal: "if application tried to

@@ -50,7 +50,12 @@ endpoint::endpoint(transport& t, role r, record_protection read_protection,
       write_(std::move(write_protection)),
       options_(options),
       profile_(profile_for(options.profile)),
-      reader_(read_.version()) {}
+      reader_(read_.version()) {
+  // RFC 8446 §5 lets the compatibility change_cipher_spec through only "before the peer's
+  // Finished message has been received"; OpenSSL 3.5's client never stops accepting it.
+  reader_.set_compatibility_ccs(profile_.late_compatibility_ccs && r == role::client &&
+                                read_.version() == protocol_version::tls13);
+}
 
 // ---- errors -------------------------------------------------------------------------
 
@@ -58,18 +63,29 @@ endpoint::endpoint(transport& t, role r, record_protection read_protection,
 // before every step, so "the last call's error" is what both sides report.
 void endpoint::begin_call() noexcept {
   error_ = {};
+  system_error_ = {};
+  system_error_first_ = false;
   os_error_ = 0;
 }
 
 template <class Result>
 bool endpoint::fail_on_fatal(const Result& r) noexcept {
   const auto* f = std::get_if<fatal>(&r);
-  if (f) fail(f->send, f->reason);
+  if (f) {
+    const fatal seen = profile_.as_seen(*f);
+    fail(seen.send, seen.reason);
+  }
   return f != nullptr;
 }
 
 void endpoint::raise(std::string_view reason) noexcept {
   if (error_.empty()) error_ = reason;  // SSL_get_error looks at the earliest error
+}
+
+void endpoint::raise_system(int error_number) noexcept {
+  if (!system_error_.empty()) return;
+  system_error_first_ = error_.empty();
+  system_error_ = std::strerror(error_number);
 }
 
 void endpoint::fail(std::optional<alert_description> send, std::string_view reason) noexcept {
@@ -83,6 +99,9 @@ void endpoint::fail(std::optional<alert_description> send, std::string_view reas
 
 ssl_error endpoint::get_error(int ret) const noexcept {
   if (ret > 0) return ssl_error::none;
+  // SSL_get_error: "if (ERR_GET_LIB(l) == ERR_LIB_SYS) return SSL_ERROR_SYSCALL; else
+  // return SSL_ERROR_SSL;" for the earliest queued error.
+  if (system_error_first_) return ssl_error::syscall;
   if (!error_.empty()) return ssl_error::ssl;
   if (want_ == want::reading) return ssl_error::want_read;
   if (want_ == want::writing) return ssl_error::want_write;
@@ -101,14 +120,10 @@ std::size_t endpoint::pending() const noexcept {
 
 int endpoint::shutdown() noexcept {
   begin_call();
-  const int ret = shutdown_internal();
   // 004 Shutdown Lifecycle: "If the underlying BIO is nonblocking and the shutdown process
   // is not yet complete ... SSL_shutdown() returns 0 to indicate that the shutdown process
-  // is still ongoing; in this case, a call to SSL_get_error(3) will yield
-  // SSL_ERROR_WANT_READ or SSL_ERROR_WANT_WRITE." Only the openssl-3.5 profile says so;
-  // the others (and OpenSSL 3.0 itself: docs/divergences.md, A) return -1.
-  if (ret == -1 && error_.empty() && want_ != want::nothing) return profile_.nonblocking_incomplete_return;
-  return ret;
+  // is still ongoing". No release does: 1.1.1, 3.0 and 3.5 return -1 (docs/divergences.md, A).
+  return shutdown_internal();
 }
 
 int endpoint::shutdown_internal() noexcept {
@@ -157,6 +172,13 @@ int endpoint::send_alert(alert_level level, alert_description d) noexcept {
 int endpoint::dispatch_alert() noexcept {
   const alert a = *pending_alert_;
   pending_alert_.reset();
+  // OpenSSL 3.5's ssl3_dispatch_alert: "We have a write pending but it wasn't from a
+  // previous call to this function! Can we ever get here? Maybe via API misuse?? Give
+  // up." (profile row alert_behind_pending_write)
+  if (pending_ != pending_kind::none && pending_ != pending_kind::alert &&
+      profile_.alert_behind_pending_write == alert_behind_write::dropped) {
+    return -1;
+  }
   const auto bytes = encode_alert(a);
   int r = write_record(content_type::alert, bytes, pending_kind::alert);
   if (r <= 0) {
@@ -212,6 +234,11 @@ int endpoint::flush() noexcept {
       case io_status::error:
         os_error_ = io.error_number;
         want_ = want::nothing;  // not retryable: SSL_get_error falls through to SYSCALL
+        // OpenSSL 3.5's tls_retry_write_records: "ERR_raise_data(ERR_LIB_SYS,
+        // get_last_sys_error(), ...)" (profile row write_failure).
+        if (profile_.write_failure == write_failure_report::system_error && io.error_number != 0) {
+          raise_system(io.error_number);
+        }
         return -1;
     }
   }
@@ -378,7 +405,12 @@ int endpoint::read_bytes(read_for purpose, mutable_bytes out, bool peek) noexcep
     // 0 at once, without reading the transport again (seen live: closenotify replay of a
     // fuzz_endpoint input, scenario post-message-body-pending-close-notify-then-more).
     if (shutdown_ & shutdown_received) {
-      record_.data = {};
+      if (profile_.after_close == record_after_close::passed_over_unreleased) {
+        consume_record();
+        unreleased_record_ = true;
+      } else {
+        record_.data = {};
+      }
       want_ = want::nothing;
       return 0;
     }
@@ -482,7 +514,7 @@ int endpoint::handle_alert() noexcept {
   const alert a = std::get<alert>(parsed);
   last_alert_received_ = a;
   if (alert_observer_) alert_observer_(a);
-  const alert_meaning m = classify_received_alert(a, read_.version());
+  const alert_meaning m = classify_received_alert(a, read_.version(), profile_.tls13_warnings, profile_.alert_names);
   // ssl3_read_bytes marks an alert record read (SSL3_RECORD_set_read) for a counted
   // warning and for a fatal alert, but not for a TLS 1.3 close_notify at any other level:
   // that record stays current, so a later read in init meets RECEIVED on it and returns
@@ -629,6 +661,12 @@ int endpoint::process_message(const handshake_message& msg, bool record_left) no
 }
 
 int endpoint::get_record() noexcept {
+  // OpenSSL 3.5's tls_read_record: "if (rl->num_released != rl->num_recs)" (profile row
+  // after_close).
+  if (unreleased_record_) {
+    fail(alert_description::internal_error, "records not released");
+    return -1;
+  }
   for (;;) {
     frame_result framed = reader_.next();
     if (const auto* more = std::get_if<need_more>(&framed)) {
@@ -638,6 +676,21 @@ int endpoint::get_record() noexcept {
     }
     if (fail_on_fatal(framed)) return -1;
     const tls_ciphertext ct = std::get<tls_ciphertext>(framed);
+    if (ct.header.type == content_type::change_cipher_spec && read_.version() == protocol_version::tls13) {
+      // Framed only where the profile keeps the compatibility CCS (constructor). OpenSSL
+      // 3.5 (tls_common.c): "CCS messages must be exactly 1 byte long, containing the
+      // value 0x01", and "We treat it like an empty handshake record", counted with the
+      // empty records.
+      if (ct.fragment.size() != 1 || ct.fragment[0] != 0x01) {
+        fail(alert_description::unexpected_message, "invalid ccs message");
+        return -1;
+      }
+      if (++empty_records_in_a_row_ > kMaxEmptyRecords) {
+        fail(alert_description::unexpected_message, "unexpected ccs message");
+        return -1;
+      }
+      continue;
+    }
     auto opened = read_.open(ct.header, reader_.last_fragment());
     if (fail_on_fatal(opened)) return -1;
     const tls_plaintext pt = std::get<tls_plaintext>(opened);

@@ -26,7 +26,7 @@ std::size_t max_ciphertext_length(protocol_version v) noexcept {
   return v == protocol_version::tls13 ? tls13_max_ciphertext_length : tls12_max_ciphertext_length;
 }
 
-frame_result parse_record(bytes_view buffer, protocol_version v) noexcept {
+frame_result parse_record(bytes_view buffer, protocol_version v, bool compatibility_ccs) noexcept {
   if (buffer.size() < record_header_size) return need_more{record_header_size};
 
   const std::uint8_t type = buffer[0];
@@ -48,7 +48,8 @@ frame_result parse_record(bytes_view buffer, protocol_version v) noexcept {
   // TLS 1.3 skips that comparison but keeps OpenSSL's next one, on the major byte alone:
   // `(version >> 8) != SSL3_VERSION_MAJOR` → SSL_AD_PROTOCOL_VERSION (not the first record).
   if (is_tls13 && (version >> 8) != 0x03) {
-    return fatal{alert_description::protocol_version, "wrong version number"};
+    return fatal{alert_description::protocol_version, "wrong version number",
+                 fatal_check::tls13_record_major_version};
   }
   if (is_tls13) {
     // RFC 8446 §5.2: "opaque_type: The outer opaque_type field of a TLSCiphertext record
@@ -56,7 +57,11 @@ frame_result parse_record(bytes_view buffer, protocol_version v) noexcept {
     // middleboxes accustomed to parsing previous versions of TLS." After the handshake
     // OpenSSL 3.0 also refuses change_cipher_spec and plaintext alerts here:
     // SSLfatal(s, SSL_AD_UNEXPECTED_MESSAGE, SSL_R_BAD_RECORD_TYPE).
-    if (type != static_cast<std::uint8_t>(content_type::application_data)) {
+    // RFC 8446 §5: an unprotected change_cipher_spec 0x01 "MUST simply" be dropped
+    // before the peer's Finished; `compatibility_ccs` lets one through to the caller,
+    // which judges it (OpenSSL 3.5's client goes on accepting it after the handshake).
+    const bool ccs = type == static_cast<std::uint8_t>(content_type::change_cipher_spec);
+    if (type != static_cast<std::uint8_t>(content_type::application_data) && !(ccs && compatibility_ccs)) {
       return fatal{alert_description::unexpected_message, "bad record type"};
     }
     // RFC 8446 §5.1: "legacy_record_version: MUST be set to 0x0303 for all records
@@ -82,7 +87,8 @@ frame_result parse_record(bytes_view buffer, protocol_version v) noexcept {
   // "record_overflow" alert." RFC 5246 §6.2.3 likewise, at OpenSSL's 2^14 + 320.
   if (length > kOpensslReadBufferPayload) {
     // OpenSSL's read-buffer check fires first (confirmed against libssl 3.0.19).
-    return fatal{alert_description::record_overflow, "packet length too long"};
+    return fatal{alert_description::record_overflow, "packet length too long",
+                 fatal_check::record_over_read_buffer};
   }
   if (length > max_ciphertext_length(v)) {
     return fatal{alert_description::record_overflow, "encrypted length too long"};
@@ -164,7 +170,7 @@ void record_reader::commit(std::size_t n) noexcept {
 
 frame_result record_reader::next() noexcept {
   const bytes_view pending{buf_.data() + start_, end_ - start_};
-  frame_result result = parse_record(pending, version_);
+  frame_result result = parse_record(pending, version_, compatibility_ccs_);
   if (auto* record = std::get_if<tls_ciphertext>(&result)) {
     last_fragment_offset_ = start_ + record_header_size;
     last_fragment_size_ = record->fragment.size();

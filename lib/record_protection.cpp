@@ -319,10 +319,12 @@ std::variant<tls_plaintext, fatal> record_protection::impl::open(const record_he
   // tag); RFC 8446 §5.2: a TLSInnerPlaintext always holds at least its content type.
   const std::size_t minimum = explicit_nonce_length() + tag_length + (tls13() ? 1 : 0);
   if (fragment.size() < minimum) {
-    // RFC 5246 §6.2.3.3 / RFC 8446 §5.2: whatever cannot authenticate is bad_record_mac.
-    // (OpenSSL 3.0.19 answered a short TLS 1.2 record with internal_error; 3.0.22, the
-    // live peer of closenotify diff, answers bad_record_mac, as the RFC says.)
-    return bad_record_mac;
+    // RFC 5246 §6.2.3.3 / RFC 8446 §5.2: whatever cannot authenticate is bad_record_mac,
+    // as OpenSSL 3.0.22 answers. Other releases answer these two checks differently
+    // (fatal_check; the profiles' fatal_overrides say how).
+    fatal f = bad_record_mac;
+    f.check = tls13() ? fatal_check::tls13_record_too_short : fatal_check::tls12_aead_record_too_short;
+    return f;
   }
 
   std::array<std::uint8_t, sequence_number_length> seq{};

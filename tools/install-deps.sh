@@ -11,5 +11,24 @@ $SUDO apt-get update -qq
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get install -y -qq --no-install-recommends \
   meson ninja-build g++ clang libclang-rt-14-dev cmake pkg-config python3 strace \
-  android-libboringssl-dev doctest-dev libssl-dev openssl tshark curl gnutls-bin >/dev/null
-echo "install-deps: meson, ninja, g++, clang with libFuzzer and sanitizer runtimes, BoringSSL (android-libboringssl-dev), doctest, OpenSSL 3.0 dev files, tshark, curl, gnutls-bin installed"
+  android-libboringssl-dev doctest-dev libssl-dev openssl tshark curl gnutls-bin \
+  dpkg-dev gpg gpgv make perl xz-utils debian-archive-keyring >/dev/null
+echo "install-deps: meson, ninja, g++, clang with libFuzzer and sanitizer runtimes, BoringSSL (android-libboringssl-dev), doctest, OpenSSL 3.0 dev files, tshark, curl, gnutls-bin, and what tools/install-openssl.sh uses installed"
+
+# The other OpenSSL series closenotify-peer is built against (closenotify-peer-1.1.1 and
+# -3.5, tools/peer/meson.build): into the user's cache, not the system, so as the user who
+# will run meson (under `sudo tools/install-deps.sh`, $SUDO_USER, whose environment sudo
+# has already reset: the cache is then that user's ~/.cache/closenotify/openssl).
+# The system's OpenSSL 3.0 is all `closenotify diff` needs, so a failure here is reported
+# and does not stop the build; meson then says which peer it cannot build.
+here=$(dirname "$(readlink -f "$0")")
+if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+  as_user=(runuser -u "$SUDO_USER" -- env HOME="$(getent passwd "$SUDO_USER" | cut -d: -f6)")
+else
+  as_user=()
+fi
+if "${as_user[@]}" "$here/install-openssl.sh" 1.1.1 3.5; then
+  echo "install-deps: OpenSSL 1.1.1 and 3.5 for closenotify-peer-1.1.1 and closenotify-peer-3.5 installed"
+else
+  echo "install-deps: WARNING: tools/install-openssl.sh failed (above): closenotify-peer-1.1.1 / -3.5 will not be built until it succeeds (then: meson setup --reconfigure build)" >&2
+fi

@@ -61,6 +61,17 @@ struct alert {
   friend bool operator==(const alert&, const alert&) = default;
 };
 
+/// fatal_check: which check failed, for the few checks that OpenSSL releases answer with
+/// different alerts or reasons (a profile's fatal_overrides, profile.hpp, say how); every
+/// other check is `common`. The layers report what OpenSSL 3.0 answers.
+enum class fatal_check : std::uint8_t {
+  common,
+  tls12_aead_record_too_short,  // shorter than explicit nonce + tag (RFC 5246 §6.2.3.3)
+  tls13_record_too_short,       // shorter than tag + content type (RFC 8446 §5.2)
+  record_over_read_buffer,      // a length over OpenSSL's read buffer, refused unread
+  tls13_record_major_version,   // a TLS 1.3 record whose version's major byte is not 3
+};
+
 /// fatal: how any layer reports that the connection is over. `send` is the alert a TLS
 /// stack sends in response (nullopt: send nothing, e.g. after the peer's own fatal
 /// alert); `reason` is one line, a static string, worded as OpenSSL 3.0's reason string
@@ -68,7 +79,24 @@ struct alert {
 struct fatal {
   std::optional<alert_description> send;
   std::string_view reason;
+  fatal_check check = fatal_check::common;
   friend bool operator==(const fatal&, const fatal&) = default;
+};
+
+/// alert_reason_names: how OpenSSL names a received alert in its reason string. The
+/// SSLv3-era descriptions are "sslv3 alert ..." up to 3.4 and "ssl/tls alert ..." from
+/// 3.5 on (its ssl_err.c renamed them); the TLS 1.0-and-later ones stay "tlsv1 alert ...".
+enum class alert_reason_names : std::uint8_t { sslv3, ssl_tls };
+
+/// tls13_warning_rule: which received TLS 1.3 alerts are counted as warnings (set
+/// warn_alert, count toward kMaxWarningAlerts, and release their record).
+enum class tls13_warning_rule : std::uint8_t {
+  // OpenSSL 1.1.1 and 3.0: `alert_level == SSL3_AL_WARNING || (is_tls13 && alert_descr ==
+  // SSL_AD_USER_CANCELLED)`: every warning-level alert, whatever its description.
+  warning_level,
+  // OpenSSL 3.5: `(!is_tls13 && alert_level == SSL3_AL_WARNING) || (is_tls13 &&
+  // alert_descr == SSL_AD_USER_CANCELLED)`: in TLS 1.3 only user_canceled.
+  user_canceled_only,
 };
 
 /// Every description this codec knows by name, in numeric order.
@@ -115,11 +143,15 @@ struct alert_meaning {
 /// TLS 1.3 (RFC 8446 §6.1): close_notify at any level closes; user_canceled is ignored;
 /// "All the alerts listed in Section 6.2 MUST be sent with AlertLevel=fatal and MUST be
 /// treated as error alerts when received regardless of the AlertLevel in the message."
-/// Every warning-level alert (and TLS 1.3 user_canceled) counts toward kMaxWarningAlerts.
+/// Every warning-level alert (and TLS 1.3 user_canceled) counts toward kMaxWarningAlerts
+/// (OpenSSL 3.5: in TLS 1.3 only user_canceled, see tls13_warning_rule).
 /// TLS 1.2 (RFC 5246 §7.2): close_notify closes only at warning level; fatal level is
 /// fatal; no_renegotiation at warning is fatal for OpenSSL; other warnings are ignored;
 /// a level that is neither warning nor fatal is illegal_parameter.
-alert_meaning classify_received_alert(alert a, protocol_version v) noexcept;
+/// `rule` and `names` are the profile's (profile.hpp); the defaults are OpenSSL 3.0's.
+alert_meaning classify_received_alert(alert a, protocol_version v,
+                                      tls13_warning_rule rule = tls13_warning_rule::warning_level,
+                                      alert_reason_names names = alert_reason_names::sslv3) noexcept;
 
 /// kMaxWarningAlerts: OpenSSL's MAX_WARN_ALERT_COUNT. Consecutive warning alerts (with
 /// no other record between them) up to this many are a denial-of-service vector; the

@@ -89,8 +89,9 @@ class endpoint {
   /// get_shutdown: SSL_get_shutdown.
   int get_shutdown() const noexcept { return shutdown_; }
   /// error_reason: the first reason raised by the last call ("" when none), worded as
-  /// OpenSSL's reason strings.
-  std::string_view error_reason() const noexcept { return error_; }
+  /// OpenSSL's reason strings: the library's own first, else a system error's (the
+  /// strerror text, under a profile whose failed writes queue one).
+  std::string_view error_reason() const noexcept { return error_.empty() ? system_error_ : error_; }
   /// os_error: errno of the last transport failure (0 when none).
   int os_error() const noexcept { return os_error_; }
 
@@ -152,6 +153,7 @@ class endpoint {
   int flush() noexcept;
   void fail(std::optional<alert_description> send, std::string_view reason) noexcept;
   void raise(std::string_view reason) noexcept;
+  void raise_system(int error_number) noexcept;
   // fail_on_fatal: a layer's fatal result ends the connection; true if `r` held one.
   template <class Result>
   bool fail_on_fatal(const Result& r) noexcept;
@@ -178,6 +180,8 @@ class endpoint {
   std::optional<alert> last_alert_sent_;
   std::optional<alert> last_alert_received_;
   std::string_view error_;
+  std::string_view system_error_;    // an ERR_LIB_SYS entry's text (profile row write_failure)
+  bool system_error_first_ = false;  // it was queued before any library error
   int os_error_ = 0;
   int warning_alerts_in_a_row_ = 0;
   int empty_records_in_a_row_ = 0;
@@ -193,6 +197,9 @@ class endpoint {
   // reading_message_: the state machine has taken a message's header and waits for its
   // body (OpenSSL: back "in init"). Until then a header sits in the fragment store.
   bool reading_message_ = false;
+  // unreleased_record_: a record was passed over after RECEIVED without being released
+  // (profile row after_close: OpenSSL 3.5).
+  bool unreleased_record_ = false;
 
   // Send side: one sealed record at a time, flushed from out_pos_ to out_end_.
   std::array<std::uint8_t, max_record_size> out_{};

@@ -1,15 +1,20 @@
 // closenotify/profile.hpp — the five SSL_shutdown pages as profiles of one state machine.
 //
 // A profile is not a copy of the machine: it is the handful of places where the pages
-// (../shared/reference/, see its README) promise different things, each a field below
-// with the sentence it comes from. Everything not listed here is common to all five and
-// is held to the live OpenSSL 3.0 peer. `closenotify profiles` prints the table;
-// docs/profiles.md explains each row.
+// (../shared/reference/, see its README) or the live releases do different things, each a
+// field below with the sentence or source line it comes from. The profiles of OpenSSL
+// 1.1.1, 3.0 and 3.5 are measured: what that release does against `closenotify diff`,
+// which wins over its page (docs/divergences.md records where they disagree). The 1.0 and
+// LibreSSL profiles are held to their pages; where a page is silent they take 3.0's
+// value. `closenotify profiles` prints the table; docs/profiles.md explains each row.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
+
+#include "closenotify/alert.hpp"
 
 namespace closenotify {
 
@@ -17,8 +22,8 @@ enum class profile_id : std::uint8_t {
   openssl_1_0,    // pages 000 (0.9.8/1.0 POD) and 002 (1.0.x man page)
   libressl,       // page 003 (OpenBSD/LibreSSL, 2016)
   openssl_1_1_1,  // page 001
-  openssl_3_0,    // the live peer: the ground truth, checked by `closenotify diff`
-  openssl_3_5,    // page 004 (3.5.3)
+  openssl_3_0,    // page 004 and 001; live: Debian 12's 3.0
+  openssl_3_5,    // page 004 (3.5.3); live: trixie's 3.5, built from source
 };
 
 /// unexpected_eof_report: what a read sees when the transport ends without a close_notify.
@@ -46,28 +51,87 @@ enum class unread_data_at_shutdown : std::uint8_t {
   discard,
 };
 
+/// write_failure_report: what a transport write that fails (EPIPE, ECONNRESET) leaves
+/// behind for SSL_get_error.
+enum class write_failure_report : std::uint8_t {
+  // Up to 3.0: nothing is queued; SSL_get_error falls through to its last checks
+  // (ZERO_RETURN after the peer's close_notify, SYSCALL otherwise).
+  nothing_queued,
+  // 3.5 (tls_retry_write_records): ERR_raise_data(ERR_LIB_SYS, errno, ...): the reason is
+  // the strerror text and SSL_get_error says SSL_ERROR_SYSCALL.
+  system_error,
+};
+
+/// alert_behind_write: an alert queued behind a partly written record (ssl3_send_alert
+/// with a write pending) when SSL_shutdown comes back to it before that record is out.
+enum class alert_behind_write : std::uint8_t {
+  // Up to 3.0: ssl3_dispatch_alert goes through do_ssl3_write, which finishes the
+  // pending record and keeps the alert for later.
+  kept,
+  // 3.5 (s3_msg.c, ssl3_dispatch_alert): "We have a write pending but it wasn't from a
+  // previous call to this function! ... Give up." The alert is dropped.
+  dropped,
+};
+
+/// record_after_close: a record met after the peer's close_notify, which ssl3_read_bytes
+/// throws away ("If the other end has shut down, throw anything we read away").
+enum class record_after_close : std::uint8_t {
+  // Up to 3.0: emptied (SSL3_RECORD_set_length(rr, 0)) but not marked read, so it stays
+  // the current record and every later read in init returns 0 without I/O.
+  stays_current,
+  // 3.5: passed over ("s->rlayer.curr_rec++") without ssl_release_record, so the next
+  // record the read path asks for fails in tls_read_record: SSL_R_RECORDS_NOT_RELEASED,
+  // internal_error.
+  passed_over_unreleased,
+};
+
+/// fatal_override: a check (fatal_check) this release answers with another alert or
+/// reason than the layers' (OpenSSL 3.0's) answer.
+struct fatal_override {
+  fatal_check check;
+  std::optional<alert_description> send;
+  std::string_view reason;
+};
+
 struct profile {
   profile_id id;
-  std::string_view name;   // "openssl-3.0": what --profile takes
-  std::string_view pages;  // which reference pages it is held to
-  bool checked_live;       // true only for the live peer's version
+  std::string_view name;          // "openssl-3.0": what --profile and --openssl name
+  std::string_view pages;         // which reference pages it is held to
+  std::string_view live_version;  // the release it was measured against; "" = page only
+
+  bool checked_live() const noexcept { return !live_version.empty(); }
 
   // The differences. Each is one row of `closenotify profiles`.
 
-  /// nonblocking_incomplete_return: what SSL_shutdown returns when a nonblocking
-  /// transport stops it (close_notify not writable yet, peer's not readable yet).
-  /// 000/002/003 RETURN VALUES, -1: "It can also occur if action is need to continue
-  /// the operation for non-blocking BIOs." 004 Shutdown Lifecycle: "SSL_shutdown()
-  /// returns 0 to indicate that the shutdown process is still ongoing; in this case, a
-  /// call to SSL_get_error(3) will yield SSL_ERROR_WANT_READ or SSL_ERROR_WANT_WRITE."
-  /// (OpenSSL 3.0 itself returns -1: docs/divergences.md, A.)
-  int nonblocking_incomplete_return;
   unexpected_eof_report unexpected_eof;
   /// has_ignore_unexpected_eof: SSL_OP_IGNORE_UNEXPECTED_EOF exists (3.0 and later; 004
   /// Non-Compliant Peers: "If compatibility with such peers is desired, the option
   /// SSL_OP_IGNORE_UNEXPECTED_EOF can be set."). Without it the option does nothing.
   bool has_ignore_unexpected_eof;
   unread_data_at_shutdown unread_data;
+  /// alert_names: the reason strings of received alerts (alert.hpp).
+  alert_reason_names alert_names;
+  /// tls13_warnings: which TLS 1.3 alerts count as warnings (alert.hpp).
+  tls13_warning_rule tls13_warnings;
+  write_failure_report write_failure;
+  alert_behind_write alert_behind_pending_write;
+  record_after_close after_close;
+  /// late_compatibility_ccs: a TLS 1.3 client still drops an unprotected
+  /// change_cipher_spec after the handshake, as RFC 8446 §5 allows only before the
+  /// peer's Finished (3.5: the record layer's is_first_handshake is never cleared on the
+  /// client). The record counts as an empty one; any other CCS body is
+  /// "invalid ccs message".
+  bool late_compatibility_ccs;
+  /// fatal_overrides: the checks this release answers differently (fatal_check).
+  std::span<const fatal_override> fatal_overrides;
+
+  /// as_seen: `f` as this release reports it.
+  fatal as_seen(fatal f) const noexcept {
+    for (const fatal_override& o : fatal_overrides) {
+      if (o.check == f.check) return fatal{o.send, o.reason, f.check};
+    }
+    return f;
+  }
 };
 
 /// profiles: all five, oldest first.

@@ -64,8 +64,11 @@ using frame_result = std::variant<need_more, tls_ciphertext, fatal>;
 /// legacy_record_version, then the length limit; all from the header alone, so an
 /// oversized or misversioned record is refused before its body arrives. TLS 1.2 content
 /// types are not judged here (OpenSSL judges them after decryption): see
-/// check_record_type.
-[[nodiscard]] frame_result parse_record(bytes_view buffer, protocol_version v) noexcept;
+/// check_record_type. `compatibility_ccs`: a TLS 1.3 unprotected change_cipher_spec record
+/// is framed for the caller to judge (RFC 8446 §5's middlebox-compatibility record)
+/// instead of refused as "bad record type".
+[[nodiscard]] frame_result parse_record(bytes_view buffer, protocol_version v,
+                                        bool compatibility_ccs = false) noexcept;
 
 /// check_record_type: the content type of an opened record, judged as OpenSSL 3.0 does
 /// after decryption. TLS 1.2: anything but 20..23 is unexpected_message, "unexpected
@@ -94,6 +97,9 @@ class record_reader {
 
   /// next: one record, need_more, or fatal (framing violation).
   [[nodiscard]] frame_result next() noexcept;
+  /// set_compatibility_ccs: frame TLS 1.3 unprotected change_cipher_spec records from now
+  /// on (parse_record's `compatibility_ccs`).
+  void set_compatibility_ccs(bool on) noexcept { compatibility_ccs_ = on; }
 
   /// mutable view of the fragment `next()` last returned, for in-place decryption.
   mutable_bytes last_fragment() noexcept;
@@ -105,6 +111,7 @@ class record_reader {
 
  private:
   protocol_version version_;
+  bool compatibility_ccs_ = false;
   std::array<std::uint8_t, max_record_size> buf_;
   std::size_t start_ = 0;  // first unconsumed byte
   std::size_t end_ = 0;    // one past the last received byte

@@ -433,7 +433,11 @@ TEST_CASE("a fragment too short for the nonce and tag fails with bad_record_mac,
         CAPTURE(n);
         byte_vector record{23, 3, 3, 0, static_cast<std::uint8_t>(n)};
         record.resize(5 + n, 0xab);
-        CHECK(open(reader, record).failure() == bad_record_mac);
+        // Tagged: OpenSSL 1.1.1 and 3.5 answer these checks differently (profile.hpp).
+        fatal expected = bad_record_mac;
+        expected.check = s->version == protocol_version::tls13 ? fatal_check::tls13_record_too_short
+                                                               : fatal_check::tls12_aead_record_too_short;
+        CHECK(open(reader, record).failure() == expected);
       }
     }
   }

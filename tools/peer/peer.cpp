@@ -1,5 +1,6 @@
 // peer.cpp — closenotify-peer's command loop: reads one command per line on stdin, runs
-// it against OpenSSL 3.0, answers on stdout (docs/peer-protocol.md is the contract).
+// it against OpenSSL (3.0; or the release of a closenotify-peer-<series>, compat.hpp),
+// answers on stdout (docs/peer-protocol.md is the contract).
 //
 //   closenotify-peer --fd N      N: one end of a connected AF_UNIX SOCK_STREAM socketpair
 //   closenotify-peer --bench ... benchmark modes (bench.cpp), no line protocol
@@ -21,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compat.hpp"
 #include "peer.hpp"
 
 namespace peer {
@@ -250,12 +252,17 @@ bool Peer::run(const std::string& line) {
       if (what != "quiet_shutdown" && what != "ignore_unexpected_eof" && what != "no_renegotiation") {
         throw CommandError{"unknown setting: " + what};
       }
+      // An option this OpenSSL release does not have is refused, never skipped: a
+      // scenario that relies on it would otherwise observe something else.
+      if (what == "ignore_unexpected_eof" && compat::kIgnoreUnexpectedEof.missing != nullptr) {
+        throw CommandError{std::string("set ignore_unexpected_eof: ") + compat::kIgnoreUnexpectedEof.missing};
+      }
       // Settings touch no socket, so they are allowed after `close` too (as on the
       // runner's closenotify side). ret=1: the call cannot fail.
       if (!tls_.ready()) throw CommandError{"no handshake"};
       step(c, [&] {
         if (what == "quiet_shutdown") SSL_set_quiet_shutdown(ssl, 1);
-        if (what == "ignore_unexpected_eof") SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+        if (what == "ignore_unexpected_eof") SSL_set_options(ssl, compat::kIgnoreUnexpectedEof.bits);
         if (what == "no_renegotiation") SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
         return Outcome{1, "-", 0, {}};
       });

@@ -6,7 +6,9 @@
 //             message callbacks (secrets, record counts, received alerts);
 //   peer.cpp  the command loop: parsing, one OpenSSL call per step, the `done` lines;
 //   bench.cpp `--bench` and `--bench-syscalls`: OpenSSL's own cost for `closenotify bench`
-//             (memory BIOs and socketpairs inside this process; docs/performance.md).
+//             (memory BIOs and socketpairs inside this process; docs/performance.md);
+//   compat.hpp the only code that depends on the OpenSSL release: the same sources build
+//             closenotify-peer (the system's 3.0) and closenotify-peer-1.1.1 / -3.5.
 //
 // This program links OpenSSL only. OpenSSL and BoringSSL export the same symbols, so
 // nothing from the closenotify library (which links BoringSSL) may ever be linked in.

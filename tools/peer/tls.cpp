@@ -3,7 +3,6 @@
 // (key-log secrets, per-direction record counts) and for each step (received alerts).
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include <cerrno>
@@ -13,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compat.hpp"
 #include "peer.hpp"
 
 namespace peer {
@@ -34,7 +34,7 @@ CertPtr self_signed(EVP_PKEY* key) {
   if (!cert) return nullptr;
   X509_NAME* name = X509_get_subject_name(cert.get());
   const auto* cn = reinterpret_cast<const unsigned char*>("closenotify-peer");
-  if (!X509_set_version(cert.get(), X509_VERSION_3) ||
+  if (!X509_set_version(cert.get(), compat::kX509Version3) ||
       !ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) ||
       X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) == nullptr ||
       X509_gmtime_adj(X509_getm_notAfter(cert.get()), 365L * 24 * 3600) == nullptr ||
@@ -76,7 +76,7 @@ std::string queued_reason() {
   // No string: say what ERR_error_string_n prints instead. The case that matters is a
   // received fatal alert OpenSSL has no name for (reason 1000 + description, e.g.
   // "reason(1254)"), spelt so in docs/openssl-3.0-behaviour.md and by closenotify.
-  if (ERR_SYSTEM_ERROR(e)) return std::strerror(static_cast<int>(ERR_GET_REASON(e)));
+  if (compat::is_system_error(e)) return std::strerror(static_cast<int>(ERR_GET_REASON(e)));
   return "reason(" + std::to_string(ERR_GET_REASON(e)) + ")";
 }
 
@@ -95,7 +95,7 @@ std::string step_reason() {
   const unsigned long e = first_ssl != 0 ? first_ssl : first;
   if (e == 0) return "";
   if (const char* r = ERR_reason_error_string(e)) return r;
-  if (ERR_SYSTEM_ERROR(e)) return std::strerror(static_cast<int>(ERR_GET_REASON(e)));
+  if (compat::is_system_error(e)) return std::strerror(static_cast<int>(ERR_GET_REASON(e)));
   return "reason(" + std::to_string(ERR_GET_REASON(e)) + ")";
 }
 
@@ -182,11 +182,11 @@ SSL_CTX* new_context(const HandshakeParams& params, std::string& why) {
   } else if (!params.client) {
     // P-256 for the ECDSA suites the matrix uses. The ECDHE-RSA suites need an RSA key;
     // the context holds both kinds at once and OpenSSL picks by suite.
-    if (!add_certificate(ctx, KeyPtr(EVP_EC_gen("P-256")))) {
+    if (!add_certificate(ctx, KeyPtr(compat::new_p256_key()))) {
       return fail_config("cannot make the EC certificate: " + queued_reason());
     }
     if (params.suite.find("-RSA-") != std::string::npos &&
-        !add_certificate(ctx, KeyPtr(EVP_RSA_gen(2048)))) {
+        !add_certificate(ctx, KeyPtr(compat::new_rsa_key(2048)))) {
       return fail_config("cannot make the RSA certificate: " + queued_reason());
     }
   }
