@@ -94,7 +94,8 @@ constexpr auto kUnnamedReasons = [] {
 }();
 
 // OpenSSL 3.5 renamed the SSLv3-era alert reasons ("sslv3 alert X" became "ssl/tls alert
-// X"), read from its libssl.so.3 (3.5.7); every other reason string is unchanged.
+// X"), read from the 3.5.7 build's libcrypto.so.3 (where 3.x keeps the error strings);
+// every other reason string is unchanged.
 constexpr std::pair<alert_description, std::string_view> kSslTlsNames[] = {
     {ad::unexpected_message, "ssl/tls alert unexpected message"},
     {ad::bad_record_mac, "ssl/tls alert bad record mac"},

@@ -65,8 +65,9 @@ enum class write_failure_report : std::uint8_t {
 /// alert_behind_write: an alert queued behind a partly written record (ssl3_send_alert
 /// with a write pending) when SSL_shutdown comes back to it before that record is out.
 enum class alert_behind_write : std::uint8_t {
-  // Up to 3.0: ssl3_dispatch_alert goes through do_ssl3_write, which finishes the
-  // pending record and keeps the alert for later.
+  // Up to 3.0: ssl3_dispatch_alert goes through do_ssl3_write to ssl3_write_pending,
+  // which refuses an alert where the pending record is application data: "bad write
+  // retry" (the connection fails; the alert stays queued).
   kept,
   // 3.5 (s3_msg.c, ssl3_dispatch_alert): "We have a write pending but it wasn't from a
   // previous call to this function! ... Give up." The alert is dropped.

@@ -6,6 +6,7 @@ Run: python3 tests/cli/test_cli.py path/to/closenotify
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -107,22 +108,23 @@ class help_texts(cli_case):
                      "--role", "--keylog", "--seq", "--json", "RECORD_HEX"],
             "demo": [],
             "replay": ["--out", "--jobs", "--limit", "--budget", "--no-minimise", "--json", "--quiet",
-                       "--divergences", "--peer", "--mutate"],
+                       "--divergences", "--peer", "--mutate", "--openssl"],
             "bench": ["--quick", "--samples", "--suite", "--json", "--diff-runs", "--diff-jobs",
                       "--diff-family", "--no-strace", "--peer", "--closenotify", "--quiet"],
             "trace": ["SCENARIO", "--suite", "--role", "--io", "--reference", "--json", "--mermaid",
-                      "--pcap", "--keylog", "--color", "--width", "--scenarios", "--peer", "--profile"],
+                      "--pcap", "--keylog", "--color", "--width", "--scenarios", "--peer", "--profile",
+                      "--openssl"],
             "profiles": ["--json"],
             "serve": ["--listen", "--cert", "--key", "--tls1.2", "--tls1.3", "--suites", "--respond",
                       "--shutdown", "bidirectional", "fast", "quiet", "wait-peer", "--profile", "--trace",
                       "--json", "--handshake-timeout", "--timeout", "--max-connections", "--max-concurrent",
-                      "--peer"],
+                      "--peer", "--openssl"],
             "connect": ["HOST:PORT", "--tls1.2", "--tls1.3", "--suites", "--respond", "--sni", "--shutdown",
                         "bidirectional", "fast", "quiet", "wait-peer", "--profile", "--trace", "--json",
-                        "--handshake-timeout", "--timeout", "--peer"],
+                        "--handshake-timeout", "--timeout", "--peer", "--openssl"],
             "diff": ["--scenario", "--family", "--filter", "--explain", "--transcript", "--json",
                      "--list", "--jobs", "--repeat", "--mutate", "--quiet", "--scenarios",
-                     "--divergences", "--peer", "--pcap", "--keylog", "--profile"],
+                     "--divergences", "--peer", "--pcap", "--keylog", "--profile", "--openssl"],
         }
         for command, names in options.items():
             out = self.ok(command, "--help")
@@ -465,6 +467,153 @@ class hostile_records(cli_case):
                         suite=suite)
 
 
+def peer_30():
+    """The peer built against the system's OpenSSL 3.0, next to the binary in the build tree."""
+    return os.path.join(os.path.dirname(BINARY), "peer", "closenotify-peer")
+
+
+class openssl_versions(cli_case):
+    """--openssl and --peer: which live OpenSSL a command runs against. So that the shape of a
+    run over several versions is checked whatever releases this machine has installed, the
+    other versions are stand-ins: the 3.0 peer behind a shell wrapper that rewrites the
+    version its `hello` reports (everything else it does is 3.0's)."""
+
+    A_CASE = "a-first-then-b/TLS_AES_128_GCM_SHA256/client/blocking"
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def stand_in(self, version):
+        """A peer that says it is OpenSSL `version` ("3.5.0", "1.1.1w")."""
+        path = os.path.join(self.tmp.name, "peer-" + version)
+        # The peer itself is exec'd: its socket (fd 3) must have no other holder, or a
+        # `close` step would not reach the other side; sed gets fd 3 closed.
+        with open(path, "w") as f:
+            f.write('#!/bin/bash\nexec %s "$@" > >(exec sed -u "1s/openssl=OpenSSL_[0-9.]*[a-z]*/openssl=OpenSSL_%s/" 3>&-)\n'
+                    % (shlex.quote(peer_30()), version))
+        os.chmod(path, 0o755)
+        return path
+
+    def diff_json(self, *args, exit_code=0):
+        out = os.path.join(self.tmp.name, "r.json")
+        code, stdout, err = run("diff", "--quiet", "--json", out, *args)
+        self.assertEqual(code, exit_code, stdout + err)
+        with open(out) as f:
+            return json.load(f), stdout, err
+
+    def test_help_claims_no_fixed_openssl_version(self):
+        for command in ([], ["diff"], ["trace"], ["replay"], ["serve"], ["connect"]):
+            self.assertNotIn("OpenSSL 3.0", self.ok(*command, "--help"), command)
+
+    def test_an_unknown_version_is_one_line(self):
+        self.fails(2, "diff", "--openssl", "3.1", message="unknown --openssl '3.1' (versions: 1.1.1, 3.0, 3.5, all)")
+        self.fails(2, "diff", "--openssl", "3.0,4.0", message="unknown --openssl '4.0' (versions: 1.1.1, 3.0, 3.5, all)")
+        self.fails(2, "diff", "--openssl", ",", message="--openssl: a version (1.1.1, 3.0, 3.5) or all")
+        for command in (["trace", "a-first-then-b"], ["replay", self.tmp.name], ["serve"], ["connect", "127.0.0.1:1"]):
+            self.fails(2, *command, "--openssl", "1.0.2", message="unknown --openssl '1.0.2' (versions: 1.1.1, 3.0, 3.5)")
+            self.fails(2, *command, "--openssl", "3.0,3.5", message="--openssl: one version here (1.1.1, 3.0, 3.5)")
+
+    def test_a_version_that_is_not_available_is_one_line(self):
+        self.fails(2, "diff", "--peer", peer_30(), "--openssl", "3.5", "--scenario", "a-first-then-b",
+                   contains="OpenSSL 3.5 is not available: the --peer executables are OpenSSL 3.0.")
+        self.fails(2, "trace", "a-first-then-b", "--peer", peer_30(), "--openssl", "1.1.1",
+                   contains="OpenSSL 1.1.1 is not available")
+        self.fails(2, "diff", "--peer", peer_30() + "," + peer_30(), contains="are both OpenSSL 3.0")
+        for series in ("1.1.1", "3.5"):
+            if not os.access(os.path.join(os.path.dirname(peer_30()), "closenotify-peer-" + series), os.X_OK):
+                self.fails(2, "diff", "--openssl", series, "--scenario", "a-first-then-b",
+                           message="OpenSSL %s is not available: no peer (run tools/install-openssl.sh %s, then "
+                                   "meson setup --reconfigure build && meson compile -C build)" % (series, series))
+
+    def test_list_shows_each_version_or_why_it_is_skipped(self):
+        out = self.ok("diff", "--list", "--scenario", "a-first-then-b")
+        for series in ("1.1.1", "3.0", "3.5"):
+            self.assertTrue(("\nOpenSSL %s (OpenSSL %s" % (series, series) in "\n" + out) or
+                            ("OpenSSL %s: skipped: " % series in out), out)
+        self.assertIn("\n  " + self.A_CASE + "\n", out)
+
+    def test_openssl_3_0_gives_the_totals_of_the_3_0_peer_alone(self):
+        alone, _, _ = self.diff_json("--peer", peer_30(), "--scenario", "a-first-then-b")
+        chosen, _, _ = self.diff_json("--openssl", "3.0", "--scenario", "a-first-then-b")
+        self.assertEqual(alone["totals"], chosen["totals"])
+        self.assertEqual(chosen["totals"]["agree"], 24)
+        self.assertEqual([v["openssl"] for v in chosen["versions"]], ["3.0"])
+        self.assertTrue(chosen["versions"][0]["openssl_version"].startswith("OpenSSL 3.0."))
+
+    def test_several_versions_have_a_summary_and_totals_each(self):
+        stand_in = self.stand_in("3.5.0")
+        result, out, _ = self.diff_json("--peer", stand_in + "," + peer_30(), "--scenario", "a-first-then-b")
+        self.assertIn("== OpenSSL 3.0: OpenSSL 3.0.", out)
+        self.assertIn("== OpenSSL 3.5: OpenSSL 3.5.0 ", out)
+        self.assertIn("OpenSSL 3.5 total: 24 cases: 24 agree", out)
+        self.assertIn("by OpenSSL version", out)
+        self.assertRegex(out, r"\n  3\.0 +24 +24 .*OpenSSL 3\.0\.\S+ .*\(openssl-3\.0\)\n")
+        self.assertRegex(out, r"\n  3\.5 +24 +24 .*OpenSSL 3\.5\.0 .*\(openssl-3\.5\)\n")
+        self.assertIn("\ntotal: 48 cases: 48 agree", out)
+        self.assertEqual(result["totals"]["cases"], 48)
+        self.assertEqual([(v["openssl"], v["profile"], v["totals"]["agree"]) for v in result["versions"]],
+                         [("3.0", "openssl-3.0", 24), ("3.5", "openssl-3.5", 24)])
+        self.assertTrue(result["versions"][1]["openssl_version"].startswith("OpenSSL 3.5.0 "))
+        ids = {"3.0": set(), "3.5": set()}
+        for case in result["cases"]:
+            ids[case["openssl"]].add(case["id"])
+        self.assertEqual(len(ids["3.0"]), 24)
+        self.assertEqual(ids["3.0"], ids["3.5"])
+
+    def test_each_version_runs_its_own_profile_unless_profile_says(self):
+        # The 1.1.1 stand-in behaves as 3.0, so its own profile's unexpected-EOF row (a read
+        # returns SYSCALL, not SSL) turns the EOF scenario red; --profile openssl-3.0 makes
+        # it green, and says the profile is not the peer's.
+        stand_in = self.stand_in("1.1.1w")
+        args = ("--peer", stand_in, "--scenario", "eof-close", "--filter", "*/TLS_AES_128_GCM_SHA256/*")
+        own, _, _ = self.diff_json(*args, exit_code=1)
+        self.assertEqual(own["versions"][0]["profile"], "openssl-1.1.1")
+        self.assertEqual(own["totals"]["diverge_undocumented"], own["totals"]["cases"])
+        fixed, _, err = self.diff_json(*args, "--profile", "openssl-3.0")
+        self.assertEqual(fixed["versions"][0]["profile"], "openssl-3.0")
+        self.assertEqual(fixed["totals"]["agree"], fixed["totals"]["cases"])
+        self.assertIn("the live peer is OpenSSL 1.1.1w", err)
+        self.assertIn("(profile openssl-1.1.1)", err)
+
+    def test_a_version_without_ignore_unexpected_eof_skips_scenarios_that_set_it(self):
+        stand_in = self.stand_in("1.1.1w")
+        reason = "OpenSSL 1.1.1 has no SSL_OP_IGNORE_UNEXPECTED_EOF"
+        result, out, _ = self.diff_json("--peer", stand_in, "--scenario", "eof-ignore-close")
+        self.assertEqual(result["totals"]["skipped"], 24)
+        self.assertEqual({c["note"] for c in result["cases"]}, {reason})
+        self.assertIn("eof-ignore-close: " + reason, out)
+        listed = self.ok("diff", "--peer", stand_in, "--scenario", "eof-ignore-close", "--list")
+        self.assertIn(self.A_CASE.replace("a-first-then-b", "eof-ignore-close") + "  (skipped: " + reason + ")", listed)
+        self.fails(2, "trace", "eof-ignore-close", "--peer", stand_in, contains=reason)
+
+    def test_explain_runs_the_case_under_each_version(self):
+        code, out, err = run("diff", "--peer", peer_30() + "," + self.stand_in("3.5.0"), "--explain", self.A_CASE)
+        self.assertEqual(code, 0, err)
+        self.assertIn("case %s against OpenSSL 3.0 (OpenSSL 3.0." % self.A_CASE, out)
+        self.assertIn("case %s against OpenSSL 3.5 (OpenSSL 3.5.0 " % self.A_CASE, out)
+
+    def test_repeat_compares_each_version(self):
+        code, out, err = run("diff", "--quiet", "--peer", peer_30() + "," + self.stand_in("3.5.0"), "--scenario",
+                             "a-first-then-b", "--filter", "*/TLS_AES_128_GCM_SHA256/client/*", "--repeat", "2")
+        self.assertEqual(code, 0, err)
+        self.assertIn("total: 4 cases: 4 agree", out)
+        self.assertIn("determinism: 2 rounds, 0 case results changed", out)
+
+    def test_trace_names_the_peers_real_version_and_follows_its_profile(self):
+        default = json.loads(self.ok("trace", "a-first-then-b", "--json", "-"))
+        self.assertTrue(default["openssl"].startswith("OpenSSL 3.0."), default["openssl"])
+        self.assertEqual(default["profile"], "openssl-3.0")
+        stand_in = self.stand_in("3.5.0")
+        for extra in ([], ["--reference"]):
+            t = json.loads(self.ok("trace", "a-first-then-b", "--peer", stand_in, "--openssl", "3.5", "--json", "-",
+                                   *extra))
+            self.assertTrue(t["openssl"].startswith("OpenSSL 3.5.0 "), t["openssl"])
+            self.assertEqual(t["profile"], "openssl-3.5")
+        text = self.ok("trace", "a-first-then-b", "--peer", stand_in, "--color", "never")
+        self.assertIn("B is OpenSSL 3.5.0 ", text)
+
+
 def main():
     global BINARY
     if len(sys.argv) != 2:
@@ -480,29 +629,38 @@ def main():
 
 
 class profiles_table(cli_case):
-    def test_profiles_json_names_five_profiles_and_one_is_checked_live(self):
+    def test_profiles_json_names_five_profiles_and_the_three_measured_releases(self):
         import json
         table = json.loads(self.ok("profiles", "--json", "-"))
         names = [p["name"] for p in table["profiles"]]
         self.assertEqual(names, ["openssl-1.0", "libressl", "openssl-1.1.1", "openssl-3.0", "openssl-3.5"])
-        self.assertEqual([p["name"] for p in table["profiles"] if p["checked_live"]], ["openssl-3.0"])
+        live = {p["name"]: p["live_version"] for p in table["profiles"] if p["checked_live"]}
+        self.assertEqual(sorted(live), ["openssl-1.1.1", "openssl-3.0", "openssl-3.5"])
+        self.assertTrue(live["openssl-3.5"].startswith("OpenSSL 3.5."), live)
         by = {p["name"]: p for p in table["profiles"]}
-        # The rows the issue names: 1.1.1 reports an unexpected EOF as SYSCALL, 3.x as SSL;
-        # only 3.x has SSL_OP_IGNORE_UNEXPECTED_EOF; the 3.5 page's nonblocking 0.
+        self.assertEqual(by["openssl-1.0"]["live_version"], "")
+        # 1.1.1 reports an unexpected EOF as SYSCALL, 3.x as SSL; only 3.x has
+        # SSL_OP_IGNORE_UNEXPECTED_EOF; 3.5 renamed the SSLv3-era alert reasons and answers
+        # a short TLS 1.2 AEAD record with internal_error, as 1.1.1 does.
         self.assertEqual(by["openssl-1.1.1"]["unexpected_eof"], "SSL_ERROR_SYSCALL")
         self.assertEqual(by["openssl-3.0"]["unexpected_eof"], "SSL_ERROR_SSL")
         self.assertEqual(by["openssl-1.0"]["has_ignore_unexpected_eof"], "no")
-        self.assertEqual(by["openssl-3.5"]["nonblocking_incomplete_return"], "0")
+        self.assertEqual(by["openssl-3.5"]["alert_names"], "ssl/tls alert ...")
+        self.assertEqual(by["openssl-3.0"]["alert_names"], "sslv3 alert ...")
+        self.assertTrue(by["openssl-3.5"]["tls12_aead_record_too_short"].startswith("internal_error"))
+        self.assertTrue(by["openssl-3.0"]["tls12_aead_record_too_short"].startswith("bad_record_mac"))
+        self.assertNotIn("nonblocking_incomplete_return", by["openssl-3.5"])  # every release returns -1
         for row in table["rows"]:
             self.assertTrue(row["basis"], row["key"])
 
     def test_profiles_text_lists_every_row_under_every_profile(self):
         out = self.ok("profiles")
-        for name in ("openssl-1.0", "libressl", "openssl-1.1.1", "openssl-3.0*", "openssl-3.5"):
+        for name in ("openssl-1.0", "libressl", "openssl-1.1.1*", "openssl-3.0*", "openssl-3.5*"):
             self.assertIn(name, out)
-        for key in ("nonblocking_incomplete_return", "unexpected_eof", "has_ignore_unexpected_eof", "unread_data"):
+        for key in ("unexpected_eof", "has_ignore_unexpected_eof", "unread_data", "alert_names", "tls13_warnings",
+                    "write_failure", "alert_behind_pending_write", "after_close", "late_compatibility_ccs",
+                    "tls12_aead_record_too_short", "record_over_read_buffer"):
             self.assertIn(key, out)
-
 
 if __name__ == "__main__":
     sys.exit(main())

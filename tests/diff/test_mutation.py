@@ -3,7 +3,8 @@
 
 For each mutation `closenotify diff --mutate` offers, runs the scenarios of mutation.scn
 twice: unmutated (every case must agree: the scenarios are sound) and mutated (every case
-must diverge, undocumented, at the step and field the mutation changes).
+must diverge, undocumented, at the step and field the mutation changes) — against every
+live OpenSSL version there is a peer for, each version's 24 cases on their own.
 usage: test_mutation.py <closenotify executable>
 """
 import json
@@ -44,27 +45,34 @@ def run(exe, scenario, mutation=None):
             return proc.returncode, json.load(f)
 
 
+def per_version(result):
+    """(OpenSSL series, its totals) for each version the run covered."""
+    return [(v["openssl"], v["totals"]) for v in result["versions"]]
+
+
 def main():
     exe = sys.argv[1]
     for scenario in sorted({e[0] for e in EXPECTED.values()}):
         code, result = run(exe, scenario)
-        t = result["totals"]
-        check(code == 0 and t["agree"] == t["cases"] == 24,
-              f"{scenario} unmutated: all 24 cases agree (exit {code}, totals {t})")
+        check(code == 0 and len(result["versions"]) >= 1, f"{scenario} unmutated: exit 0 (got {code})")
+        for openssl, t in per_version(result):
+            check(t["agree"] == t["cases"] == 24,
+                  f"{scenario} unmutated, OpenSSL {openssl}: all 24 cases agree (totals {t})")
     for mutation, (scenario, step, side, field) in EXPECTED.items():
         code, result = run(exe, scenario, mutation)
-        t = result["totals"]
         check(code == 1, f"{mutation}: closenotify diff exits 1 (got {code})")
-        check(t["diverge_undocumented"] == t["cases"] == 24,
-              f"{mutation}: all 24 cases of {scenario} diverge undocumented (totals {t})")
-        firsts = set()
-        for case in result["cases"]:
-            diffs = [d for d in case["differences"] if not d["tolerated"]]
-            if diffs:
-                d = diffs[0]
-                firsts.add((d["step"], d["side"], d["field"]))
-        check(firsts == {(step, side, field)},
-              f"{mutation}: the first difference is step {step} {side}.{field} in every case (saw {sorted(firsts)})")
+        for openssl, t in per_version(result):
+            check(t["diverge_undocumented"] == t["cases"] == 24,
+                  f"{mutation}, OpenSSL {openssl}: all 24 cases of {scenario} diverge undocumented (totals {t})")
+            firsts = set()
+            for case in result["cases"]:
+                diffs = [d for d in case["differences"] if not d["tolerated"]]
+                if case["openssl"] == openssl and diffs:
+                    d = diffs[0]
+                    firsts.add((d["step"], d["side"], d["field"]))
+            check(firsts == {(step, side, field)},
+                  f"{mutation}, OpenSSL {openssl}: the first difference is step {step} {side}.{field} in every case "
+                  f"(saw {sorted(firsts)})")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

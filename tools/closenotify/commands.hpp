@@ -59,11 +59,12 @@ outcome run_profiles(const std::vector<std::string>& args);
 outcome run_serve(const std::vector<std::string>& args);
 outcome run_connect(const std::vector<std::string>& args);
 
-/// parse_profile: `--profile NAME` (openssl-3.0 when absent), or a usage failure naming
-/// the profiles there are.
-std::variant<profile_id, failure> parse_profile(const options& o);
+/// parse_profile: `--profile NAME` (nothing when absent: the live OpenSSL's own profile
+/// applies), or a usage failure naming the profiles there are.
+std::variant<std::optional<profile_id>, failure> parse_profile(const options& o);
 
-/// default_peer_path: $CLOSENOTIFY_PEER, else the peer built next to this program.
+/// default_peer_path: $CLOSENOTIFY_PEER, else the OpenSSL 3.0 peer built next to this
+/// program (openssl_option.hpp finds the others).
 std::string default_peer_path();
 
 extern const char* const seal_help;

@@ -1,4 +1,4 @@
-// diff.cpp — `closenotify diff`: the differential matrix against a live OpenSSL 3.0.
+// diff.cpp — `closenotify diff`: the differential matrix against every live OpenSSL.
 #include <fnmatch.h>
 #include <signal.h>
 #include <unistd.h>
@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -15,6 +16,8 @@
 #include "../diff/pcap.hpp"
 #include "../diff/report.hpp"
 #include "commands.hpp"
+#include "compare_versions.hpp"
+#include "openssl_option.hpp"
 #include "selection.hpp"
 
 namespace closenotify::cli {
@@ -23,71 +26,72 @@ const char* const diff_help =
     "usage: closenotify diff [options]\n"
     "\n"
     "Run the differential matrix: every scenario of the catalogue (tests/scenarios/*.scn) in\n"
-    "every cell (6 cipher suites x A as client or server x blocking or nonblocking IO).\n"
-    "Each case is run twice on a socketpair: the reference run with two live OpenSSL 3.0\n"
-    "peers (tools/peer), the candidate run with side A handed over to a closenotify\n"
-    "endpoint right after the handshake. Every step's observations on both sides (return\n"
-    "value, SSL_get_error class, shutdown flags, bytes read, alerts received, reason, the\n"
-    "decrypted records put on the wire) must be equal, or differ only as a scenario\n"
-    "declares and docs/divergences.md documents.\n"
+    "every cell (6 cipher suites x A as client or server x blocking or nonblocking IO),\n"
+    "against every live OpenSSL there is a peer for (1.1.1, 3.0, 3.5; --openssl picks).\n"
+    "Each case is run twice on a socketpair: the reference run with two live OpenSSL peers\n"
+    "of that version (tools/peer), the candidate run with side A handed over to a\n"
+    "closenotify endpoint right after the handshake, following that version's profile.\n"
+    "Every step's observations on both sides (return value, SSL_get_error class, shutdown\n"
+    "flags, bytes read, alerts received, reason, the decrypted records put on the wire) must\n"
+    "be equal, or differ only as a scenario declares and docs/divergences.md documents.\n"
     "\n"
     "options:\n"
+    "  --openssl VERSION[,VERSION]|all\n"
+    "                          run against these OpenSSL versions (1.1.1, 3.0, 3.5; default\n"
+    "                          all: each one whose peer is built; a missing one is listed as\n"
+    "                          skipped with the command that installs it)\n"
     "  --scenario NAME[,NAME]  only these scenarios\n"
     "  --family NAME           only this scenario family\n"
     "  --filter GLOB           only cases whose id matches (ids: scenario/suite/role/io,\n"
     "                          e.g. '*/TLS_AES_128_GCM_SHA256/client/*')\n"
     "  --explain CASE          run one case and print both runs side by side, step by step,\n"
-    "                          the first difference marked (CASE: an id or a glob matching one)\n"
+    "                          the first difference marked (CASE: an id or a glob matching one;\n"
+    "                          once per version selected)\n"
     "  --transcript            with --explain: also the protocol lines of both runs\n"
-    "  --json FILE             per-case results and totals as JSON ('-' for stdout)\n"
-    "  --list                  list the cases (and why skipped ones do not apply); run nothing\n"
+    "  --json FILE             per-case results (each naming its OpenSSL version), totals and\n"
+    "                          totals per version as JSON ('-' for stdout)\n"
+    "  --compare-versions      run only the reference side (two live peers, no closenotify) of\n"
+    "                          the selection under each version (at least two) and print, per\n"
+    "                          scenario, each step field whose value differs between versions\n"
+    "                          (docs/versions.md); exit 0 when it ran, 1 on a harness error\n"
+    "  --cells CELL[,CELL]     with --compare-versions: only these cells of each scenario\n"
+    "                          (suite/role/io, e.g. TLS_AES_128_GCM_SHA256/client/blocking); a\n"
+    "                          scenario that applies to none of them runs in its first cell\n"
+    "  --list                  list the cases per version (and why skipped ones do not apply);\n"
+    "                          run nothing\n"
     "  --jobs N                cases run at once (default: 2 per core)\n"
     "  --repeat N              run the selection N times and report any case whose result\n"
     "                          changed between runs (a flaky case is a bug)\n"
-    "  --profile NAME          closenotify follows this page's profile (default openssl-3.0,\n"
-    "                          the live peer's; see `closenotify profiles`): the differences\n"
-    "                          the profiles table lists then show as divergences\n"
+    "  --profile NAME          closenotify follows this page's profile against every version\n"
+    "                          (default: each version's own; see `closenotify profiles`): the\n"
+    "                          differences the profiles table lists then show as divergences\n"
     "  --mutate NAME           run a deliberately wrong closenotify, to see the comparison\n"
     "                          catch it: first-shutdown-returns-1, no-close-notify,\n"
     "                          read-ignores-close-notify\n"
     "  --quiet                 no progress output\n"
     "  --scenarios DIR         the catalogue (default: the source tree's tests/scenarios)\n"
     "  --divergences FILE      the documented divergences (default: docs/divergences.md)\n"
-    "  --peer PATH             the OpenSSL peer executable (default: next to this program)\n"
+    "  --peer PATH[,PATH]      these OpenSSL peer executables instead of the ones next to this\n"
+    "                          program, each run as the version it reports\n"
     "  --pcap FILE             with --scenario or --explain: every run of the selection as one\n"
     "                          TCP connection (port 443) of a pcap for Wireshark/tshark, handshake\n"
-    "                          included (docs/trace.md); reference and candidate runs alternate\n"
+    "                          included (docs/trace.md); reference and candidate runs alternate;\n"
+    "                          every selected version's runs, one version after the other\n"
     "  --keylog FILE           with --pcap: the runs' secrets as an SSLKEYLOGFILE\n"
     "\n"
     "Progress goes to stderr (a bar on a terminal, a line per 10% otherwise); the summary\n"
-    "tables to stdout. Exit status: 0 when every case agrees or diverges as documented,\n"
-    "1 when any case diverges undocumented or fails to run, 2 for bad usage.\n"
+    "tables to stdout, per version, then the totals per version. Exit status: 0 when every\n"
+    "case agrees or diverges as documented, 1 when any case diverges undocumented or fails\n"
+    "to run, 2 for bad usage (an unknown version, or one asked for that is not available).\n"
     "\n"
     "examples:\n"
     "  closenotify diff\n"
-    "  closenotify diff --family clean-shutdown --json results.json\n"
+    "  closenotify diff --openssl 3.0 --family clean-shutdown --json results.json\n"
     "  closenotify diff --explain 'a-first-then-b/TLS_AES_128_GCM_SHA256/client/blocking'\n"
+    "  closenotify diff --openssl 3.5 --profile openssl-3.0   # where 3.5 differs: red\n"
     "  closenotify diff --mutate first-shutdown-returns-1 --scenario a-first-then-b\n"
-    "  closenotify diff --scenario a-first-then-b --pcap d.pcap --keylog d.keys\n";
-
-namespace {
-
-std::string self_dir() {
-  std::error_code ec;
-  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string(".") : p.parent_path().string();
-}
-
-}  // namespace
-
-std::string default_peer_path() {
-  if (const char* env = std::getenv("CLOSENOTIFY_PEER")) return env;
-  const std::string dir = self_dir();
-  for (const auto& candidate : {dir + "/peer/closenotify-peer", dir + "/closenotify-peer"}) {
-    if (::access(candidate.c_str(), X_OK) == 0) return std::filesystem::weakly_canonical(candidate).string();
-  }
-  return dir + "/peer/closenotify-peer";
-}
+    "  closenotify diff --scenario a-first-then-b --pcap d.pcap --keylog d.keys\n"
+    "  closenotify diff --compare-versions --family unexpected-eof\n";
 
 namespace {
 
@@ -103,26 +107,31 @@ bool matches(const std::string& pattern, const std::string& id) {
   return fnmatch(pattern.c_str(), id.c_str(), 0) == 0 || id == pattern;
 }
 
-// progress: a bar on a terminal, a plain line per tenth otherwise.
+// progress: a bar on a terminal, a plain line per tenth otherwise, over every version's
+// cases.
 class progress {
  public:
   progress(std::size_t total, bool quiet) : total_(total), quiet_(quiet), tty_(::isatty(2) == 1) {}
-  void update(const diff::case_result& r, std::size_t done) {
+  void update(const diff::case_result& r, const diff::live_openssl& openssl) {
     t_.add(r.cmp.result);
+    const std::size_t done = ++done_;
     if (quiet_ || total_ == 0) return;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const std::size_t failed = t_.diverge_undocumented + t_.errors;
+    const std::string label = openssl.label();
     if (tty_) {
       const int width = 30;
       const int filled = static_cast<int>(width * done / total_);
-      std::fprintf(stderr, "\r[%s%s] %zu/%zu cases  %.1fs  agree %zu  doc %zu  FAILED %zu  skip %zu ",
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu cases  %.1fs  %s  agree %zu  doc %zu  FAILED %zu  skip %zu ",
                    std::string(static_cast<std::size_t>(filled), '#').c_str(),
                    std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done, total_, secs,
-                   t_.agree, t_.diverge_documented, failed, t_.skipped);
+                   label.c_str(), t_.agree, t_.diverge_documented, failed, t_.skipped);
       if (done == total_) std::fputc('\n', stderr);
     } else if (done * 10 / total_ != (done - 1) * 10 / total_ || done == total_) {
-      std::fprintf(stderr, "closenotify diff: %zu/%zu cases, %.1fs, %zu agree, %zu documented, %zu failed, %zu skipped\n",
-                   done, total_, secs, t_.agree, t_.diverge_documented, failed, t_.skipped);
+      std::fprintf(stderr,
+                   "closenotify diff: %zu/%zu cases (now %s), %.1fs, %zu agree, %zu documented, %zu failed, %zu "
+                   "skipped\n",
+                   done, total_, label.c_str(), secs, t_.agree, t_.diverge_documented, failed, t_.skipped);
     }
     std::fflush(stderr);
   }
@@ -131,19 +140,22 @@ class progress {
   std::size_t total_;
   bool quiet_;
   bool tty_;
+  std::size_t done_ = 0;
   diff::totals t_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 // write_capture: --pcap / --keylog: each run one TCP connection, reference then candidate.
-std::optional<failure> write_capture(const options& o, const std::vector<diff::case_result>& results) {
+std::optional<failure> write_capture(const options& o, const std::vector<diff::version_run>& runs) {
   auto p = o.get("pcap");
   if (!p) return std::nullopt;
   std::vector<diff::pcap_connection> connections;
   std::uint16_t port = 40000;
-  for (const auto& r : results) {
-    if (r.cmp.result == diff::verdict::skipped) continue;
-    for (const auto* run : {&r.reference, &r.candidate}) connections.push_back({run, r.def.c.a_is_client, port++});
+  for (const auto& v : runs) {
+    for (const auto& r : v.results) {
+      if (r.cmp.result == diff::verdict::skipped) continue;
+      for (const auto* run : {&r.reference, &r.candidate}) connections.push_back({run, r.def.c.a_is_client, port++});
+    }
   }
   std::ofstream out(*p, std::ios::binary);
   diff::write_pcap(out, connections);
@@ -158,13 +170,109 @@ std::optional<failure> write_capture(const options& o, const std::vector<diff::c
   return std::nullopt;
 }
 
+bool failed(const diff::case_result& r) {
+  return r.cmp.result == diff::verdict::diverge_undocumented || r.cmp.result == diff::verdict::error;
+}
+
+// select_cases: the matrix cases --scenario, --family and --filter leave.
+std::variant<std::vector<diff::case_def>, failure> select_cases(const options& o,
+                                                                const std::vector<diff::scenario>& scenarios,
+                                                                const std::vector<diff::case_def>& all) {
+  std::vector<std::string> wanted_scenarios;
+  if (auto s = o.get("scenario")) {
+    std::stringstream in(*s);
+    for (std::string name; std::getline(in, name, ',');) {
+      if (find_scenario(scenarios, name) == nullptr) return usage(unknown_scenario(scenarios, name));
+      wanted_scenarios.push_back(name);
+    }
+  }
+  std::vector<diff::case_def> cases;
+  for (const auto& c : all) {
+    if (!wanted_scenarios.empty() &&
+        std::find(wanted_scenarios.begin(), wanted_scenarios.end(), c.s->name) == wanted_scenarios.end()) {
+      continue;
+    }
+    if (auto f = o.get("family"); f && c.s->family != *f) continue;
+    if (auto f = o.get("filter"); f && !matches(*f, c.id)) continue;
+    cases.push_back(c);
+  }
+  return cases;
+}
+
+// explain: the one case against each version, both runs side by side.
+outcome explain(const options& o, const diff::case_def& c, std::vector<diff::version_run>& runs,
+                const std::vector<diff::run_config>& configs, const std::set<std::string>& documented) {
+  bool any_failed = false;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (i > 0) std::cout << "\n";
+    runs[i].results.push_back(diff::run_one(c, configs[i], documented));
+    diff::print_explain(std::cout, runs[i].results.back(), runs[i].openssl, runs[i].profile, o.has("transcript"));
+    any_failed = any_failed || failed(runs[i].results.back());
+  }
+  if (auto f = write_capture(o, runs); f) return *f;
+  return any_failed ? exit_rejected : exit_ok;
+}
+
+// list: the cases per version, with why skipped ones do not run, then the versions that
+// cannot run.
+void list(const std::vector<diff::case_def>& cases, const std::vector<diff::version_run>& runs,
+          const std::vector<diff::run_config>& configs, const std::vector<diff::missing_openssl>& missing) {
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    std::cout << runs[i].openssl.label() << " (" << runs[i].openssl.version << "): " << cases.size() << " cases\n";
+    for (const auto& c : cases) {
+      auto why = diff::case_skip_reason(c, configs[i]);
+      std::cout << "  " << c.id << (why ? "  (skipped: " + *why + ")" : "") << "\n";
+    }
+  }
+  for (const auto& m : missing) std::cout << m.skip_line() << "\n";
+}
+
+struct rounds {
+  std::vector<std::string> flaky;  // "3.5 id: round 1 agree, round 2 error"
+  double wall_seconds = 0;         // of the first round
+};
+
+// run_rounds: every version's cases, `repeat` times; the first round's results stay in
+// `runs`, later rounds are compared with them.
+rounds run_rounds(const std::vector<diff::case_def>& cases, std::vector<diff::version_run>& runs,
+                  const std::vector<diff::run_config>& configs, const std::set<std::string>& documented,
+                  unsigned jobs, unsigned repeat, bool quiet) {
+  rounds out;
+  for (unsigned round = 0; round < repeat; ++round) {
+    if (repeat > 1 && !quiet) std::fprintf(stderr, "closenotify diff: round %u of %u\n", round + 1, repeat);
+    progress bar(cases.size() * runs.size(), quiet);
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      auto& v = runs[i];
+      const auto version_start = std::chrono::steady_clock::now();
+      auto r = diff::run_cases(cases, configs[i], documented, jobs,
+                               [&](const diff::case_result& cr, std::size_t) { bar.update(cr, v.openssl); });
+      if (round == 0) {
+        v.results = std::move(r);
+        v.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - version_start).count();
+        continue;
+      }
+      for (std::size_t k = 0; k < r.size(); ++k) {
+        const auto& first = v.results[k];
+        if (r[k].cmp.result != first.cmp.result || diff::first_difference(r[k]) != diff::first_difference(first)) {
+          out.flaky.push_back(std::string(v.openssl.series->name) + " " + r[k].def.id + ": round 1 " +
+                              std::string(to_string(first.cmp.result)) + ", round " + std::to_string(round + 1) +
+                              " " + std::string(to_string(r[k].cmp.result)));
+        }
+      }
+    }
+    if (round == 0) out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  return out;
+}
+
 }  // namespace
 
 outcome run_diff(const std::vector<std::string>& args) {
   auto parsed = parse_options(args,
                               {"scenario", "family", "filter", "explain", "json", "jobs", "repeat", "mutate",
-                               "scenarios", "divergences", "peer", "pcap", "keylog", "profile"},
-                              {"help", "transcript", "list", "quiet"});
+                               "scenarios", "divergences", "peer", "pcap", "keylog", "profile", "openssl", "cells"},
+                              {"help", "transcript", "list", "quiet", "compare-versions"});
   if (auto* f = std::get_if<failure>(&parsed)) return *f;
   const auto& o = std::get<options>(parsed);
   if (o.has("help")) {
@@ -177,42 +285,25 @@ outcome run_diff(const std::vector<std::string>& args) {
   const std::string root = CLOSENOTIFY_SOURCE_ROOT;
   const std::string scenarios_dir = o.get("scenarios").value_or(root + "/tests/scenarios");
   const std::string divergences_path = o.get("divergences").value_or(root + "/docs/divergences.md");
-  diff::run_config config;
-  config.peer_path = o.get("peer").value_or(default_peer_path());
-  if (::access(config.peer_path.c_str(), X_OK) != 0) {
-    return usage("no OpenSSL peer executable at " + config.peer_path + " (build it, or give --peer)");
-  }
+  diff::run_config base;
   if (auto m = o.get("mutate")) {
     auto mut = diff::parse_mutation(*m);
     if (!mut) return usage("unknown --mutate '" + *m + "' (known: " + std::string(diff::mutation_names()) + ")");
-    config.mutate = *mut;
+    base.mutate = *mut;
   }
-  auto profile = parse_profile(o);
-  if (auto* f = std::get_if<failure>(&profile)) return *f;
-  config.profile = std::get<profile_id>(profile);
-  if (config.profile != profile_id::openssl_3_0) {
-    std::fprintf(stderr,
-                 "closenotify diff: closenotify follows the %s profile; the live peer is OpenSSL 3.0, so the "
-                 "rows of `closenotify profiles` where they differ show as undocumented divergences\n",
-                 std::string(profile_for(config.profile).name).c_str());
-  }
+  auto asked_profile = parse_profile(o);
+  if (auto* f = std::get_if<failure>(&asked_profile)) return *f;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency()) * 2;
   if (auto j = o.get("jobs")) {
-    try {
-      jobs = static_cast<unsigned>(std::stoul(*j));
-    } catch (...) {
-      jobs = 0;
-    }
-    if (jobs == 0 || jobs > 256) return usage("--jobs: a number 1..256");
+    auto n = parse_number(*j, 1, 256);
+    if (!n) return usage("--jobs: a number 1..256");
+    jobs = static_cast<unsigned>(*n);
   }
   unsigned repeat = 1;
   if (auto r = o.get("repeat")) {
-    try {
-      repeat = static_cast<unsigned>(std::stoul(*r));
-    } catch (...) {
-      repeat = 0;
-    }
-    if (repeat == 0 || repeat > 100) return usage("--repeat: a number 1..100");
+    auto n = parse_number(*r, 1, 100);
+    if (!n) return usage("--repeat: a number 1..100");
+    repeat = static_cast<unsigned>(*n);
   }
 
   auto loaded = diff::load_scenarios(scenarios_dir);
@@ -229,30 +320,13 @@ outcome run_diff(const std::vector<std::string>& args) {
   if (o.has("pcap") && !o.has("scenario") && !o.has("explain")) {
     return usage("--pcap needs --scenario or --explain (a capture of the whole matrix would be gigabytes)");
   }
-  auto all = diff::build_matrix(scenarios);
-  std::vector<diff::case_def> cases;
-  std::vector<std::string> wanted_scenarios;
-  if (auto s = o.get("scenario")) {
-    std::stringstream in(*s);
-    for (std::string name; std::getline(in, name, ',');) {
-      bool known = false;
-      for (const auto& sc : scenarios) known = known || sc.name == name;
-      if (!known) return usage(unknown_scenario(scenarios, name));
-      wanted_scenarios.push_back(name);
-    }
-  }
-  for (auto& c : all) {
-    if (!wanted_scenarios.empty() &&
-        std::find(wanted_scenarios.begin(), wanted_scenarios.end(), c.s->name) == wanted_scenarios.end()) {
-      continue;
-    }
-    if (auto f = o.get("family"); f && c.s->family != *f) continue;
-    if (auto f = o.get("filter"); f && !matches(*f, c.id)) continue;
-    cases.push_back(c);
-  }
-
+  const auto all = diff::build_matrix(scenarios);
+  auto selected = select_cases(o, scenarios, all);
+  if (auto* f = std::get_if<failure>(&selected)) return *f;
+  const auto& cases = std::get<std::vector<diff::case_def>>(selected);
+  if (o.has("compare-versions") || o.has("cells")) return run_compare_versions(o, cases, jobs);
+  std::vector<diff::case_def> hits;
   if (auto e = o.get("explain")) {
-    std::vector<diff::case_def> hits;
     for (const auto& c : all) {
       if (matches(*e, c.id)) hits.push_back(c);
     }
@@ -261,62 +335,61 @@ outcome run_diff(const std::vector<std::string>& args) {
       return usage("'" + *e + "' matches " + std::to_string(hits.size()) + " cases, e.g. " + hits[0].id + " and " +
                    hits[1].id);
     }
-    auto r = diff::run_one(hits[0], config, documented);
-    diff::print_explain(std::cout, r, o.has("transcript"));
-    if (auto f = write_capture(o, {r}); f) return *f;
-    return r.cmp.result == diff::verdict::diverge_undocumented || r.cmp.result == diff::verdict::error
-               ? exit_rejected
-               : exit_ok;
+  } else if (cases.empty()) {
+    return usage("the selection matches no case");
   }
-  if (cases.empty()) return usage("the selection matches no case");
-  if (o.has("list")) {
-    for (const auto& c : cases) {
-      auto why = diff::skip_reason(*c.s, c.c);
-      std::cout << c.id << (why ? "  (skipped: " + *why + ")" : "") << "\n";
+
+  auto chosen = choose_openssl_versions(o);
+  if (auto* f = std::get_if<failure>(&chosen)) return *f;
+  const auto& versions = std::get<openssl_choice>(chosen);
+  std::vector<diff::version_run> runs;
+  std::vector<diff::run_config> configs;
+  for (const auto& v : versions.live) {
+    configs.push_back(config_for(v, std::get<std::optional<profile_id>>(asked_profile), base));
+    runs.push_back({v, configs.back().profile, {}, 0});
+    if (configs.back().profile != v.series->profile && !o.has("list")) {
+      std::fprintf(stderr,
+                   "closenotify diff: closenotify follows the %s profile; the live peer is %s (profile %s), so the "
+                   "rows of `closenotify profiles` where they differ show as undocumented divergences\n",
+                   std::string(profile_for(configs.back().profile).name).c_str(), v.version.c_str(),
+                   std::string(profile_for(v.series->profile).name).c_str());
     }
+  }
+  if (!o.has("quiet") && !o.has("list")) {
+    for (const auto& v : versions.live) {
+      std::fprintf(stderr, "closenotify diff: against %s (peer %s)\n", v.version.c_str(), v.peer_path.c_str());
+    }
+    for (const auto& m : versions.missing) std::fprintf(stderr, "closenotify diff: %s\n", m.skip_line().c_str());
+  }
+
+  if (!hits.empty()) return explain(o, hits[0], runs, configs, documented);
+  if (o.has("list")) {
+    list(cases, runs, configs, versions.missing);
     return exit_ok;
   }
 
-  std::vector<diff::case_result> results;
-  std::vector<std::string> flaky;
-  double wall = 0;
-  for (unsigned round = 0; round < repeat; ++round) {
-    if (repeat > 1 && !o.has("quiet")) std::fprintf(stderr, "closenotify diff: round %u of %u\n", round + 1, repeat);
-    progress bar(cases.size(), o.has("quiet"));
-    const auto start = std::chrono::steady_clock::now();
-    auto r = diff::run_cases(cases, config, documented, jobs,
-                             [&](const diff::case_result& cr, std::size_t done) { bar.update(cr, done); });
-    wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (round > 0) {
-      for (std::size_t i = 0; i < r.size(); ++i) {
-        if (r[i].cmp.result != results[i].cmp.result ||
-            diff::first_difference(r[i]) != diff::first_difference(results[i])) {
-          flaky.push_back(r[i].def.id + ": round 1 " + std::string(to_string(results[i].cmp.result)) + ", round " +
-                          std::to_string(round + 1) + " " + std::string(to_string(r[i].cmp.result)));
-        }
-      }
-    } else {
-      results = std::move(r);
-    }
-  }
-
-  diff::print_summary(std::cout, results, wall, jobs);
-  if (auto f = write_capture(o, results); f) return *f;
+  const auto done = run_rounds(cases, runs, configs, documented, jobs, repeat, o.has("quiet"));
+  const auto& flaky = done.flaky;
+  const double wall = done.wall_seconds;
+  for (const auto& v : runs) diff::print_summary(std::cout, v);
+  diff::print_versions(std::cout, runs, versions.missing, wall, jobs);
+  if (auto f = write_capture(o, runs); f) return *f;
   if (repeat > 1) {
     std::cout << "\ndeterminism: " << repeat << " rounds, " << flaky.size() << " case results changed\n";
     for (const auto& f : flaky) std::cout << "  FLAKY " << f << "\n";
   }
   if (auto j = o.get("json")) {
     if (*j == "-") {
-      diff::write_json(std::cout, results, wall);
+      diff::write_json(std::cout, runs, versions.missing, wall);
     } else {
       std::ofstream out(*j);
-      diff::write_json(out, results, wall);
+      diff::write_json(out, runs, versions.missing, wall);
       if (!out) return failure{exit_usage, "cannot write " + *j};
     }
   }
-  const auto t = diff::count(results);
-  return t.passed() && flaky.empty() ? exit_ok : exit_rejected;
+  bool passed = flaky.empty();
+  for (const auto& v : runs) passed = passed && diff::count(v.results).passed();
+  return passed ? exit_ok : exit_rejected;
 }
 
 }  // namespace closenotify::cli

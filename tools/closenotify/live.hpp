@@ -37,6 +37,7 @@ std::string_view to_string(shutdown_policy p) noexcept;
 
 struct settings {
   std::string peer_path;
+  std::string openssl_version;  // what the peer says it is: "OpenSSL 3.0.19 27 Jan 2026"
   std::string version = "any";  // the peer's version=: tls1.2, tls1.3 or any
   std::string suites;           // the peer's suite=: OpenSSL names joined with ':'
   std::string cert;             // server: PEM files ("" = the peer's in-memory certificate)

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -16,14 +17,15 @@
 #include "../diff/replay.hpp"
 #include "../diff/report.hpp"
 #include "commands.hpp"
+#include "openssl_option.hpp"
 
 namespace closenotify::cli {
 
 const char* const replay_help =
     "usage: closenotify replay DIR|FILE... [options]\n"
     "\n"
-    "Replay fuzz inputs against a live OpenSSL 3.0. Each file is read as an endpoint event\n"
-    "script (the input format of the fuzz_endpoint target, docs/fuzzing.md): the peer's\n"
+    "Replay fuzz inputs against a live OpenSSL (--openssl). Each file is read as an endpoint\n"
+    "event script (the input format of the fuzz_endpoint target, docs/fuzzing.md): the peer's\n"
     "records (sealed with the handed-off keys), raw bytes, EOF and resets become steps of\n"
     "the OpenSSL peer B; the script's calls become steps of A; the case runs once with A\n"
     "as OpenSSL and once with A as closenotify, as `closenotify diff` runs a scenario\n"
@@ -44,19 +46,23 @@ const char* const replay_help =
     "  --json FILE        per-input results as JSON ('-' for stdout)\n"
     "  --quiet            no progress output\n"
     "  --divergences FILE the documented divergences (default: docs/divergences.md)\n"
-    "  --peer PATH        the OpenSSL peer executable (default: next to this program)\n"
+    "  --openssl VERSION  the live OpenSSL: 1.1.1, 3.0 or 3.5 (default 3.0, or the only one\n"
+    "                     whose peer is built); closenotify follows its profile\n"
+    "  --peer PATH        the OpenSSL peer executable (default: the --openssl version's, next\n"
+    "                     to this program)\n"
     "  --mutate NAME      replay against a deliberately wrong closenotify (as closenotify diff)\n"
     "\n"
     "Exit status: 0 when no input disagrees, 1 when one does, 2 for bad usage.\n"
     "\n"
     "examples:\n"
     "  closenotify replay build-fuzz/corpus/endpoint --limit 500\n"
-    "  closenotify replay fuzz/regressions/endpoint\n";
+    "  closenotify replay fuzz/regressions/endpoint --openssl 3.5\n";
 
 outcome run_replay(const std::vector<std::string>& args) {
   namespace fs = std::filesystem;
-  auto parsed = parse_options(args, {"out", "jobs", "limit", "budget", "json", "divergences", "peer", "mutate"},
-                              {"help", "no-minimise", "quiet"});
+  auto parsed =
+      parse_options(args, {"out", "jobs", "limit", "budget", "json", "divergences", "peer", "mutate", "openssl"},
+                    {"help", "no-minimise", "quiet"});
   if (auto* f = std::get_if<failure>(&parsed)) return *f;
   const auto& o = std::get<options>(parsed);
   if (o.has("help")) {
@@ -82,6 +88,9 @@ outcome run_replay(const std::vector<std::string>& args) {
   if (!jobs) return usage("--jobs: a number 1..256");
   if (!limit) return usage("--limit: a positive number");
   if (!budget) return usage("--budget: a number 1..100000");
+  auto chosen = choose_openssl(o);
+  if (auto* f = std::get_if<failure>(&chosen)) return *f;
+  const auto& openssl = std::get<diff::live_openssl>(chosen);
 
   std::vector<fs::path> files;
   for (const auto& p : o.positional) {
@@ -99,10 +108,7 @@ outcome run_replay(const std::vector<std::string>& args) {
   if (files.size() > *limit) files.resize(*limit);
   if (files.empty()) return usage("no input files in " + o.positional.front());
 
-  diff::run_config config;
-  config.peer_path = o.get("peer").value_or(default_peer_path());
-  if (::access(config.peer_path.c_str(), X_OK) != 0)
-    return usage("no OpenSSL peer executable at " + config.peer_path + " (build it, or give --peer)");
+  auto config = config_for(openssl, std::nullopt);
   if (auto m = o.get("mutate")) {
     auto mut = diff::parse_mutation(*m);
     if (!mut) return usage("unknown --mutate '" + *m + "' (known: " + std::string(diff::mutation_names()) + ")");
@@ -143,7 +149,8 @@ outcome run_replay(const std::vector<std::string>& args) {
   // With --json - the JSON owns stdout; the readable report goes to stderr.
   const bool json_to_stdout = o.get("json") == std::optional<std::string>("-");
   std::ostream& text = json_to_stdout ? std::cerr : std::cout;
-  std::size_t agree = 0, documented_n = 0, disagree = 0, errors = 0, empty = 0, runs = 0, dropped = 0;
+  std::size_t agree = 0, documented_n = 0, disagree = 0, errors = 0, skipped = 0, runs = 0, dropped = 0;
+  std::map<std::string, std::size_t> skip_reasons;
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
     runs += r.runs;
@@ -152,7 +159,7 @@ outcome run_replay(const std::vector<std::string>& args) {
       case diff::verdict::agree: ++agree; break;
       case diff::verdict::diverge_documented: ++documented_n; break;
       case diff::verdict::diverge_undocumented: ++disagree; break;
-      case diff::verdict::skipped: ++empty; break;
+      case diff::verdict::skipped: ++skipped, ++skip_reasons[r.result.cmp.note]; break;
       case diff::verdict::error: ++errors; break;
     }
     if (r.result.cmp.result == diff::verdict::diverge_undocumented) {
@@ -172,26 +179,30 @@ outcome run_replay(const std::vector<std::string>& args) {
                 << r.result.candidate.harness_error << "\n";
     }
   }
-  text << "replay: " << results.size() << " inputs: " << agree << " agree, " << documented_n
-            << " diverge (documented), " << disagree << " disagree, " << errors << " errors, " << empty
-            << " with nothing to replay; " << runs << " cases run, " << dropped << " transport-fault events dropped; "
-            << std::fixed;
+  text << "replay against " << openssl.version << " (profile " << profile_for(config.profile).name
+       << "): " << results.size() << " inputs: " << agree << " agree, " << documented_n << " diverge (documented), "
+       << disagree << " disagree, " << errors << " errors, " << skipped << " skipped";
+  for (const auto& [why, n] : skip_reasons) text << " (" << n << ": " << why << ")";
+  text << "; " << runs << " cases run, " << dropped << " transport-fault events dropped; " << std::fixed;
   text.precision(1);
   text << wall << " s wall, " << *jobs << " jobs\n";
 
   if (auto j = o.get("json")) {
     std::ostringstream js;
-    js << "{\"inputs\":[";
+    js << "{\"openssl\":" << diff::json_string(openssl.series->name)
+       << ",\"openssl_version\":" << diff::json_string(openssl.version) << ",\"inputs\":[";
     for (std::size_t i = 0; i < results.size(); ++i) {
       const auto& r = results[i];
       js << (i ? "," : "") << "{\"input\":" << diff::json_string(r.input) << ",\"result\":\""
          << to_string(r.result.cmp.result) << "\",\"events\":" << r.original_events
          << ",\"minimised_events\":" << r.minimised.events.size() << ",\"runs\":" << r.runs
-         << ",\"first_difference\":" << diff::json_string(r.first_difference) << ",\"dropped\":" << r.dropped.size() << "}";
+         << ",\"first_difference\":" << diff::json_string(r.first_difference) << ",\"dropped\":" << r.dropped.size();
+      if (r.result.cmp.result == diff::verdict::skipped) js << ",\"note\":" << diff::json_string(r.result.cmp.note);
+      js << "}";
     }
     js << "],\"totals\":{\"inputs\":" << results.size() << ",\"agree\":" << agree << ",\"diverge_documented\":"
-       << documented_n << ",\"disagree\":" << disagree << ",\"errors\":" << errors << "},\"wall_seconds\":" << wall
-       << "}\n";
+       << documented_n << ",\"disagree\":" << disagree << ",\"errors\":" << errors << ",\"skipped\":" << skipped
+       << "},\"wall_seconds\":" << wall << "}\n";
     if (*j == "-") {
       std::cout << js.str();
     } else {

@@ -29,6 +29,7 @@
 #include "commands.hpp"
 #include "../diff/report.hpp"
 #include "live.hpp"
+#include "openssl_option.hpp"
 #include "selection.hpp"
 
 namespace closenotify::cli {
@@ -47,25 +48,28 @@ namespace closenotify::cli {
   "                        quiet          quiet shutdown: no close_notify at all, then close\n"        \
   "                        wait-peer      read until the peer's close_notify, then shutdown()\n"       \
   "                        none           close the socket without any alert\n"                        \
-  "  --profile NAME      closenotify follows this SSL_shutdown page's profile (default\n"              \
-  "                      openssl-3.0; `closenotify profiles`)\n"                                        \
+  "  --openssl VERSION   the OpenSSL whose peer process does the handshakes: 1.1.1, 3.0 or 3.5\n"     \
+  "                      (default 3.0, or the only one whose peer is built)\n"                         \
+  "  --profile NAME      closenotify follows this SSL_shutdown page's profile (default: the\n"          \
+  "                      --openssl version's own; `closenotify profiles`)\n"                           \
   "  --trace             after each connection's line, every record sent (-->) and received\n"        \
   "                      (<--) and every endpoint call, with times since the connection began\n"      \
   "  --json              one JSON object per line instead of text (trace included)\n"                  \
   "  --handshake-timeout SECONDS  limit for the handshake (default 10)\n"                              \
   "  --timeout SECONDS   limit for each wait for the peer afterwards: a request, an echo, a\n"        \
   "                      close_notify (default 5)\n"                                                   \
-  "  --peer PATH         the OpenSSL peer executable (default: next to this program)\n"
+  "  --peer PATH         the OpenSSL peer executable (default: the --openssl version's, next to\n"     \
+  "                      this program)\n"
 
 const char* const serve_help =
     "usage: closenotify serve [options]\n"
     "\n"
     "A TLS server whose connections are run by closenotify. For each accepted TCP connection\n"
-    "the OpenSSL 3.0 peer process (tools/peer) does the server handshake on the socket and\n"
-    "hands the session's keys over; closenotify's endpoint then answers (--respond) and ends\n"
-    "the connection (--shutdown). Each connection's teardown is logged as one line: who closed\n"
-    "first, what the other side did, the alerts sent and received, shutdown()'s last return\n"
-    "value, the outcome (clean, sent-only, received-only, no-close-notify, error,\n"
+    "the OpenSSL peer process (tools/peer, --openssl) does the server handshake on the socket\n"
+    "and hands the session's keys over; closenotify's endpoint then answers (--respond) and\n"
+    "ends the connection (--shutdown). Each connection's teardown is logged as one line: who\n"
+    "closed first, what the other side did, the alerts sent and received, shutdown()'s last\n"
+    "return value, the outcome (clean, sent-only, received-only, no-close-notify, error,\n"
     "handshake-failed) and the time. Connections run concurrently, each with its own time\n"
     "limits; a client that misbehaves only ends its own connection. SIGINT or SIGTERM stops\n"
     "accepting, lets the connections in progress finish (a second signal aborts them) and\n"
@@ -95,16 +99,17 @@ const char* const serve_help =
     "  closenotify serve --tls1.2 --shutdown fast --trace\n"
     "  closenotify serve --listen 127.0.0.1:0 --respond echo --shutdown wait-peer --json\n"
     "  closenotify serve --cert server.pem --key server.key --suites ECDHE-RSA-AES128-GCM-SHA256\n"
-    "  closenotify serve --max-connections 1 --shutdown quiet\n";
+    "  closenotify serve --max-connections 1 --shutdown quiet --openssl 1.1.1\n";
 
 const char* const connect_help =
     "usage: closenotify connect HOST:PORT [options]\n"
     "\n"
-    "A TLS client whose connection is run by closenotify: the OpenSSL 3.0 peer process does\n"
-    "the client handshake on the TCP socket (no certificate verification; SNI is HOST unless\n"
-    "HOST is an address) and hands the keys over; closenotify's endpoint then makes the\n"
+    "A TLS client whose connection is run by closenotify: the OpenSSL peer process (--openssl)\n"
+    "does the client handshake on the TCP socket (no certificate verification; SNI is HOST\n"
+    "unless HOST is an address) and hands the keys over; closenotify's endpoint then makes the\n"
     "exchange (--respond) and ends the connection (--shutdown). Prints one line about the\n"
-    "teardown, as `closenotify serve` does for each of its connections.\n"
+    "teardown, as `closenotify serve` does for each of its connections; once connected, a line\n"
+    "on stderr names the OpenSSL that does the handshake.\n"
     "\n"
     "options:\n"
     "  --respond MODE      http (default): send `GET / HTTP/1.0` and read the response (up to\n"
@@ -130,7 +135,7 @@ namespace {
 using std::chrono::milliseconds;
 
 const std::vector<std::string_view> kCommonValues = {"suites", "shutdown", "profile", "handshake-timeout",
-                                                     "timeout", "peer", "respond"};
+                                                     "timeout", "peer", "respond", "openssl"};
 const std::vector<std::string_view> kCommonFlags = {"help", "tls1.2", "tls1.3", "trace", "json"};
 
 std::optional<milliseconds> parse_seconds(const std::string& s) {
@@ -209,9 +214,8 @@ std::variant<live::settings, failure> common_settings(const options& o, bool ser
   else if (policy == "none") s.policy = live::shutdown_policy::none;
   else return usage("unknown --shutdown '" + policy + "' (policies: bidirectional, fast, quiet, wait-peer, none)");
 
-  auto profile = parse_profile(o);
-  if (auto* f = std::get_if<failure>(&profile)) return *f;
-  s.profile = std::get<profile_id>(profile);
+  auto asked_profile = parse_profile(o);
+  if (auto* f = std::get_if<failure>(&asked_profile)) return *f;
   for (const char* name : {"handshake-timeout", "timeout"}) {
     if (auto v = o.get(name)) {
       auto d = parse_seconds(*v);
@@ -220,10 +224,12 @@ std::variant<live::settings, failure> common_settings(const options& o, bool ser
     }
   }
   s.trace = o.has("trace");
-  s.peer_path = o.get("peer").value_or(default_peer_path());
-  if (::access(s.peer_path.c_str(), X_OK) != 0) {
-    return usage("no OpenSSL peer executable at " + s.peer_path + " (build it, or give --peer)");
-  }
+  auto chosen = choose_openssl(o);
+  if (auto* f = std::get_if<failure>(&chosen)) return *f;
+  const auto& openssl = std::get<diff::live_openssl>(chosen);
+  s.peer_path = openssl.peer_path;
+  s.openssl_version = openssl.version;
+  s.profile = std::get<std::optional<profile_id>>(asked_profile).value_or(openssl.series->profile);
   return s;
 }
 
@@ -362,12 +368,15 @@ outcome run_serve(const std::vector<std::string>& args) {
       line = "{\"listening\": " + diff::json_string(where) + ", \"version\": " + diff::json_string(settings->version) +
              ", \"suites\": " + diff::json_string(settings->suites) + ", \"respond\": " +
              diff::json_string(std::string(live::to_string(settings->respond))) + ", \"shutdown\": " +
-             diff::json_string(std::string(live::to_string(settings->policy))) + "}";
+             diff::json_string(std::string(live::to_string(settings->policy))) + ", \"openssl\": " +
+             diff::json_string(settings->openssl_version) + ", \"profile\": " +
+             diff::json_string(profile_for(settings->profile).name) + "}";
     } else {
       line = "closenotify serve: listening on " + where + " (" +
              (settings->version == "any" ? std::string("tls1.2, tls1.3") : settings->version) + "; respond " +
              std::string(live::to_string(settings->respond)) + "; shutdown " +
-             std::string(live::to_string(settings->policy)) + ")";
+             std::string(live::to_string(settings->policy)) + "; handshakes by " + settings->openssl_version +
+             ", profile " + std::string(profile_for(settings->profile).name) + ")";
     }
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
@@ -533,6 +542,9 @@ outcome run_connect(const std::vector<std::string>& args) {
   }
   ::freeaddrinfo(ai);
   if (fd < 0) return failure{exit_rejected, "cannot connect to " + o.positional[0] + ": " + why};
+  // On stderr, once connected: stdout stays the connection's one line (or JSON object).
+  std::fprintf(stderr, "closenotify connect: connected to %s; handshake by %s, profile %s\n",
+               o.positional[0].c_str(), s.openssl_version.c_str(), std::string(profile_for(s.profile).name).c_str());
   live::report r = live::run(fd, role::client, s, 1, o.positional[0]);
   print_report(r, o.has("json"));
   return r.goal_met ? exit_ok : exit_rejected;

@@ -1,4 +1,4 @@
-// trace.cpp — `closenotify trace`: one scenario in one cell against a live OpenSSL 3.0,
+// trace.cpp — `closenotify trace`: one scenario in one cell against a live OpenSSL,
 // shown as an annotated two-column timeline, JSON or a Mermaid diagram, with an optional
 // pcap and key log for Wireshark.
 #include <signal.h>
@@ -11,10 +11,12 @@
 #include <iostream>
 #include <sstream>
 
+#include "../diff/matrix.hpp"
 #include "../diff/pcap.hpp"
 #include "../diff/trace.hpp"
 #include "closenotify/cipher_suite.hpp"
 #include "commands.hpp"
+#include "openssl_option.hpp"
 #include "selection.hpp"
 
 namespace closenotify::cli {
@@ -23,7 +25,7 @@ const char* const trace_help =
     "usage: closenotify trace SCENARIO [options]\n"
     "\n"
     "Run one scenario of the catalogue (tests/scenarios/*.scn) in one cell against a live\n"
-    "OpenSSL 3.0 peer and print an annotated timeline: side A on the left, side B on the\n"
+    "OpenSSL peer (--openssl) and print an annotated timeline: side A on the left, side B on the\n"
     "right; each call with its return value, SSL_get_error class and SSL_get_shutdown flags\n"
     "(SENT, RECEIVED) after it; each record the side put on the wire (header, then what it\n"
     "carried, decrypted with the sender's keys, alerts by name); the handshake flights; and\n"
@@ -37,8 +39,11 @@ const char* const trace_help =
     "  --role ROLE         A's role: client (default) or server\n"
     "  --io MODE           blocking (default) or nonblocking sockets\n"
     "  --reference         show the reference run instead: A is OpenSSL too\n"
-    "  --profile NAME      closenotify follows this page's profile (default openssl-3.0;\n"
-    "                      `closenotify profiles` lists them and where they differ)\n"
+    "  --openssl VERSION   the live OpenSSL: 1.1.1, 3.0 or 3.5 (default 3.0, or the only one\n"
+    "                      whose peer is built); the header names the peer's exact version\n"
+    "  --profile NAME      closenotify follows this page's profile (default: the --openssl\n"
+    "                      version's own; `closenotify profiles` lists them and where they\n"
+    "                      differ)\n"
     "  --json FILE         the run as JSON ('-' for stdout, instead of the timeline)\n"
     "  --mermaid FILE      the run as a Mermaid sequence diagram ('-' for stdout, instead of\n"
     "                      the timeline)\n"
@@ -51,7 +56,8 @@ const char* const trace_help =
     "                      always or never\n"
     "  --width N           line width of the timeline (default: the terminal's, else 120)\n"
     "  --scenarios DIR     the catalogue (default: the source tree's tests/scenarios)\n"
-    "  --peer PATH         the OpenSSL peer executable (default: next to this program)\n"
+    "  --peer PATH         the OpenSSL peer executable (default: the --openssl version's, next\n"
+    "                      to this program)\n"
     "\n"
     "Exit status: 0 when the run was carried out, 1 when it could not be (a peer failed),\n"
     "2 for bad usage (an unknown scenario, suite or role is named with what exists).\n"
@@ -62,29 +68,10 @@ const char* const trace_help =
     "  closenotify trace b-first-then-a --role server --reference\n"
     "  closenotify trace a-first-then-b --pcap t.pcap --keylog t.keys\n"
     "      tshark -r t.pcap -o tls.keylog_file:t.keys -Y tls.alert_message\n"
-    "  closenotify trace a-first-then-b --mermaid - > a-first-then-b.mmd\n";
+    "  closenotify trace a-first-then-b --mermaid - > a-first-then-b.mmd\n"
+    "  closenotify trace a-first-waits-in-shutdown --openssl 3.5 --io nonblocking\n";
 
 namespace {
-
-// peer_version: what the OpenSSL peer says to `hello`, "" if it says nothing useful.
-std::string peer_version(const std::string& peer_path) {
-  int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return "";
-  auto p = diff::spawn_peer(peer_path, fds[0]);
-  diff::close_socket(fds[0]);
-  diff::close_socket(fds[1]);
-  auto* side = std::get_if<std::unique_ptr<diff::side>>(&p);
-  if (side == nullptr || !(*side)->send("hello")) return "";
-  auto m = (*side)->next(std::chrono::milliseconds(5000));
-  (*side)->send("quit");
-  (*side)->terminate();
-  if (!m || m->kind != diff::message_kind::ok) return "";
-  std::string v = m->field("openssl");
-  for (char& c : v) {
-    if (c == '_') c = ' ';
-  }
-  return v;
-}
 
 std::size_t terminal_width() {
   winsize w{};
@@ -97,7 +84,7 @@ std::size_t terminal_width() {
 outcome run_trace(const std::vector<std::string>& args) {
   auto parsed = parse_options(args,
                               {"suite", "role", "io", "json", "mermaid", "pcap", "keylog", "color", "width",
-                               "scenarios", "peer", "profile"},
+                               "scenarios", "peer", "profile", "openssl"},
                               {"help", "reference"});
   if (auto* f = std::get_if<failure>(&parsed)) return *f;
   const auto& o = std::get<options>(parsed);
@@ -131,9 +118,6 @@ outcome run_trace(const std::vector<std::string>& args) {
   const std::string io = o.get("io").value_or("blocking");
   if (io != "blocking" && io != "nonblocking") return usage("unknown --io '" + io + "' (modes: blocking, nonblocking)");
   c.blocking = io == "blocking";
-  if (auto why = diff::skip_reason(*s, c)) {
-    return usage("scenario " + s->name + " does not apply to " + c.suite + "/" + role + "/" + io + ": " + *why);
-  }
   const std::string colour = o.get("color").value_or("auto");
   if (colour != "auto" && colour != "always" && colour != "never") {
     return usage("unknown --color '" + colour + "' (auto, always, never)");
@@ -148,22 +132,24 @@ outcome run_trace(const std::vector<std::string>& args) {
   }
   if (o.get("json") == "-" && o.get("mermaid") == "-") return usage("--json and --mermaid cannot both be '-'");
 
-  diff::run_config config;
-  config.peer_path = o.get("peer").value_or(default_peer_path());
-  if (::access(config.peer_path.c_str(), X_OK) != 0) {
-    return usage("no OpenSSL peer executable at " + config.peer_path + " (build it, or give --peer)");
+  auto asked_profile = parse_profile(o);
+  if (auto* f = std::get_if<failure>(&asked_profile)) return *f;
+  auto chosen = choose_openssl(o);
+  if (auto* f = std::get_if<failure>(&chosen)) return *f;
+  const auto& openssl = std::get<diff::live_openssl>(chosen);
+  const auto config = config_for(openssl, std::get<std::optional<profile_id>>(asked_profile));
+  if (auto why = diff::case_skip_reason({"", s, c}, config)) {
+    return usage("scenario " + s->name + " does not apply to " + c.suite + "/" + role + "/" + io + " against " +
+                 openssl.label() + ": " + *why);
   }
 
-  auto profile = parse_profile(o);
-  if (auto* f = std::get_if<failure>(&profile)) return *f;
-  config.profile = std::get<profile_id>(profile);
-
   diff::trace_input t;
-  t.profile = std::string(profile_for(config.profile).name);
   t.s = s;
   t.c = c;
   t.candidate = !o.has("reference");
-  t.peer_version = peer_version(config.peer_path);
+  // A is OpenSSL in the reference run: its profile is the version's own.
+  t.profile = std::string(profile_for(t.candidate ? config.profile : config.peer_profile).name);
+  t.peer_version = openssl.version;
   t.run = diff::run_case(*s, c, t.candidate, config);
 
   if (auto p = o.get("pcap")) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "closenotify/cipher_suite.hpp"
+#include "openssl_versions.hpp"
 
 namespace closenotify::diff {
 
@@ -33,11 +34,16 @@ std::vector<case_def> build_matrix(const std::vector<scenario>& scenarios) {
   return out;
 }
 
+std::optional<std::string> case_skip_reason(const case_def& c, const run_config& config) {
+  if (auto why = skip_reason(*c.s, c.c)) return why;
+  return version_skip_reason(*c.s, config.peer_profile);
+}
+
 case_result run_one(const case_def& c, const run_config& config, const std::set<std::string>& documented) {
   case_result r;
   r.def = c;
   const auto start = std::chrono::steady_clock::now();
-  if (auto why = skip_reason(*c.s, c.c)) {
+  if (auto why = case_skip_reason(c, config)) {
     r.cmp.result = verdict::skipped;
     r.cmp.note = *why;
     return r;
@@ -49,19 +55,17 @@ case_result run_one(const case_def& c, const run_config& config, const std::set<
   return r;
 }
 
-std::vector<case_result> run_cases(const std::vector<case_def>& cases, const run_config& config,
-                                   const std::set<std::string>& documented, unsigned jobs,
-                                   const std::function<void(const case_result&, std::size_t done)>& progress) {
-  std::vector<case_result> results(cases.size());
+void run_parallel(std::size_t n, unsigned jobs, const std::function<void(std::size_t)>& work,
+                  const std::function<void(std::size_t i, std::size_t done)>& done) {
   std::atomic<std::size_t> next{0};
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<std::size_t> finished;  // indices, in completion order, for progress
+  std::vector<std::size_t> finished;  // indices, in completion order, for `done`
   auto worker = [&] {
     for (;;) {
       const std::size_t i = next.fetch_add(1);
-      if (i >= cases.size()) return;
-      results[i] = run_one(cases[i], config, documented);
+      if (i >= n) return;
+      work(i);
       {
         std::lock_guard lock(mu);
         finished.push_back(i);
@@ -72,7 +76,7 @@ std::vector<case_result> run_cases(const std::vector<case_def>& cases, const run
   std::vector<std::thread> pool;
   for (unsigned j = 0; j < std::max(1u, jobs); ++j) pool.emplace_back(worker);
   std::size_t reported = 0;
-  while (reported < cases.size()) {
+  while (reported < n) {
     std::vector<std::size_t> batch;
     {
       std::unique_lock lock(mu);
@@ -81,10 +85,21 @@ std::vector<case_result> run_cases(const std::vector<case_def>& cases, const run
     }
     for (auto i : batch) {
       ++reported;
-      if (progress) progress(results[i], reported);
+      if (done) done(i, reported);
     }
   }
   for (auto& t : pool) t.join();
+}
+
+std::vector<case_result> run_cases(const std::vector<case_def>& cases, const run_config& config,
+                                   const std::set<std::string>& documented, unsigned jobs,
+                                   const std::function<void(const case_result&, std::size_t done)>& progress) {
+  std::vector<case_result> results(cases.size());
+  run_parallel(
+      cases.size(), jobs, [&](std::size_t i) { results[i] = run_one(cases[i], config, documented); },
+      [&](std::size_t i, std::size_t done) {
+        if (progress) progress(results[i], done);
+      });
   return results;
 }
 

@@ -29,6 +29,15 @@ struct case_result {
 /// build_matrix: every scenario in every cell, scenario-major.
 std::vector<case_def> build_matrix(const std::vector<scenario>& scenarios);
 
+/// case_skip_reason: why a case does not run: the scenario does not apply to its cell
+/// (skip_reason), or the live peer's series cannot do what it needs (version_skip_reason).
+std::optional<std::string> case_skip_reason(const case_def& c, const run_config& config);
+
+/// run_parallel: work(i) for every i < n, `jobs` at a time on worker threads; done(i, count)
+/// is called from the calling thread after each one finishes, in completion order.
+void run_parallel(std::size_t n, unsigned jobs, const std::function<void(std::size_t)>& work,
+                  const std::function<void(std::size_t i, std::size_t done)>& done);
+
 /// run_cases: each case's reference then candidate run, `jobs` cases at a time.
 /// `progress` is called (from the calling thread) after each case finishes.
 std::vector<case_result> run_cases(const std::vector<case_def>& cases, const run_config& config,

@@ -13,7 +13,7 @@ namespace closenotify::diff {
 using fuzz::event;
 using fuzz::event_kind;
 
-replay_case script_to_case(const fuzz::script& script, const std::string& name) {
+replay_case script_to_case(const fuzz::script& script, const std::string& name, profile_id live) {
   replay_case rc;
   const cipher_suite& suite = *matrix_cipher_suites()[script.config.suite];
   const bool tls13 = suite.version == protocol_version::tls13;
@@ -37,10 +37,9 @@ replay_case script_to_case(const fuzz::script& script, const std::string& name) 
   if (script.config.quiet_shutdown) a("set quiet_shutdown"), quiet = true;
   if (script.config.ignore_unexpected_eof) a("set ignore_unexpected_eof"), ignore_eof = true;
   if (script.config.read_ahead) rc.dropped.push_back("read-ahead (the peer protocol has no switch for it)");
-  if (script.config.profile != profile_id::openssl_3_0) {
-    // The live peer is OpenSSL 3.0: the events replay under the openssl-3.0 profile.
-    rc.dropped.push_back("profile " + std::string(profile_for(script.config.profile).name) +
-                         " (replayed as openssl-3.0, the live peer's)");
+  if (script.config.profile != live) {
+    rc.dropped.push_back("profile " + std::string(profile_for(script.config.profile).name) + " (replayed as " +
+                         std::string(profile_for(live).name) + ", the live peer's)");
   }
 
   for (const event& e : script.events) {
@@ -100,7 +99,7 @@ bool disagrees(const case_result& r) { return r.cmp.result == verdict::diverge_u
 
 case_result run_script(const fuzz::script& s, const std::string& name, const run_config& config,
                        const std::set<std::string>& documented, replay_case& rc) {
-  rc = script_to_case(s, name);
+  rc = script_to_case(s, name, config.peer_profile);
   case_def d;
   d.s = &rc.s;
   d.c = rc.c;

@@ -24,7 +24,9 @@ struct replay_case {
   bool empty() const { return s.steps.empty(); }
 };
 
-replay_case script_to_case(const fuzz::script& script, const std::string& name);
+/// `live`: the profile of the live peer's series; a script that selects another profile
+/// runs under this one, and says so in `dropped`.
+replay_case script_to_case(const fuzz::script& script, const std::string& name, profile_id live);
 
 /// replay_result: one input's outcome; for a disagreement, the minimised script.
 struct replay_result {

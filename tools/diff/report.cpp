@@ -34,17 +34,34 @@ std::string step_label(const case_result& r, const difference& d) {
   return "step " + std::to_string(d.step + 1) + " (" + side_letter(st.side) + " " + st.command + ") " + d.field;
 }
 
-void table_row(std::ostream& out, const std::string& label, std::size_t width, const totals& t) {
+void table_row(std::ostream& out, const std::string& label, std::size_t width, const totals& t,
+               const std::string& note = "") {
   out << "  " << std::left << std::setw(static_cast<int>(width)) << label << std::right << std::setw(6) << t.cases
       << std::setw(7) << t.agree << std::setw(6) << t.diverge_documented << std::setw(8) << t.diverge_undocumented
-      << std::setw(6) << t.skipped << std::setw(7) << t.errors << "\n";
+      << std::setw(6) << t.skipped << std::setw(7) << t.errors << (note.empty() ? "" : "   " + note) << "\n";
 }
 
-void table_header(std::ostream& out, const std::string& label, std::size_t width) {
+void table_header(std::ostream& out, const std::string& label, std::size_t width, const std::string& note = "") {
   out << "  " << std::left << std::setw(static_cast<int>(width)) << label << std::right << std::setw(6) << "cases"
       << std::setw(7) << "agree" << std::setw(6) << "doc" << std::setw(8) << "UNDOC" << std::setw(6) << "skip"
-      << std::setw(7) << "error" << "\n";
+      << std::setw(7) << "error" << (note.empty() ? "" : "   " + note) << "\n";
 }
+
+// total_line: "N cases: a agree, d diverge (documented), ..."
+std::string total_line(const totals& t) {
+  return std::to_string(t.cases) + " cases: " + std::to_string(t.agree) + " agree, " +
+         std::to_string(t.diverge_documented) + " diverge (documented), " + std::to_string(t.diverge_undocumented) +
+         " diverge (undocumented), " + std::to_string(t.skipped) + " skipped, " + std::to_string(t.errors) + " errors";
+}
+
+std::string json_totals(const totals& t) {
+  return "{\"cases\": " + std::to_string(t.cases) + ", \"agree\": " + std::to_string(t.agree) +
+         ", \"diverge_documented\": " + std::to_string(t.diverge_documented) +
+         ", \"diverge_undocumented\": " + std::to_string(t.diverge_undocumented) +
+         ", \"skipped\": " + std::to_string(t.skipped) + ", \"errors\": " + std::to_string(t.errors) + "}";
+}
+
+std::string series_name(const live_openssl& o) { return std::string(o.series->name); }
 
 
 }  // namespace
@@ -83,7 +100,8 @@ std::string first_difference(const case_result& r) {
   return "";
 }
 
-void print_summary(std::ostream& out, const std::vector<case_result>& results, double wall_seconds, unsigned jobs) {
+void print_summary(std::ostream& out, const version_run& v) {
+  const auto& results = v.results;
   std::map<std::string, totals> by_family;
   std::map<std::string, std::string> family_titles;
   std::map<std::string, totals> by_cell;
@@ -103,6 +121,8 @@ void print_summary(std::ostream& out, const std::vector<case_result>& results, d
     by_cell[cell].add(r.cmp.result);
   }
   const totals t = count(results);
+  out << "== " << v.openssl.label() << ": " << v.openssl.version << " (peer " << v.openssl.peer_path
+      << "), closenotify profile " << profile_for(v.profile).name << "\n";
   out << "closenotify diff: " << scenarios << " scenarios, " << t.cases << " cases (A = closenotify in the candidate run, "
       << "OpenSSL in the reference run; B = OpenSSL in both)\n\n";
   out << "by scenario family (doc: documented divergence, UNDOC: undocumented divergence)\n";
@@ -121,7 +141,7 @@ void print_summary(std::ostream& out, const std::vector<case_result>& results, d
     if (r.cmp.result == verdict::skipped) ++skip_reasons[r.def.s->name + ": " + r.cmp.note];
   }
   if (!skip_reasons.empty()) {
-    out << "\nskipped cells (the scenario says why it does not apply)\n";
+    out << "\nskipped cells (the scenario, or what this OpenSSL lacks, says why they do not apply)\n";
     for (const auto& [why, n] : skip_reasons) out << "  " << std::setw(3) << n << "  " << why << "\n";
   }
   std::map<std::string, std::size_t> documented;
@@ -137,58 +157,97 @@ void print_summary(std::ostream& out, const std::vector<case_result>& results, d
   std::size_t shown = 0;
   for (const auto& r : results) {
     if (r.cmp.result != verdict::diverge_undocumented && r.cmp.result != verdict::error) continue;
-    if (shown == 0) out << "\nFAILED cases (closenotify diff --explain CASE shows both runs)\n";
+    if (shown == 0) {
+      out << "\nFAILED cases (closenotify diff --openssl " << series_name(v.openssl)
+          << " --explain CASE shows both runs)\n";
+    }
     if (++shown > 40) continue;
     out << "  " << r.def.id << "\n      "
         << (r.cmp.result == verdict::error ? "error: " + r.cmp.note : first_difference(r)) << "\n";
   }
   if (shown > 40) out << "  ... and " << shown - 40 << " more (see --json)\n";
-  char wall[64];
-  std::snprintf(wall, sizeof wall, "%.1f s wall, %u jobs", wall_seconds, jobs);
-  out << "\ntotal: " << t.cases << " cases: " << t.agree << " agree, " << t.diverge_documented
-      << " diverge (documented), " << t.diverge_undocumented << " diverge (undocumented), " << t.skipped
-      << " skipped, " << t.errors << " errors; " << wall << "\n";
-  out << (t.passed() ? "PASS: every case agrees with OpenSSL or diverges as documented\n"
-                     : "FAIL: see the cases above\n");
+  char wall[32];
+  std::snprintf(wall, sizeof wall, "%.1f s wall", v.wall_seconds);
+  out << "\n" << v.openssl.label() << " total: " << total_line(t) << "; " << wall << "\n\n";
 }
 
-void write_json(std::ostream& out, const std::vector<case_result>& results, double wall_seconds) {
-  const totals t = count(results);
-  out << "{\n  \"totals\": {\"cases\": " << t.cases << ", \"agree\": " << t.agree
-      << ", \"diverge_documented\": " << t.diverge_documented
-      << ", \"diverge_undocumented\": " << t.diverge_undocumented << ", \"skipped\": " << t.skipped
-      << ", \"errors\": " << t.errors << "},\n";
-  out << "  \"wall_seconds\": " << wall_seconds << ",\n  \"cases\": [\n";
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    const auto& r = results[i];
-    const auto& c = r.def.c;
-    out << "    {\"id\": " << json_string(r.def.id) << ", \"scenario\": " << json_string(r.def.s->name)
-        << ", \"family\": " << json_string(r.def.s->family) << ", \"suite\": " << json_string(c.suite)
-        << ", \"version\": \"" << (c.tls13 ? "tls1.3" : "tls1.2") << "\", \"role\": \""
-        << (c.a_is_client ? "client" : "server") << "\", \"io\": \"" << (c.blocking ? "blocking" : "nonblocking")
-        << "\", \"result\": \"" << to_string(r.cmp.result) << "\"";
-    if (!r.cmp.note.empty()) out << ", \"note\": " << json_string(r.cmp.note);
-    out << ", \"cites\": [";
-    for (std::size_t k = 0; k < r.def.s->cites.size(); ++k) out << (k ? ", " : "") << json_string(r.def.s->cites[k]);
-    out << "], \"divergences\": [";
-    for (std::size_t k = 0; k < r.cmp.divergences.size(); ++k) out << (k ? ", " : "") << json_string(r.cmp.divergences[k]);
-    out << "], \"differences\": [";
-    for (std::size_t k = 0; k < r.cmp.differences.size(); ++k) {
-      const auto& d = r.cmp.differences[k];
-      out << (k ? ", " : "") << "{\"step\": "
-          << (d.step == std::string::npos ? std::string("null") : std::to_string(d.step + 1)) << ", \"side\": \""
-          << side_letter(d.side) << "\", \"field\": " << json_string(d.field)
-          << ", \"openssl\": " << json_string(d.reference) << ", \"closenotify\": " << json_string(d.candidate)
-          << ", \"tolerated\": " << (d.tolerated ? "true" : "false") << "}";
+void print_versions(std::ostream& out, const std::vector<version_run>& runs,
+                    const std::vector<missing_openssl>& missing, double wall_seconds, unsigned jobs) {
+  totals all;
+  out << "by OpenSSL version (closenotify diff --openssl VERSION runs one)\n";
+  table_header(out, "openssl", 12, "the peer's version (closenotify's profile)");
+  for (const auto& v : runs) {
+    const totals t = count(v.results);
+    table_row(out, series_name(v.openssl), 12, t,
+              v.openssl.version + " (" + std::string(profile_for(v.profile).name) + ")");
+    for (const auto& r : v.results) all.add(r.cmp.result);
+  }
+  for (const auto& m : missing) out << "  " << m.skip_line() << "\n";
+  char wall[64];
+  std::snprintf(wall, sizeof wall, "%.1f s wall, %u jobs", wall_seconds, jobs);
+  out << "\ntotal: " << total_line(all) << "; " << wall << "\n";
+  out << (all.passed() ? "PASS: every case agrees with OpenSSL or diverges as documented\n"
+                       : "FAIL: see the cases above\n");
+}
+
+void write_json(std::ostream& out, const std::vector<version_run>& runs, const std::vector<missing_openssl>& missing,
+                double wall_seconds) {
+  totals all;
+  for (const auto& v : runs) {
+    for (const auto& r : v.results) all.add(r.cmp.result);
+  }
+  out << "{\n  \"totals\": " << json_totals(all) << ",\n";
+  out << "  \"wall_seconds\": " << wall_seconds << ",\n  \"versions\": [\n";
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& v = runs[i];
+    out << "    {\"openssl\": " << json_string(series_name(v.openssl))
+        << ", \"openssl_version\": " << json_string(v.openssl.version) << ", \"peer\": " << json_string(v.openssl.peer_path)
+        << ", \"profile\": " << json_string(profile_for(v.profile).name) << ", \"totals\": " << json_totals(count(v.results))
+        << ", \"wall_seconds\": " << v.wall_seconds << "}" << (i + 1 < runs.size() ? "," : "") << "\n";
+  }
+  out << "  ],\n  \"skipped_versions\": [";
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    out << (i ? ", " : "") << "{\"openssl\": " << json_string(missing[i].series->name)
+        << ", \"reason\": " << json_string(missing[i].reason) << "}";
+  }
+  out << "],\n  \"cases\": [\n";
+  std::size_t left = 0;
+  for (const auto& v : runs) left += v.results.size();
+  for (const auto& v : runs) {
+    for (const auto& r : v.results) {
+      const auto& c = r.def.c;
+      out << "    {\"openssl\": " << json_string(series_name(v.openssl)) << ", \"id\": " << json_string(r.def.id)
+          << ", \"scenario\": " << json_string(r.def.s->name) << ", \"family\": " << json_string(r.def.s->family)
+          << ", \"suite\": " << json_string(c.suite) << ", \"version\": \"" << (c.tls13 ? "tls1.3" : "tls1.2")
+          << "\", \"role\": \"" << (c.a_is_client ? "client" : "server") << "\", \"io\": \""
+          << (c.blocking ? "blocking" : "nonblocking") << "\", \"result\": \"" << to_string(r.cmp.result) << "\"";
+      if (!r.cmp.note.empty()) out << ", \"note\": " << json_string(r.cmp.note);
+      out << ", \"cites\": [";
+      for (std::size_t k = 0; k < r.def.s->cites.size(); ++k) out << (k ? ", " : "") << json_string(r.def.s->cites[k]);
+      out << "], \"divergences\": [";
+      for (std::size_t k = 0; k < r.cmp.divergences.size(); ++k) {
+        out << (k ? ", " : "") << json_string(r.cmp.divergences[k]);
+      }
+      out << "], \"differences\": [";
+      for (std::size_t k = 0; k < r.cmp.differences.size(); ++k) {
+        const auto& d = r.cmp.differences[k];
+        out << (k ? ", " : "") << "{\"step\": "
+            << (d.step == std::string::npos ? std::string("null") : std::to_string(d.step + 1)) << ", \"side\": \""
+            << side_letter(d.side) << "\", \"field\": " << json_string(d.field)
+            << ", \"openssl\": " << json_string(d.reference) << ", \"closenotify\": " << json_string(d.candidate)
+            << ", \"tolerated\": " << (d.tolerated ? "true" : "false") << "}";
+      }
+      out << "]}" << (--left > 0 ? "," : "") << "\n";
     }
-    out << "]}" << (i + 1 < results.size() ? "," : "") << "\n";
   }
   out << "  ]\n}\n";
 }
 
-void print_explain(std::ostream& out, const case_result& r, bool transcript) {
+void print_explain(std::ostream& out, const case_result& r, const live_openssl& openssl, profile_id profile,
+                   bool transcript) {
   const auto& s = *r.def.s;
-  out << "case " << r.def.id << "\n  scenario " << s.name << " (" << s.file << ":" << s.line << "), family "
+  out << "case " << r.def.id << " against " << openssl.label() << " (" << openssl.version << "; closenotify profile "
+      << profile_for(profile).name << ")\n  scenario " << s.name << " (" << s.file << ":" << s.line << "), family "
       << s.family << ": " << s.family_title << "\n";
   for (const auto& c : s.cites) out << "  cites " << c << "\n";
   out << "  A is the " << (r.def.c.a_is_client ? "client" : "server") << " (OpenSSL in the reference run, closenotify "

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "matrix.hpp"
+#include "openssl_versions.hpp"
 
 namespace closenotify::diff {
 
@@ -18,16 +19,33 @@ struct totals {
 
 totals count(const std::vector<case_result>& results);
 
-/// print_summary: by family, then by cell (suite × role × IO mode), then every case that
-/// did not agree, with its first difference.
-void print_summary(std::ostream& out, const std::vector<case_result>& results, double wall_seconds,
-                   unsigned jobs);
+/// version_run: one live OpenSSL's part of a run: the peer on both sides, the profile the
+/// candidate followed, and every case's result.
+struct version_run {
+  live_openssl openssl;
+  profile_id profile = profile_id::openssl_3_0;
+  std::vector<case_result> results;
+  double wall_seconds = 0;
+};
 
-/// write_json: per-case results and totals.
-void write_json(std::ostream& out, const std::vector<case_result>& results, double wall_seconds);
+/// print_summary: one version's tables: by family, then by cell (suite × role × IO mode),
+/// then every case that did not agree, with its first difference, and its total line.
+void print_summary(std::ostream& out, const version_run& v);
 
-/// print_explain: both runs of one case, step by step, the first difference marked.
-void print_explain(std::ostream& out, const case_result& r, bool transcript);
+/// print_versions: the totals per version (and the series that could not run, each as its
+/// skip line), the overall total and the verdict.
+void print_versions(std::ostream& out, const std::vector<version_run>& runs,
+                    const std::vector<missing_openssl>& missing, double wall_seconds, unsigned jobs);
+
+/// write_json: totals, totals per version, the versions that could not run, and every
+/// case, each naming its version.
+void write_json(std::ostream& out, const std::vector<version_run>& runs, const std::vector<missing_openssl>& missing,
+                double wall_seconds);
+
+/// print_explain: both runs of one case against one version, step by step, the first
+/// difference marked.
+void print_explain(std::ostream& out, const case_result& r, const live_openssl& openssl, profile_id profile,
+                   bool transcript);
 
 /// json_string: `s` as a JSON string literal, quotes included.
 std::string json_string(std::string_view s);

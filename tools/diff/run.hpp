@@ -24,9 +24,13 @@ struct run_config {
   /// send_buffer: SO_SNDBUF of both socket ends, so "fill the socket" is the same
   /// number of bytes in every run.
   int send_buffer = 65536;
-  /// profile: the candidate endpoint's (profile.hpp). The comparison is always with live
-  /// OpenSSL 3.0, so another profile shows its documented differences as divergences.
+  /// profile: the candidate endpoint's (profile.hpp). The comparison is always with the
+  /// live peer, so a profile other than the peer's series' shows the rows where they differ
+  /// as divergences.
   profile_id profile = profile_id::openssl_3_0;
+  /// peer_profile: the live peer's series' profile (openssl_versions.hpp): which scenarios
+  /// it can run at all.
+  profile_id peer_profile = profile_id::openssl_3_0;
 };
 
 /// observation: what one step did, as compared. `fields` keys: outcome, ret, err, flags,

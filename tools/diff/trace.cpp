@@ -319,7 +319,7 @@ void print_trace(std::ostream& out, const trace_input& t, const trace_style& sty
   out << "  family    " << s.family << ": " << s.family_title << "  (" << s.file << ":" << s.line << ")\n";
   out << "  cell      " << t.c.suite << " (" << (t.c.tls13 ? "TLS 1.3" : "TLS 1.2") << "), A is the "
       << (t.c.a_is_client ? "client" : "server") << ", " << io_text(t.c) << " sockets\n";
-  const std::string openssl = t.peer_version.empty() ? "OpenSSL 3.0" : t.peer_version;
+  const std::string openssl = t.peer_version.empty() ? "the OpenSSL peer" : t.peer_version;
   if (t.candidate) {
     out << "  run       candidate: A is closenotify (profile " << t.profile
         << "), taken over from OpenSSL after the handshake; B is " << openssl << "\n";
@@ -431,7 +431,7 @@ void write_trace_json(std::ostream& out, const trace_input& t) {
       << "\",\n  \"role\": \"" << (t.c.a_is_client ? "client" : "server") << "\",\n  \"io\": \"" << io_text(t.c)
       << "\",\n  \"run\": \"" << (t.candidate ? "candidate" : "reference") << "\",\n  \"a\": "
       << json_string(t.candidate ? "closenotify" : "openssl") << ",\n  \"profile\": "
-      << json_string(t.candidate ? t.profile : "openssl-3.0") << ",\n  \"b\": \"openssl\",\n  \"openssl\": "
+      << json_string(t.profile) << ",\n  \"b\": \"openssl\",\n  \"openssl\": "
       << json_string(t.peer_version) << ",\n  \"harness_error\": " << json_string(r.harness_error)
       << ",\n  \"handoff\": {\"rseq\": " << r.handoff_rseq << ", \"wseq\": " << r.handoff_wseq << "},\n  \"cites\": [";
   for (std::size_t k = 0; k < s.cites.size(); ++k) {

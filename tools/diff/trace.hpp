@@ -16,7 +16,7 @@ struct trace_input {
   const scenario* s = nullptr;
   cell c;
   bool candidate = true;     // A is closenotify (else the all-OpenSSL reference run)
-  std::string profile = "openssl-3.0";  // the candidate's profile (closenotify profiles)
+  std::string profile = "openssl-3.0";  // A's profile: closenotify's, or the live version's (reference)
   std::string peer_version;  // "OpenSSL 3.0.11 19 Sep 2023", or "" when unknown
   run_result run;
 };

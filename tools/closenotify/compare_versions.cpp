@@ -1,0 +1,389 @@
+// compare_versions.cpp — `closenotify diff --compare-versions`: the reference runs of the
+// selection under each live OpenSSL release, and where they differ, per scenario, as text
+// or JSON. The runs and the comparison are diff/compare_versions.cpp's.
+#include "compare_versions.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "../diff/compare_versions.hpp"
+#include "../diff/report.hpp"
+#include "closenotify/cipher_suite.hpp"
+#include "openssl_option.hpp"
+#include "selection.hpp"
+
+namespace closenotify::cli {
+
+namespace {
+
+constexpr const char* kName = "closenotify diff --compare-versions";
+
+// progress: a bar on a terminal, a plain line per tenth otherwise.
+class progress {
+ public:
+  explicit progress(bool quiet) : quiet_(quiet), tty_(::isatty(2) == 1) {}
+  void update(const diff::live_openssl& openssl, std::size_t done, std::size_t total) {
+    if (quiet_ || total == 0) return;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const std::string label = openssl.label();
+    if (tty_) {
+      const int width = 30;
+      const int filled = static_cast<int>(width * done / total);
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu reference runs  %.1fs  %s ",
+                   std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                   std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done, total, secs,
+                   label.c_str());
+      if (done == total) std::fputc('\n', stderr);
+    } else if (done * 10 / total != (done - 1) * 10 / total || done == total) {
+      std::fprintf(stderr, "%s: %zu/%zu reference runs (now %s), %.1fs\n", kName, done, total, label.c_str(), secs);
+    }
+    std::fflush(stderr);
+  }
+
+ private:
+  bool quiet_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+std::string series(const diff::live_openssl& o) { return std::string(o.series->name); }
+
+std::string step_label(const diff::version_difference& d) {
+  if (d.step == std::string::npos) return std::string(1, diff::side_letter(d.side)) + " records on the wire";
+  return "step " + std::to_string(d.step + 1) + " (" + diff::side_letter(d.side) + " " + d.command + ")";
+}
+
+// shown: a value as printed: a release that did not run the case has none.
+std::string shown(const std::optional<std::string>& v) {
+  if (!v) return "(not run)";
+  return v->empty() ? "(none)" : *v;
+}
+
+// release_skips: per release and reason, the cells of a scenario it could not run.
+struct release_skip {
+  std::size_t release;
+  std::string reason;
+  std::vector<const diff::version_case*> cells;
+};
+
+std::vector<release_skip> release_skips(const diff::scenario_versions& sv) {
+  std::vector<release_skip> out;
+  for (const auto* c : sv.cases) {
+    if (!c->cell_skip.empty()) continue;
+    for (std::size_t r = 0; r < c->release_skip.size(); ++r) {
+      if (c->release_skip[r].empty()) continue;
+      auto it = std::find_if(out.begin(), out.end(),
+                             [&](const auto& s) { return s.release == r && s.reason == c->release_skip[r]; });
+      if (it == out.end()) out.push_back({r, c->release_skip[r], {c}});
+      else it->cells.push_back(c);
+    }
+  }
+  return out;
+}
+
+// cell_skips: the scenario's cells it does not apply to, by reason.
+std::vector<std::pair<std::string, std::vector<const diff::version_case*>>> cell_skips(
+    const diff::scenario_versions& sv) {
+  std::vector<std::pair<std::string, std::vector<const diff::version_case*>>> out;
+  for (const auto* c : sv.cell_skips) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == c->cell_skip; });
+    if (it == out.end()) out.push_back({c->cell_skip, {c}});
+    else it->second.push_back(c);
+  }
+  return out;
+}
+
+// applicable: the cells of a scenario it applies to.
+std::vector<const diff::version_case*> applicable(const diff::scenario_versions& sv) {
+  std::vector<const diff::version_case*> out;
+  for (const auto* c : sv.cases) {
+    if (c->cell_skip.empty()) out.push_back(c);
+  }
+  return out;
+}
+
+struct totals {
+  std::size_t scenarios = 0, differing = 0, cases = 0, compared = 0, cells_differing = 0, cells_skipped = 0,
+              release_skips = 0, errors = 0;
+};
+
+totals count(const diff::version_comparison& c, const std::vector<diff::scenario_versions>& all) {
+  totals t;
+  t.scenarios = all.size();
+  for (const auto& sv : all) t.differing += sv.differs() ? 1 : 0;
+  t.cases = c.cases.size();
+  for (const auto& vc : c.cases) {
+    if (!vc.cell_skip.empty()) {
+      ++t.cells_skipped;
+      continue;
+    }
+    t.compared += vc.ran() >= 2 ? 1 : 0;
+    t.cells_differing += vc.differences.empty() ? 0 : 1;
+    for (const auto& s : vc.release_skip) t.release_skips += s.empty() ? 0 : 1;
+    for (const auto& e : vc.errors) t.errors += e.empty() ? 0 : 1;
+  }
+  return t;
+}
+
+void print_differences(std::ostream& out, const std::vector<diff::version_difference>& ds,
+                       const std::vector<diff::live_openssl>& releases, const std::string& indent) {
+  std::string last;
+  for (const auto& d : ds) {
+    const std::string label = step_label(d);
+    if (label != last) out << indent << label << "\n";
+    last = label;
+    out << indent << "  " << d.field << ":";
+    for (std::size_t r = 0; r < releases.size(); ++r) {
+      out << (r ? "  |  " : " ") << series(releases[r]) << " " << shown(d.values[r]);
+    }
+    out << "\n";
+  }
+}
+
+void print_text(std::ostream& out, const diff::version_comparison& c, const std::vector<diff::scenario_versions>& all,
+                const std::vector<diff::missing_openssl>& missing) {
+  out << kName << ": each case's reference run (two live OpenSSL peers of one release, no closenotify) "
+      << "under each release\n";
+  for (const auto& r : c.releases) out << "  " << series(r) << "  " << r.version << "\n";
+  for (const auto& m : missing) out << "  " << m.skip_line() << "\n";
+  std::string family;
+  std::vector<std::string> same;
+  auto flush_same = [&] {
+    if (same.empty()) return;
+    out << "same under every release (" << same.size() << "):";
+    for (const auto& s : same) out << " " << s;
+    out << "\n";
+    same.clear();
+  };
+  for (const auto& sv : all) {
+    if (sv.s->family != family) {
+      flush_same();
+      family = sv.s->family;
+      std::size_t n = 0, differing = 0;
+      for (const auto& o : all) {
+        if (o.s->family != family) continue;
+        ++n;
+        differing += o.differs() ? 1 : 0;
+      }
+      out << "\n== " << family << " (" << sv.s->family_title << "): " << n << " scenarios, " << differing
+          << " differ\n";
+    }
+    const auto cells = applicable(sv);
+    const auto rskips = release_skips(sv);
+    const bool notes = !rskips.empty() || sv.errors() || (cells.empty() && !sv.cell_skips.empty());
+    if (!sv.differs() && !notes) {
+      same.push_back(sv.s->name);
+      continue;
+    }
+    std::vector<const diff::version_case*> differing;
+    for (const auto& p : sv.patterns) {
+      if (!p.differences->empty()) differing.insert(differing.end(), p.cases.begin(), p.cases.end());
+    }
+    std::sort(differing.begin(), differing.end());  // matrix order: the cases are one vector
+    out << sv.s->name << ": ";
+    if (!differing.empty()) out << "differs in " << diff::describe_cells(differing, cells) << "\n";
+    else out << (sv.patterns.empty() ? "nothing to compare\n" : "no difference\n");
+    for (const auto& p : sv.patterns) {
+      if (p.differences->empty()) {
+        if (!differing.empty()) out << "  same in " << diff::describe_cells(p.cases, cells) << "\n";
+        continue;
+      }
+      if (sv.patterns.size() > 1) out << "  in " << diff::describe_cells(p.cases, cells) << ":\n";
+      print_differences(out, *p.differences, c.releases, sv.patterns.size() > 1 ? "    " : "  ");
+    }
+    for (const auto& s : rskips) {
+      out << "  " << series(c.releases[s.release]) << " skipped in " << diff::describe_cells(s.cells, cells) << ": "
+          << s.reason << "\n";
+    }
+    for (const auto& [why, which] : cell_skips(sv)) {
+      out << "  not applicable to " << which.size() << (which.size() == 1 ? " cell" : " cells") << ": " << why << "\n";
+    }
+    for (const auto* vc : sv.cases) {
+      for (std::size_t r = 0; r < vc->errors.size(); ++r) {
+        if (!vc->errors[r].empty()) {
+          out << "  ERROR " << series(c.releases[r]) << " " << vc->def.id << ": " << vc->errors[r] << "\n";
+        }
+      }
+    }
+  }
+  flush_same();
+  const totals t = count(c, all);
+  out << "\n" << t.scenarios << " scenarios, " << t.differing << " differ between releases; " << t.cases
+      << " cells: " << t.compared << " compared, " << t.cells_differing << " differ, " << t.cells_skipped
+      << " not applicable; " << t.release_skips << " release skips; " << t.errors << " errors\n";
+}
+
+// json_cells: the cells' names as a JSON array.
+std::string json_cells(const std::vector<const diff::version_case*>& cells) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    out += (i ? ", " : "") + diff::json_string(diff::cell_name(cells[i]->def.c));
+  }
+  return out + "]";
+}
+
+void write_json(std::ostream& out, const diff::version_comparison& c, const std::vector<diff::scenario_versions>& all,
+                const std::vector<diff::missing_openssl>& missing) {
+  using diff::json_string;
+  const totals t = count(c, all);
+  out << "{\n  \"releases\": [";
+  for (std::size_t r = 0; r < c.releases.size(); ++r) {
+    out << (r ? ", " : "") << "{\"openssl\": " << json_string(series(c.releases[r]))
+        << ", \"openssl_version\": " << json_string(c.releases[r].version)
+        << ", \"profile\": " << json_string(profile_for(c.releases[r].series->profile).name) << "}";
+  }
+  out << "],\n  \"skipped_versions\": [";
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    out << (i ? ", " : "") << "{\"openssl\": " << json_string(missing[i].series->name)
+        << ", \"reason\": " << json_string(missing[i].reason) << "}";
+  }
+  out << "],\n  \"totals\": {\"scenarios\": " << t.scenarios << ", \"scenarios_differing\": " << t.differing
+      << ", \"cells\": " << t.cases << ", \"cells_compared\": " << t.compared
+      << ", \"cells_differing\": " << t.cells_differing << ", \"cells_not_applicable\": " << t.cells_skipped
+      << ", \"release_skips\": " << t.release_skips << ", \"reference_runs\": " << c.runs
+      << ", \"errors\": " << t.errors << "},\n  \"scenarios\": [\n";
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& sv = all[i];
+    const auto cells = applicable(sv);
+    std::size_t differing = 0;
+    for (const auto& p : sv.patterns) differing += p.differences->empty() ? 0 : p.cases.size();
+    out << "    {\"scenario\": " << json_string(sv.s->name) << ", \"family\": " << json_string(sv.s->family)
+        << ", \"family_title\": " << json_string(sv.s->family_title) << ", \"differs\": "
+        << (sv.differs() ? "true" : "false") << ", \"cells\": " << sv.cases.size()
+        << ", \"cells_applicable\": " << cells.size() << ", \"cells_differing\": " << differing << ",\n     \"steps\": [";
+    for (std::size_t k = 0; k < sv.s->steps.size(); ++k) {
+      out << (k ? ", " : "") << json_string(std::string(1, diff::side_letter(sv.s->steps[k].side)) + " " +
+                                            sv.s->steps[k].command);
+    }
+    out << "],\n     \"patterns\": [";
+    for (std::size_t p = 0; p < sv.patterns.size(); ++p) {
+      const auto& pat = sv.patterns[p];
+      out << (p ? "," : "") << "\n       {\"summary\": " << json_string(diff::describe_cells(pat.cases, cells))
+          << ", \"cells\": " << json_cells(pat.cases) << ", \"differences\": [";
+      for (std::size_t k = 0; k < pat.differences->size(); ++k) {
+        const auto& d = (*pat.differences)[k];
+        out << (k ? "," : "") << "\n         {\"step\": "
+            << (d.step == std::string::npos ? std::string("null") : std::to_string(d.step + 1)) << ", \"side\": \""
+            << diff::side_letter(d.side) << "\", \"command\": " << json_string(d.command)
+            << ", \"field\": " << json_string(d.field) << ", \"values\": {";
+        for (std::size_t r = 0; r < c.releases.size(); ++r) {
+          out << (r ? ", " : "") << json_string(series(c.releases[r])) << ": "
+              << (d.values[r] ? json_string(*d.values[r]) : std::string("null"));
+        }
+        out << "}}";
+      }
+      out << "]}";
+    }
+    out << "],\n     \"release_skips\": [";
+    const auto rskips = release_skips(sv);
+    for (std::size_t k = 0; k < rskips.size(); ++k) {
+      out << (k ? ", " : "") << "{\"openssl\": " << json_string(series(c.releases[rskips[k].release]))
+          << ", \"reason\": " << json_string(rskips[k].reason)
+          << ", \"summary\": " << json_string(diff::describe_cells(rskips[k].cells, cells))
+          << ", \"cells\": " << json_cells(rskips[k].cells) << "}";
+    }
+    out << "],\n     \"not_applicable\": [";
+    const auto cskips = cell_skips(sv);
+    for (std::size_t k = 0; k < cskips.size(); ++k) {
+      out << (k ? ", " : "") << "{\"reason\": " << json_string(cskips[k].first)
+          << ", \"cells\": " << json_cells(cskips[k].second) << "}";
+    }
+    out << "],\n     \"errors\": [";
+    bool first = true;
+    for (const auto* vc : sv.cases) {
+      for (std::size_t r = 0; r < vc->errors.size(); ++r) {
+        if (vc->errors[r].empty()) continue;
+        out << (first ? "" : ", ") << "{\"openssl\": " << json_string(series(c.releases[r]))
+            << ", \"cell\": " << json_string(diff::cell_name(vc->def.c))
+            << ", \"error\": " << json_string(vc->errors[r]) << "}";
+        first = false;
+      }
+    }
+    out << "]}" << (i + 1 < all.size() ? "," : "") << "\n";
+  }
+  out << "  ]\n}\n";
+}
+
+// parse_cells: --cells CELL[,CELL], each suite/role/io of the matrix.
+std::variant<std::vector<std::string>, failure> parse_cells(const options& o) {
+  std::vector<std::string> out;
+  auto given = o.get("cells");
+  if (!given) return out;
+  std::stringstream in(*given);
+  for (std::string name; std::getline(in, name, ',');) {
+    bool known = false;
+    for (const cipher_suite* s : matrix_cipher_suites()) {
+      for (const char* role : {"/client/", "/server/"}) {
+        for (const char* io : {"blocking", "nonblocking"}) known = known || name == std::string(s->name) + role + io;
+      }
+    }
+    if (!known) {
+      return usage("--cells: '" + name + "' is not a cell (SUITE/client|server/blocking|nonblocking; suites: " +
+                   matrix_suite_names() + ")");
+    }
+    out.push_back(name);
+  }
+  if (out.empty()) return usage("--cells: a cell (SUITE/client|server/blocking|nonblocking), or several separated by commas");
+  return out;
+}
+
+}  // namespace
+
+outcome run_compare_versions(const options& o, const std::vector<diff::case_def>& selected, unsigned jobs) {
+  for (const char* other : {"explain", "transcript", "list", "repeat", "mutate", "profile", "pcap", "keylog"}) {
+    if (o.has(other)) return usage(std::string("--") + other + " does not go with --compare-versions");
+  }
+  if (!o.has("compare-versions")) return usage("--cells goes with --compare-versions");
+  if (selected.empty()) return usage("the selection matches no case");
+  auto cells = parse_cells(o);
+  if (auto* f = std::get_if<failure>(&cells)) return *f;
+  const auto& wanted = std::get<std::vector<std::string>>(cells);
+  const auto cases = wanted.empty() ? selected : diff::in_cells(selected, wanted);
+
+  auto chosen = choose_openssl_versions(o);
+  if (auto* f = std::get_if<failure>(&chosen)) return *f;
+  const auto& versions = std::get<openssl_choice>(chosen);
+  if (versions.live.size() < 2) {
+    std::string why = "--compare-versions needs at least two live OpenSSL releases; ";
+    why += versions.live.empty() ? "there is none" : "there is only " + versions.live.front().version;
+    for (const auto& m : versions.missing) why += "; " + m.skip_line();
+    return usage(why);
+  }
+  const bool quiet = o.has("quiet");
+  if (!quiet) {
+    for (const auto& v : versions.live) {
+      std::fprintf(stderr, "%s: %s (peer %s)\n", kName, v.version.c_str(), v.peer_path.c_str());
+    }
+    for (const auto& m : versions.missing) std::fprintf(stderr, "%s: %s\n", kName, m.skip_line().c_str());
+  }
+  progress bar(quiet);
+  const auto result = diff::compare_versions(
+      cases, versions.live, diff::run_config{}, jobs,
+      [&](const diff::live_openssl& v, std::size_t done, std::size_t total) { bar.update(v, done, total); });
+  const auto all = diff::by_scenario(result);
+  if (!quiet) {
+    std::fprintf(stderr, "%s: %zu reference runs under %zu releases, %.1f s wall, %u jobs\n", kName, result.runs,
+                 result.releases.size(), result.wall_seconds, jobs);
+  }
+  if (auto j = o.get("json")) {
+    if (*j == "-") {
+      write_json(std::cout, result, all, versions.missing);
+    } else {
+      std::ofstream out(*j);
+      write_json(out, result, all, versions.missing);
+      if (!out) return failure{exit_usage, "cannot write " + *j};
+      print_text(std::cout, result, all, versions.missing);
+    }
+  } else {
+    print_text(std::cout, result, all, versions.missing);
+  }
+  return count(result, all).errors > 0 ? exit_rejected : exit_ok;
+}
+
+}  // namespace closenotify::cli

@@ -1,0 +1,162 @@
+// openssl_versions.cpp — see openssl_versions.hpp.
+#include "openssl_versions.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cctype>
+#include <chrono>
+
+#include "side.hpp"
+
+namespace closenotify::diff {
+
+namespace {
+
+constexpr std::string_view kRebuild = "meson setup --reconfigure build && meson compile -C build";
+
+constexpr std::array<openssl_series, 3> kSeries{{
+    {"1.1.1", profile_id::openssl_1_1_1, "closenotify-peer-1.1.1", "tools/install-openssl.sh 1.1.1"},
+    {"3.0", profile_id::openssl_3_0, "closenotify-peer", "tools/install-deps.sh"},
+    {"3.5", profile_id::openssl_3_5, "closenotify-peer-3.5", "tools/install-openssl.sh 3.5"},
+}};
+
+const openssl_series* series_with_profile(profile_id p) noexcept {
+  for (const auto& s : kSeries) {
+    if (s.profile == p) return &s;
+  }
+  return nullptr;
+}
+
+bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+
+}  // namespace
+
+std::span<const openssl_series> all_openssl_series() noexcept { return kSeries; }
+
+const openssl_series* find_openssl_series(std::string_view name) noexcept {
+  for (const auto& s : kSeries) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::string openssl_series_names() {
+  std::string out;
+  for (const auto& s : kSeries) out += (out.empty() ? "" : ", ") + std::string(s.name);
+  return out;
+}
+
+const openssl_series* series_of_version(std::string_view version) noexcept {
+  constexpr std::string_view prefix = "OpenSSL ";
+  if (!version.starts_with(prefix)) return nullptr;
+  const std::string_view number = version.substr(prefix.size());
+  for (const auto& s : kSeries) {
+    // "3.5" owns 3.5.4 but not 3.50.1; "1.1.1" owns 1.1.1w.
+    if (number.starts_with(s.name) &&
+        (number.size() == s.name.size() || !std::isdigit(static_cast<unsigned char>(number[s.name.size()])))) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+std::variant<live_openssl, std::string> probe_peer(const std::string& peer_path) {
+  if (!executable(peer_path)) return "no OpenSSL peer executable at " + peer_path;
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return std::string("socketpair failed");
+  auto spawned = spawn_peer(peer_path, fds[0]);
+  close_socket(fds[0]);
+  close_socket(fds[1]);
+  if (auto* why = std::get_if<std::string>(&spawned)) return *why;
+  auto& peer = std::get<std::unique_ptr<side>>(spawned);
+  std::optional<message> m;
+  if (peer->send("hello")) m = peer->next(std::chrono::milliseconds(5000));
+  peer->send("quit");
+  peer->terminate();
+  if (!m) return "the peer at " + peer_path + " does not answer";
+  if (m->kind != message_kind::ok || m->field("openssl").empty()) {
+    return "the peer at " + peer_path + " does not say its OpenSSL version" +
+           (m->kind == message_kind::error ? " (" + m->text + ")" : "");
+  }
+  live_openssl live;
+  live.version = m->field("openssl");
+  for (char& c : live.version) {
+    if (c == '_') c = ' ';  // the protocol's values carry no spaces
+  }
+  live.peer_path = peer_path;
+  live.series = series_of_version(live.version);
+  if (live.series == nullptr) {
+    return "the peer at " + peer_path + " is " + live.version + ", not a series closenotify has a profile for (" +
+           openssl_series_names() + ")";
+  }
+  return live;
+}
+
+std::string missing_openssl::skip_line() const {
+  return "OpenSSL " + std::string(series->name) + ": skipped: " + reason;
+}
+
+std::string peer_path_in(const std::string& program_dir, const openssl_series& s) {
+  const std::string built = program_dir + "/peer/" + std::string(s.peer_file);
+  for (const auto& candidate : {built, program_dir + "/" + std::string(s.peer_file)}) {
+    if (executable(candidate)) return candidate;
+  }
+  return built;
+}
+
+std::variant<live_openssl, std::string> probe_series(const std::string& program_dir, const openssl_series& s) {
+  const std::string path = peer_path_in(program_dir, s);
+  if (!executable(path)) {
+    return "no peer (run " + std::string(s.install) + ", then " + std::string(kRebuild) + ")";
+  }
+  return probe_peer(path);
+}
+
+openssl_discovery discover_openssl(const std::string& program_dir) {
+  std::vector<std::string> problems(kSeries.size());
+  std::vector<std::optional<live_openssl>> found(kSeries.size());
+  std::vector<live_openssl> misnamed;  // a peer whose file name is another series'
+  for (std::size_t i = 0; i < kSeries.size(); ++i) {
+    auto p = probe_series(program_dir, kSeries[i]);
+    if (auto* why = std::get_if<std::string>(&p)) {
+      problems[i] = *why;
+      continue;
+    }
+    auto& live = std::get<live_openssl>(p);
+    if (live.series == &kSeries[i]) {
+      found[i] = std::move(live);
+    } else {
+      problems[i] = "the peer at " + live.peer_path + " is " + live.version + ", not " + std::string(kSeries[i].name);
+      misnamed.push_back(std::move(live));
+    }
+  }
+  // The version string wins over the file name: a misnamed peer stands for its own series
+  // when that series' peer is missing.
+  for (auto& live : misnamed) {
+    auto& slot = found[static_cast<std::size_t>(live.series - kSeries.data())];
+    if (!slot) slot = std::move(live);
+  }
+  openssl_discovery out;
+  for (std::size_t i = 0; i < kSeries.size(); ++i) {
+    if (found[i]) out.live.push_back(std::move(*found[i]));
+    else out.missing.push_back({&kSeries[i], problems[i]});
+  }
+  return out;
+}
+
+std::optional<std::string> version_skip_reason(const scenario& s, profile_id live) {
+  const profile& p = profile_for(live);
+  if (p.has_ignore_unexpected_eof) return std::nullopt;
+  for (const auto& st : s.steps) {
+    if (st.command == "set ignore_unexpected_eof") {
+      const openssl_series* series = series_with_profile(live);
+      return (series ? "OpenSSL " + std::string(series->name) : std::string(p.name)) +
+             " has no SSL_OP_IGNORE_UNEXPECTED_EOF";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace closenotify::diff
