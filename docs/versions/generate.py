@@ -140,7 +140,7 @@ def block(d, opts):
             skips.setdefault((k['openssl'], k['reason']), []).append(s['scenario'])
     out = []
     same = t['scenarios'] - t['scenarios_differing']
-    line = ('**%s run**, in %s (%s): **%d differ** between OpenSSL %s, in %s; %d are the same under all three.'
+    line = ('**%s run**, in %s (%s): **%d differ** between OpenSSL %s, in %s; %d are the same under every release that ran them.'
             % (plural(t['scenarios'], 'scenario'), plural(t['cells'], 'cell'),
                plural(t['reference_runs'], 'reference run'), t['scenarios_differing'], ', '.join(RELEASES),
                plural(t['cells_differing'], 'cell'), same))
@@ -163,16 +163,18 @@ def block(d, opts):
             out.append('|---|---|---|' + '---|' * len(RELEASES))
             out.extend('| ' + ' | '.join(r) + ' |' for r in rows)
             out.append('')
-        same = [s['scenario'] for s in scenarios if not s['differs']]
-        if same:
-            out.append('%s under all three: %s.' % ('Same' if rows else 'Every scenario the same',
-                                                    ', '.join('`%s`' % n for n in same)))
-        notes = []
+        not_run = {}
         for s in scenarios:
             for k in s['release_skips']:
-                notes.append('`%s`: %s not run (%s)' % (s['scenario'], k['openssl'], k['reason']))
-        if notes:
-            out.append('Not run: ' + '; '.join(notes) + '.')
+                not_run.setdefault((k['openssl'], k['reason']), []).append(s['scenario'])
+        same = [s['scenario'] for s in scenarios if not s['differs']]
+        if same:
+            out.append('%s under %s: %s.' % ('Same' if rows else 'Every scenario the same',
+                                            'every release that ran it' if not_run else 'all three',
+                                            ', '.join('`%s`' % n for n in same)))
+        for (release, reason), names in sorted(not_run.items()):
+            out.append('')
+            out.append('Not run under %s (%s): %s.' % (release, reason, ', '.join('`%s`' % n for n in names)))
     return '\n'.join(out)
 
 

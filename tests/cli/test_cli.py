@@ -124,7 +124,8 @@ class help_texts(cli_case):
                         "--handshake-timeout", "--timeout", "--peer", "--openssl"],
             "diff": ["--scenario", "--family", "--filter", "--explain", "--transcript", "--json",
                      "--list", "--jobs", "--repeat", "--mutate", "--quiet", "--scenarios",
-                     "--divergences", "--peer", "--pcap", "--keylog", "--profile", "--openssl"],
+                     "--divergences", "--peer", "--pcap", "--keylog", "--profile", "--openssl",
+                     "--compare-versions", "--cells"],
         }
         for command, names in options.items():
             out = self.ok(command, "--help")
@@ -612,6 +613,74 @@ class openssl_versions(cli_case):
             self.assertEqual(t["profile"], "openssl-3.5")
         text = self.ok("trace", "a-first-then-b", "--peer", stand_in, "--color", "never")
         self.assertIn("B is OpenSSL 3.5.0 ", text)
+
+
+class compare_versions(cli_case):
+    """diff --compare-versions: the reference runs under each release, and where they differ.
+    The stand-ins are the 3.0 peer under another version string, so they never differ from
+    3.0; the shape of the output and the skips are what is checked here (docs/versions.md,
+    test versions_doc, holds the real differences)."""
+
+    CELL = "TLS_AES_128_GCM_SHA256/client/nonblocking"
+    setUp = openssl_versions.setUp
+    stand_in = openssl_versions.stand_in
+
+    def compare(self, *args, exit_code=0):
+        out = os.path.join(self.tmp.name, "v.json")
+        code, stdout, err = run("diff", "--compare-versions", "--json", out, *args)
+        self.assertEqual(code, exit_code, stdout + err)
+        with open(out) as f:
+            return json.load(f), stdout, err
+
+    def test_it_needs_two_releases_and_refuses_what_does_not_apply(self):
+        self.fails(2, "diff", "--compare-versions", "--peer", peer_30(), "--scenario", "a-first-then-b",
+                   contains="--compare-versions needs at least two live OpenSSL releases; there is only OpenSSL 3.0.")
+        self.fails(2, "diff", "--cells", self.CELL, message="--cells goes with --compare-versions")
+        self.fails(2, "diff", "--compare-versions", "--cells", "TLS_AES_128_GCM_SHA256/client",
+                   contains="--cells: 'TLS_AES_128_GCM_SHA256/client' is not a cell")
+        for other in (["--explain", "x"], ["--list"], ["--repeat", "2"], ["--profile", "openssl-3.0"]):
+            self.fails(2, "diff", "--compare-versions", *other,
+                       message="%s does not go with --compare-versions" % other[0])
+
+    def test_the_same_behaviour_under_two_releases_is_no_difference(self):
+        result, out, err = self.compare("--peer", peer_30() + "," + self.stand_in("3.5.0"),
+                                        "--scenario", "a-first-then-b,eof-close")
+        self.assertEqual([r["openssl"] for r in result["releases"]], ["3.0", "3.5"])
+        self.assertEqual(result["totals"]["scenarios"], 2)
+        self.assertEqual(result["totals"]["scenarios_differing"], 0)
+        self.assertEqual(result["totals"]["cells_compared"], 48)
+        self.assertEqual(result["totals"]["reference_runs"], 96)
+        self.assertEqual(result["totals"]["errors"], 0)
+        for s in result["scenarios"]:
+            self.assertEqual([(p["summary"], p["differences"]) for p in s["patterns"]], [("all 24 cells", [])])
+        self.assertIn("same under every release (1): a-first-then-b", out)
+        self.assertIn("2 scenarios, 0 differ between releases; 48 cells: 48 compared, 0 differ", out)
+        self.assertIn("96 reference runs under 2 releases", err)
+
+    def test_cells_pick_the_cells_and_a_release_that_cannot_run_a_scenario_is_said(self):
+        result, out, _ = self.compare("--peer", peer_30() + "," + self.stand_in("1.1.1w"),
+                                      "--scenario", "eof-ignore-close,a-first-then-b", "--cells", self.CELL)
+        self.assertEqual(result["totals"]["cells"], 2)
+        by = {s["scenario"]: s for s in result["scenarios"]}
+        reason = "OpenSSL 1.1.1 has no SSL_OP_IGNORE_UNEXPECTED_EOF"
+        self.assertEqual(by["eof-ignore-close"]["release_skips"],
+                         [{"openssl": "1.1.1", "reason": reason, "summary": "its one cell", "cells": [self.CELL]}])
+        self.assertEqual(by["eof-ignore-close"]["patterns"], [])
+        self.assertEqual(by["a-first-then-b"]["patterns"][0]["cells"], [self.CELL])
+        self.assertIn("eof-ignore-close: nothing to compare\n  1.1.1 skipped in its one cell: " + reason, out)
+
+    def test_a_run_that_fails_is_a_harness_error(self):
+        # A peer that answers the version probe, then dies at every run.
+        path = os.path.join(self.tmp.name, "peer-dies")
+        flag = os.path.join(self.tmp.name, "probed")
+        with open(path, "w") as f:
+            f.write('#!/bin/bash\nif [ -e %s ]; then exit 1; fi\ntouch %s\nexec %s "$@"\n'
+                    % (shlex.quote(flag), shlex.quote(flag), shlex.quote(self.stand_in("3.5.0"))))
+        os.chmod(path, 0o755)
+        result, _, _ = self.compare("--peer", peer_30() + "," + path, "--scenario", "a-first-then-b",
+                                    "--cells", self.CELL, exit_code=1)
+        self.assertEqual(result["totals"]["errors"], 1)
+        self.assertEqual([(e["openssl"], e["cell"]) for e in result["scenarios"][0]["errors"]], [("3.5", self.CELL)])
 
 
 def main():

@@ -4,7 +4,10 @@
 Usage: test_spec_map.py [REPO_ROOT]
 
 Fails (exit 1, one line per problem) when a listed scenario, unit TEST_CASE or meson test
-does not exist, a row has no test and no reason, a row is malformed, a page `cite` of
+does not exist, a row has no test and no reason, a row is malformed, a live or contradicted
+row does not say, for each live OpenSSL release its sentence is held to (3.0, plus 1.1.1
+for a 001 sentence and 3.5 for a 004 sentence), whether it was verified against it or is
+contradicted by it (naming an existing docs/divergences.md entry), a page `cite` of
 tests/scenarios/*.scn matches no row, the totals line disagrees with the table, or — when
 the reference pages are present (REPO_ROOT/../shared/reference, or $CLOSENOTIFY_REFERENCE)
 — a quoted sentence or a page cite no longer appears in its page. docs/spec-map.md,
@@ -20,6 +23,12 @@ PAGE_PROFILE = {'000': 'openssl-1.0', '002': 'openssl-1.0', '003': 'libressl',
                 '001': 'openssl-1.1.1', '004': 'openssl-3.5'}
 PROFILES = {'openssl-1.0', 'libressl', 'openssl-1.1.1', 'openssl-3.0', 'openssl-3.5'}
 PENDING = 'text (pending profile tests)'
+# The live OpenSSL series (`closenotify diff --openssl R`), in this order; every live or
+# contradicted row names 3.0 and, for its page's own release, 1.1.1 (001) or 3.5 (004).
+RELEASES = ['1.1.1', '3.0', '3.5']
+PAGE_RELEASE = {'001': '1.1.1', '004': '3.5'}
+# A scenario that sets this option is skipped for 1.1.1, which has no such option.
+NOT_IN_111 = 'ignore_unexpected_eof'
 
 
 def norm(text):
@@ -42,6 +51,20 @@ def scenario_names(root):
             m = re.match(r'\s*scenario\s+(\S+)', line)
             if m:
                 names.add(m.group(1))
+    return names
+
+
+def scenarios_setting(root, option):
+    """Names of the scenarios with a step `A|B set OPTION`."""
+    names = set()
+    for path in glob.glob(os.path.join(root, 'tests', 'scenarios', '*.scn')):
+        scenario = None
+        for line in read(path).splitlines():
+            m = re.match(r'\s*scenario\s+(\S+)', line)
+            if m:
+                scenario = m.group(1)
+            elif scenario and re.match(r'\s*[AB]\s+set\s+%s\s*$' % re.escape(option), line):
+                names.add(scenario)
     return names
 
 
@@ -146,18 +169,48 @@ def parse_rows(text, problems):
     return rows
 
 
+RELEASE_LIST = r'(\d+\.\d+(?:\.\d+)?(?:, \d+\.\d+(?:\.\d+)?)*)'
+LIVE_CLAUSE = re.compile(r'live: ' + RELEASE_LIST)
+CONTRADICTED_CLAUSE = re.compile(r'contradicted-by-' + RELEASE_LIST + r': see docs/divergences\.md ([A-Z])')
+
+
+def release_clauses(status):
+    """The clauses of a live / contradicted status, `; `-separated: a list of
+    ('live', [releases], None) and ('contradicted', [releases], letter); None if the status
+    is not of that form."""
+    clauses = []
+    for part in status.split('; '):
+        m = LIVE_CLAUSE.fullmatch(part)
+        if m:
+            clauses.append(('live', m.group(1).split(', '), None))
+            continue
+        m = CONTRADICTED_CLAUSE.fullmatch(part)
+        if m:
+            clauses.append(('contradicted', m.group(1).split(', '), m.group(2)))
+            continue
+        return None
+    return clauses
+
+
 def status_kind(status):
-    if status == 'live':
-        return 'live'
+    """The row's kind for the totals: a row with any contradicted clause is contradicted."""
     if status in ('text', PENDING):
         return 'text'
     if status == 'untested':
         return 'untested'
     if re.fullmatch(r'n/a: \S.*', status):
         return 'na'
-    if re.fullmatch(r'contradicted-by-3\.0: see docs/divergences\.md [A-Z]', status):
-        return 'contradicted'
+    clauses = release_clauses(status)
+    if clauses:
+        return 'contradicted' if any(k == 'contradicted' for k, _, _ in clauses) else 'live'
     return None
+
+
+def expected_releases(pages):
+    """The live releases a row's sentence is held to: 3.0 (the default peer) always, and the
+    page's own release for a 001 or 004 sentence."""
+    want = {'3.0'} | {PAGE_RELEASE[p] for p in pages if p in PAGE_RELEASE}
+    return [r for r in RELEASES if r in want]
 
 
 def main():
@@ -174,8 +227,10 @@ def main():
     units = unit_test_names(root)
     mesons = meson_test_names(root)
     divergences = divergence_ids(root)
+    not_in_111 = scenarios_setting(root, NOT_IN_111)
     seen = {}
     counts = {'live': 0, 'text': 0, 'na': 0, 'untested': 0, 'contradicted': 0}
+    per_release = {r: {'live': 0, 'contradicted': 0} for r in RELEASES}
     pending = 0
 
     for row in rows:
@@ -200,25 +255,56 @@ def main():
         kind = status_kind(status)
         if kind is None and status.startswith('n/a'):
             problems.append('%s: status n/a needs a reason: "n/a: <why>"' % tag)
+        elif kind is None and status == 'live':
+            problems.append('%s: status live must name the live releases it was verified against: '
+                            '"live: %s"' % (tag, ', '.join(expected_releases(row['pages']))))
         elif kind is None:
-            problems.append('%s: unknown status %r (live, text, %s, untested, n/a: <why>, '
-                            'contradicted-by-3.0: see docs/divergences.md X)' % (tag, status, PENDING))
+            problems.append('%s: unknown status %r (live: R[, R...], contradicted-by-R[, R...]: see '
+                            'docs/divergences.md X, the two joined by "; "; text, %s, untested, '
+                            'n/a: <why>; R is a live release: %s)'
+                            % (tag, status, PENDING, ', '.join(RELEASES)))
         else:
             counts[kind] += 1
             if status == PENDING:
                 pending += 1
-            if kind == 'live' and 'scenario' not in kinds:
-                problems.append('%s: status live needs a scenario: test' % tag)
             if status == 'text' and 'unit' not in kinds:
                 problems.append('%s: status text needs a unit: test' % tag)
-            if kind == 'contradicted':
-                if not row['tests']:
-                    problems.append('%s: a contradicted row needs the tests that show what OpenSSL 3.0 does' % tag)
-                x = status[-1]
-                if x not in divergences:
-                    problems.append('%s: docs/divergences.md has no entry "## %s."' % (tag, x))
             if kind == 'untested' and row['tests']:
                 problems.append('%s: status untested but tests are listed' % tag)
+            if kind in ('live', 'contradicted'):
+                named = []
+                for clause, releases, x in release_clauses(status):
+                    bad = [r for r in releases if r not in RELEASES]
+                    if bad:
+                        problems.append('%s: %s is not a live release (%s)' % (tag, ', '.join(bad), ', '.join(RELEASES)))
+                    elif releases != sorted(set(releases), key=RELEASES.index):
+                        problems.append('%s: releases %s: list each once, in the order %s'
+                                        % (tag, ', '.join(releases), ', '.join(RELEASES)))
+                    named += releases
+                    for r in releases:
+                        if r in per_release:
+                            per_release[r][clause] += 1
+                    if clause == 'live' and 'scenario' not in kinds:
+                        problems.append('%s: status live needs a scenario: test' % tag)
+                    if clause == 'live' and '1.1.1' in releases:
+                        scn = [n for k, n in row['tests'] if k == 'scenario']
+                        if scn and all(n in not_in_111 for n in scn):
+                            problems.append('%s: live against 1.1.1, but every scenario listed sets %s, '
+                                            'which OpenSSL 1.1.1 does not have (skipped for 1.1.1)' % (tag, NOT_IN_111))
+                    if clause == 'contradicted':
+                        if not row['tests']:
+                            problems.append('%s: a contradicted row needs the tests that show what %s does'
+                                            % (tag, ', '.join(releases)))
+                        if x not in divergences:
+                            problems.append('%s: docs/divergences.md has no entry "## %s."' % (tag, x))
+                dup = sorted({r for r in named if named.count(r) > 1})
+                if dup:
+                    problems.append('%s: release %s named twice' % (tag, ', '.join(dup)))
+                want = expected_releases(row['pages'])
+                if sorted(set(named) & set(RELEASES), key=RELEASES.index) != want:
+                    problems.append('%s: status names releases %s; a sentence of pages %s is held to %s '
+                                    '(3.0, plus 1.1.1 for 001 and 3.5 for 004): each must be live or contradicted'
+                                    % (tag, ', '.join(named), ', '.join(row['pages']), ', '.join(want)))
 
         # Pages, profiles, quotes.
         pages = row['pages']
@@ -252,15 +338,19 @@ def main():
                             % (where, scenario, page, quote[:80] + ('…' if len(quote) > 80 else '')))
 
     # The totals line agrees with the table.
-    m = re.search(r'<!-- spec-map totals: sentences=(\d+) live=(\d+) text=(\d+) na=(\d+) '
-                  r'untested=(\d+) contradicted=(\d+) -->', text)
-    actual = (len(rows), counts['live'], counts['text'], counts['na'], counts['untested'], counts['contradicted'])
+    fields = ['sentences', 'live', 'text', 'na', 'untested', 'contradicted']
+    actual = [len(rows), counts['live'], counts['text'], counts['na'], counts['untested'], counts['contradicted']]
+    for r in RELEASES:
+        fields += ['live-' + r, 'contradicted-' + r]
+        actual += [per_release[r]['live'], per_release[r]['contradicted']]
+    m = re.search(r'<!-- spec-map totals: ' + ' '.join(re.escape(f) + r'=(\d+)' for f in fields) + ' -->', text)
     if not m:
-        problems.append('docs/spec-map.md: the "<!-- spec-map totals: ... -->" line is missing')
-    elif tuple(int(g) for g in m.groups()) != actual:
-        problems.append('docs/spec-map.md: totals line says sentences=%s live=%s text=%s na=%s untested=%s contradicted=%s, '
-                        'the table has sentences=%d live=%d text=%d na=%d untested=%d contradicted=%d'
-                        % (m.groups() + actual))
+        problems.append('docs/spec-map.md: the "<!-- spec-map totals: %s -->" line is missing or malformed'
+                        % ' '.join(f + '=N' for f in fields))
+    elif [int(g) for g in m.groups()] != actual:
+        problems.append('docs/spec-map.md: totals line says %s, the table has %s'
+                        % (' '.join('%s=%s' % fg for fg in zip(fields, m.groups())),
+                           ' '.join('%s=%d' % fa for fa in zip(fields, actual))))
 
     # Quotes and cites against the pages themselves.
     ref = os.environ.get('CLOSENOTIFY_REFERENCE') or os.path.join(root, '..', 'shared', 'reference')
@@ -284,6 +374,8 @@ def main():
         print('FAIL: ' + p)
     print('spec-map: %d sentences, %d live, %d text (%d pending profile tests), %d n/a, %d untested, %d contradicted'
           % (len(rows), counts['live'], counts['text'], pending, counts['na'], counts['untested'], counts['contradicted']))
+    print('per live release: ' + '; '.join('%s: %d verified live, %d contradicted'
+                                          % (r, per_release[r]['live'], per_release[r]['contradicted']) for r in RELEASES))
     return 1 if problems else 0
 
 

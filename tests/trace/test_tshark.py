@@ -74,7 +74,7 @@ def main():
         pcap = os.path.join(tmp, "d.pcap")
         keys = os.path.join(tmp, "d.keys")
         proc = subprocess.run([binary, "diff", "--scenario", "a-first-then-b", "--filter", "*/*/client/*",
-                               "--quiet", "--jobs", "2", "--pcap", pcap, "--keylog", keys],
+                               "--openssl", "3.0", "--quiet", "--jobs", "2", "--pcap", pcap, "--keylog", keys],
                               capture_output=True, text=True, timeout=300)
         check("diff --scenario --pcap ran", proc.returncode == 0, proc.stdout[-2000:] + proc.stderr)
         got = alerts(tshark, pcap, keys)

@@ -6,6 +6,7 @@
 #include "closenotify/cipher_suite.hpp"
 #include "closenotify/hex.hpp"
 #include "compare.hpp"
+#include "compare_versions.hpp"
 #include "protocol.hpp"
 #include "scenario.hpp"
 #include "session_keys.hpp"
@@ -290,5 +291,88 @@ TEST_SUITE("compare") {
   TEST_CASE("divergence ids come from the '## X.' headings of docs/divergences.md") {
     auto ids = documented_divergences("# Divergences\n\n## A. One\ntext\n## B. Two\n### C. not an entry\n##  no\n");
     CHECK(ids == std::set<std::string>{"A", "B"});
+  }
+}
+
+TEST_SUITE("compare_versions") {
+  // steps_with: a run of kClean whose first steps observed these fields.
+  run_result steps_with(const std::vector<std::map<std::string, std::string>>& fields) {
+    run_result r;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      observation o;
+      o.step = i;
+      o.side = i == 0 ? side_id::a : side_id::b;
+      o.fields = fields[i];
+      r.steps.push_back(o);
+    }
+    return r;
+  }
+
+  TEST_CASE("a field is a difference when the releases that ran do not all agree on it") {
+    auto s = parse_one(kClean);
+    auto old = steps_with({{{"ret", "0"}, {"err", "SYSCALL"}}, {{"ret", "0"}}, {{"ret", "1"}}});
+    auto mid = steps_with({{{"ret", "-1"}, {"err", "SSL"}}, {{"ret", "0"}}, {{"ret", "1"}}});
+    auto d = version_differences(s, {&old, &mid, &mid});
+    REQUIRE(d.size() == 2);
+    CHECK(d[0].step == 0);
+    CHECK(d[0].side == side_id::a);
+    CHECK(d[0].command == "shutdown");
+    CHECK(d[0].field == "ret");
+    CHECK(d[0].values == std::vector<std::optional<std::string>>{"0", "-1", "-1"});
+    CHECK(d[1].field == "err");
+    CHECK(version_differences(s, {&mid, &mid, &mid}).empty());
+    // A release that did not run the case has no value and is not compared.
+    auto skipped = version_differences(s, {nullptr, &mid, &mid});
+    CHECK(skipped.empty());
+    auto one_ran = version_differences(s, {&old, nullptr, &mid});
+    REQUIRE(one_ran.size() == 2);
+    CHECK(one_ran[0].values == std::vector<std::optional<std::string>>{"0", std::nullopt, "-1"});
+  }
+
+  TEST_CASE("a side's record sequence is reported only where no step's sent shows the difference") {
+    auto s = parse_one(kClean);
+    auto a = steps_with({{{"sent", "-"}}, {}, {}});
+    auto b = a;
+    b.wire_a = {"alert(warning close_notify)"};
+    auto d = version_differences(s, {&a, &b});
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].step == std::string::npos);
+    CHECK(d[0].field == "wire");
+    b.steps[0].fields["sent"] = "alert(warning close_notify)";
+    d = version_differences(s, {&a, &b});
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].field == "sent");
+  }
+
+  TEST_CASE("cells are described by the groups they fill, relative to the cells a scenario ran in") {
+    const std::vector<scenario> catalogue{parse_one(kClean)};
+    auto all_cases = build_matrix(catalogue);
+    std::vector<version_case> vcs(all_cases.size());
+    std::vector<const version_case*> all, tls13, one_group, one;
+    for (std::size_t i = 0; i < all_cases.size(); ++i) {
+      vcs[i].def = all_cases[i];
+      all.push_back(&vcs[i]);
+      const auto& c = all_cases[i].c;
+      if (c.tls13) tls13.push_back(&vcs[i]);
+      if (!c.tls13 && !c.a_is_client && !c.blocking) one_group.push_back(&vcs[i]);
+    }
+    one.push_back(all.front());
+    CHECK(describe_cells(all, all) == "all 24 cells");
+    CHECK(describe_cells(tls13, all) == "the TLS 1.3 cells (12)");
+    CHECK(describe_cells(one_group, all) == "TLS 1.2 A=server nonblocking (3 suites)");
+    CHECK(describe_cells(one, all) == "1 cell: TLS_AES_128_GCM_SHA256/client/blocking");
+    CHECK(describe_cells(one, one) == "its one cell");
+  }
+
+  TEST_CASE("--cells keeps the cells asked for, else a scenario's first cell it applies to") {
+    auto anywhere = parse_one(kClean);
+    auto tls12_only = parse_one("family f: t\nscenario late\n  cite x\n  only tls1.2: why\n  A shutdown\n");
+    std::vector<scenario> both{anywhere, tls12_only};
+    auto picked = in_cells(build_matrix(both), {"TLS_AES_128_GCM_SHA256/client/nonblocking",
+                                                "TLS_AES_128_GCM_SHA256/server/blocking"});
+    REQUIRE(picked.size() == 3);
+    CHECK(picked[0].id == "first/TLS_AES_128_GCM_SHA256/client/nonblocking");
+    CHECK(picked[1].id == "first/TLS_AES_128_GCM_SHA256/server/blocking");
+    CHECK(picked[2].id == "late/ECDHE-ECDSA-AES128-GCM-SHA256/client/blocking");
   }
 }

@@ -54,6 +54,11 @@ class progress {
 
 std::string series(const diff::live_openssl& o) { return std::string(o.series->name); }
 
+// counted: "1 scenario", "2 scenarios".
+std::string counted(std::size_t n, const std::string& what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
 std::string step_label(const diff::version_difference& d) {
   if (d.step == std::string::npos) return std::string(1, diff::side_letter(d.side)) + " records on the wire";
   return "step " + std::to_string(d.step + 1) + " (" + diff::side_letter(d.side) + " " + d.command + ")";
@@ -150,7 +155,10 @@ void print_text(std::ostream& out, const diff::version_comparison& c, const std:
                 const std::vector<diff::missing_openssl>& missing) {
   out << kName << ": each case's reference run (two live OpenSSL peers of one release, no closenotify) "
       << "under each release\n";
-  for (const auto& r : c.releases) out << "  " << series(r) << "  " << r.version << "\n";
+  for (const auto& r : c.releases) {
+    const std::string name = series(r);
+    out << "  " << name << std::string(name.size() < 7 ? 7 - name.size() : 1, ' ') << r.version << "\n";
+  }
   for (const auto& m : missing) out << "  " << m.skip_line() << "\n";
   std::string family;
   std::vector<std::string> same;
@@ -171,7 +179,7 @@ void print_text(std::ostream& out, const diff::version_comparison& c, const std:
         ++n;
         differing += o.differs() ? 1 : 0;
       }
-      out << "\n== " << family << " (" << sv.s->family_title << "): " << n << " scenarios, " << differing
+      out << "\n== " << family << " (" << sv.s->family_title << "): " << counted(n, "scenario") << ", " << differing
           << " differ\n";
     }
     const auto cells = applicable(sv);
@@ -214,8 +222,8 @@ void print_text(std::ostream& out, const diff::version_comparison& c, const std:
   }
   flush_same();
   const totals t = count(c, all);
-  out << "\n" << t.scenarios << " scenarios, " << t.differing << " differ between releases; " << t.cases
-      << " cells: " << t.compared << " compared, " << t.cells_differing << " differ, " << t.cells_skipped
+  out << "\n" << counted(t.scenarios, "scenario") << ", " << t.differing << " differ between releases; "
+      << counted(t.cases, "cell") << ": " << t.compared << " compared, " << t.cells_differing << " differ, " << t.cells_skipped
       << " not applicable; " << t.release_skips << " release skips; " << t.errors << " errors\n";
 }
 

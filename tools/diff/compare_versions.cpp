@@ -29,9 +29,9 @@ std::string record_sequence(const std::vector<std::string>& records) {
   return out.empty() ? "-" : out;
 }
 
-// differences: every field of every step whose value is not the same in all the runs that
-// were carried out (`runs[r]` null for a release that did not run, whose value is nothing).
-std::vector<version_difference> differences(const scenario& s, const std::vector<const run_result*>& runs) {
+}  // namespace
+
+std::vector<version_difference> version_differences(const scenario& s, const std::vector<const run_result*>& runs) {
   std::vector<version_difference> out;
   using values_t = std::vector<std::optional<std::string>>;
   auto differ = [](const values_t& values) {
@@ -68,8 +68,6 @@ std::vector<version_difference> differences(const scenario& s, const std::vector
   }
   return out;
 }
-
-}  // namespace
 
 version_comparison compare_versions(
     const std::vector<case_def>& cases, const std::vector<live_openssl>& releases, const run_config& base,
@@ -124,7 +122,7 @@ version_comparison compare_versions(
     else per_case[k][r] = &results[i];
   }
   for (std::size_t k = 0; k < cases.size(); ++k) {
-    if (out.cases[k].ran() >= 2) out.cases[k].differences = differences(*cases[k].s, per_case[k]);
+    if (out.cases[k].ran() >= 2) out.cases[k].differences = version_differences(*cases[k].s, per_case[k]);
   }
   return out;
 }

@@ -44,6 +44,11 @@ struct version_comparison {
   double wall_seconds = 0;
 };
 
+/// version_differences: every field of every step of `s` whose value is not the same in all
+/// of `runs` (one per release; null for a release that did not run the case, whose values
+/// are then nothing), and each side's record sequence where no step's `sent` shows it.
+std::vector<version_difference> version_differences(const scenario& s, const std::vector<const run_result*>& runs);
+
 /// compare_versions: every case's reference run under each release (`base` with that
 /// release's peer on both sides), `jobs` runs at a time, then the differences per case.
 /// `progress(release, done, total)` is called from the calling thread after each run.
