@@ -1,4 +1,6 @@
-// endpoint.cpp — OpenSSL 3.0's teardown semantics over closenotify's record layer.
+// endpoint.cpp — OpenSSL's teardown semantics over closenotify's record layer: 3.0's
+// functions, in 3.0's order; where 1.1.1 or 3.5 do otherwise, the profile (profile.hpp)
+// says how, at the check concerned.
 //
 // Each function below is the counterpart of one OpenSSL 3.0 function, and follows its
 // order of checks, because the order is what a differential test observes:

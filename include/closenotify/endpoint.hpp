@@ -1,6 +1,7 @@
 // closenotify/endpoint.hpp — one end of an established TLS connection, from the moment
 // its keys are known: application data, alerts, post-handshake messages and the
-// shutdown state machine with the semantics of OpenSSL 3.0's SSL_shutdown.
+// shutdown state machine with the semantics of OpenSSL's SSL_shutdown (3.0's, with the
+// differences of 1.1.1 and 3.5 as profile rows: profile.hpp).
 //
 // The calls mirror OpenSSL's (shutdown, read, peek, write, key_update, get_error,
 // get_shutdown) so a differential test can drive both the same way. The state behind
