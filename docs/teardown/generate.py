@@ -29,7 +29,6 @@ Mermaid output has neither, and any OpenSSL version string in it would be reduce
 "OpenSSL").
 """
 import argparse
-import difflib
 import json
 import os
 import re
@@ -38,6 +37,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from generated_blocks import finish  # noqa: E402
 ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
 PROFILES = ['openssl-1.0', 'libressl', 'openssl-1.1.1', 'openssl-3.0', 'openssl-3.5']
 LIVE = 'openssl-3.0'
@@ -205,25 +206,7 @@ def main():
         print('FAIL: %s has no generated blocks' % args.doc)
         return 1
     name = os.path.relpath(args.doc, ROOT)
-    if args.check:
-        bad = 0
-        for line, spec, old, body in blocks:
-            if old == body:
-                continue
-            bad += 1
-            diff = [d for d in difflib.unified_diff(old.split('\n'), body.split('\n'), lineterm='', n=0)
-                    if d[:1] in '+-' and d[:3] not in ('+++', '---')]
-            first = next((d for d in diff if d.startswith('-')), None) or (diff[0] if diff else '')
-            print('FAIL: %s:%d: block "%s" differs from a live run: %d line(s) removed, %d added; first: %s'
-                  % (name, line, spec, sum(d.startswith('-') for d in diff), sum(d.startswith('+') for d in diff),
-                     first[:120]))
-        print('%s: %d generated blocks, %d up to date' % (name, len(blocks), len(blocks) - bad))
-        return 1 if bad else 0
-    if new != text:
-        with open(args.doc, 'w', encoding='utf-8') as f:
-            f.write(new)
-    print('%s: %d generated blocks regenerated%s' % (name, len(blocks), '' if new != text else ' (no change)'))
-    return 0
+    return finish(args.doc, name, text, new, blocks, args.check)
 
 
 if __name__ == '__main__':

@@ -23,7 +23,6 @@ Only deterministic fields are embedded: no timings, version strings, ports or ke
 JSON's `releases` are read for their series names only).
 """
 import argparse
-import difflib
 import json
 import os
 import re
@@ -32,6 +31,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from generated_blocks import finish  # noqa: E402
 ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
 RELEASES = ['1.1.1', '3.0', '3.5']
 BEGIN = re.compile(r'^<!-- generated: (.*?) -->$')
@@ -230,25 +231,7 @@ def main():
     if not blocks:
         print('FAIL: %s has no generated blocks' % name)
         return 1
-    if args.check:
-        bad = 0
-        for line, spec, old, body in blocks:
-            if old == body:
-                continue
-            bad += 1
-            diff = [d for d in difflib.unified_diff(old.split('\n'), body.split('\n'), lineterm='', n=0)
-                    if d[:1] in '+-' and d[:3] not in ('+++', '---')]
-            first = next((d for d in diff if d.startswith('-')), None) or (diff[0] if diff else '')
-            print('FAIL: %s:%d: block "%s" differs from a live run: %d line(s) removed, %d added; first: %s'
-                  % (name, line, spec, sum(d.startswith('-') for d in diff), sum(d.startswith('+') for d in diff),
-                     first[:120]))
-        print('%s: %d generated blocks, %d up to date' % (name, len(blocks), len(blocks) - bad))
-        return 1 if bad else 0
-    if new != text:
-        with open(args.doc, 'w', encoding='utf-8') as f:
-            f.write(new)
-    print('%s: %d generated blocks regenerated%s' % (name, len(blocks), '' if new != text else ' (no change)'))
-    return 0
+    return finish(args.doc, name, text, new, blocks, args.check)
 
 
 if __name__ == '__main__':
