@@ -488,10 +488,11 @@ class openssl_versions(cli_case):
     def stand_in(self, version):
         """A peer that says it is OpenSSL `version` ("3.5.0", "1.1.1w")."""
         path = os.path.join(self.tmp.name, "peer-" + version)
-        # The peer itself is exec'd: its socket (fd 3) must have no other holder, or a
-        # `close` step would not reach the other side; sed gets fd 3 closed.
+        # The peer itself is exec'd: its socket (fd 3, or the pool's channel there) must
+        # have no other holder, or a `close` step would not reach the other side; sed gets
+        # fd 3 closed. Only `hello` answers carry openssl=.
         with open(path, "w") as f:
-            f.write('#!/bin/bash\nexec %s "$@" > >(exec sed -u "1s/openssl=OpenSSL_[0-9.]*[a-z]*/openssl=OpenSSL_%s/" 3>&-)\n'
+            f.write('#!/bin/bash\nexec %s "$@" > >(exec sed -u "s/openssl=OpenSSL_[0-9.]*[a-z]*/openssl=OpenSSL_%s/" 3>&-)\n'
                     % (shlex.quote(peer_30()), version))
         os.chmod(path, 0o755)
         return path

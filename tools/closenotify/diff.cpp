@@ -15,6 +15,7 @@
 #include "../diff/matrix.hpp"
 #include "../diff/pcap.hpp"
 #include "../diff/report.hpp"
+#include "../diff/side.hpp"
 #include "commands.hpp"
 #include "compare_versions.hpp"
 #include "openssl_option.hpp"
@@ -70,6 +71,9 @@ const char* const diff_help =
     "                          catch it: first-shutdown-returns-1, no-close-notify,\n"
     "                          read-ignores-close-notify\n"
     "  --quiet                 no progress output\n"
+    "  --exec-peers            start a new OpenSSL peer process for every peer of every case,\n"
+    "                          instead of reusing pooled ones (same results, several times\n"
+    "                          slower: for ruling the pool out; docs/performance.md)\n"
     "  --scenarios DIR         the catalogue (default: the source tree's tests/scenarios)\n"
     "  --divergences FILE      the documented divergences (default: docs/divergences.md)\n"
     "  --peer PATH[,PATH]      these OpenSSL peer executables instead of the ones next to this\n"
@@ -273,13 +277,14 @@ outcome run_diff(const std::vector<std::string>& args) {
   auto parsed = parse_options(args,
                               {"scenario", "family", "filter", "explain", "json", "jobs", "repeat", "mutate",
                                "scenarios", "divergences", "peer", "pcap", "keylog", "profile", "openssl", "cells"},
-                              {"help", "transcript", "list", "quiet", "compare-versions"});
+                              {"help", "transcript", "list", "quiet", "compare-versions", "exec-peers"});
   if (auto* f = std::get_if<failure>(&parsed)) return *f;
   const auto& o = std::get<options>(parsed);
   if (o.has("help")) {
     std::fputs(diff_help, stdout);
     return exit_ok;
   }
+  if (o.has("exec-peers")) diff::set_peer_start(diff::peer_start::exec);
   if (!o.positional.empty()) return usage("unexpected argument '" + o.positional.front() + "'");
   ::signal(SIGPIPE, SIG_IGN);  // a peer that died must not take the runner with it
 

@@ -1,17 +1,32 @@
 // peer_process.cpp — the OpenSSL peer as a child process speaking the line protocol.
+//
+// Peers are pooled: a process serves case after case (`closenotify-peer --pool 3`), each
+// case's socket sent to it with SCM_RIGHTS at `attach` and closed again at `release`, so
+// a case costs its handshake and its steps, not an exec, the loading of libssl and the
+// making of keys. A peer goes back to the pool only when it is idle (every command it
+// was sent has had its answer) and says `ok release`; one still inside a call is killed,
+// exactly as every peer was before pooling, so no byte reaches a socket after terminate().
+// Nothing of a case survives in the process but its certificates (docs/peer-protocol.md).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
+#include <thread>
+#include <vector>
 
+#include "child_process.hpp"
 #include "side.hpp"
 
 extern char** environ;
@@ -23,23 +38,114 @@ namespace {
 // Spawns share the guard; closing a socket the runner holds takes it alone.
 std::shared_mutex spawn_guard;
 
+std::atomic<peer_start> start_mode{peer_start::pooled};
+
+// A pooled process gets this long to start (the sanitizers' start-up included) and
+// take its socket, and an idle one this long to say `ok release`.
+constexpr std::chrono::milliseconds kAttachTimeout{30'000};
+constexpr std::chrono::milliseconds kReleaseTimeout{5'000};
+
+// Idle processes kept per peer executable: enough for every case `diff --jobs` runs at
+// once on a machine of a few cores; a burst beyond it (serve) ends the extra ones.
+const std::size_t kMaxIdle = std::max(8u, 4 * std::thread::hardware_concurrency());
+
+// A peer process and its descriptors: what the pool keeps between cases.
+struct process {
+  pid_t pid = -1;
+  int to = -1;       // its stdin
+  int from = -1;     // its stdout
+  int channel = -1;  // pooled: where each case's socket is sent; -1 for `--fd 3` peers
+};
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Closing stdin ends an idle peer; one stuck in a blocking call is killed. `status`:
+// how it ended, when it had already ended.
+void stop(process& p, int* status = nullptr) {
+  close_fd(p.to);
+  if (p.pid > 0) {
+    int st = 0;
+    if (::waitpid(p.pid, &st, WNOHANG) == 0) {
+      ::kill(p.pid, SIGKILL);
+      ::waitpid(p.pid, &st, 0);
+    } else if (status != nullptr) {
+      *status = st;
+    }
+    p.pid = -1;
+  }
+  close_fd(p.from);
+  close_fd(p.channel);
+}
+
+// Idle pooled peers per executable; those that cannot pool (a peer built before
+// `--pool`, given with --peer) are run per case with `--fd 3`.
+class pool {
+ public:
+  ~pool() {
+    for (auto& [path, list] : idle_) {
+      for (auto& p : list) stop(p);  // EOF on stdin: each exits at once
+    }
+  }
+  std::optional<process> take(const std::string& path) {
+    std::lock_guard lock(mutex_);
+    auto& list = idle_[path];
+    if (list.empty()) return std::nullopt;
+    process p = list.back();
+    list.pop_back();
+    return p;
+  }
+  void give_back(const std::string& path, process p) {
+    {
+      std::lock_guard lock(mutex_);
+      auto& list = idle_[path];
+      if (list.size() < kMaxIdle) {
+        list.push_back(p);
+        return;
+      }
+    }
+    stop(p);
+  }
+  bool poolable(const std::string& path) {
+    std::lock_guard lock(mutex_);
+    return unpoolable_.count(path) == 0;
+  }
+  void cannot_pool(const std::string& path) {
+    std::lock_guard lock(mutex_);
+    unpoolable_.insert(path);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::vector<process>> idle_;
+  std::set<std::string> unpoolable_;
+};
+
+pool& peers() {
+  static pool p;
+  return p;
+}
+
 class peer_process final : public side {
  public:
-  peer_process(pid_t pid, int to_peer, int from_peer) : pid_(pid), to_(to_peer), from_(from_peer) {}
+  peer_process(process p, std::string path) : p_(p), path_(std::move(path)) {}
   ~peer_process() override {
     terminate();
   }
 
   bool send(const std::string& command) override {
-    if (to_ < 0) return false;
+    if (p_.to < 0) return false;
     std::string line = command + "\n";
     std::size_t off = 0;
     while (off < line.size()) {
-      ssize_t n = ::write(to_, line.data() + off, line.size() - off);
+      ssize_t n = ::write(p_.to, line.data() + off, line.size() - off);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
       off += static_cast<std::size_t>(n);
     }
+    ++unanswered_;
     return true;
   }
 
@@ -50,9 +156,11 @@ class peer_process final : public side {
       if (nl != std::string::npos) {
         std::string line = buffer_.substr(0, nl);
         buffer_.erase(0, nl + 1);
-        return parse_message(line);
+        message m = parse_message(line);
+        if (m.kind != message_kind::blocked && unanswered_ > 0) --unanswered_;
+        return m;
       }
-      if (from_ < 0 || eof_) {
+      if (p_.from < 0 || eof_) {
         message m;
         m.kind = message_kind::error;
         m.text = "the OpenSSL peer exited" + exit_description();
@@ -60,12 +168,12 @@ class peer_process final : public side {
       }
       // Poll at least once, even with no time left: a zero timeout means "what is there".
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      pollfd p{from_, POLLIN, 0};
-      int r = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
+      pollfd pfd{p_.from, POLLIN, 0};
+      int r = ::poll(&pfd, 1, static_cast<int>(std::max<long long>(0, left.count())));
       if (r < 0 && errno == EINTR) continue;
       if (r == 0) return std::nullopt;
       char buf[65536];
-      ssize_t n = ::read(from_, buf, sizeof buf);
+      ssize_t n = ::read(p_.from, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         eof_ = true;
@@ -76,64 +184,145 @@ class peer_process final : public side {
   }
 
   void terminate() override {
-    if (to_ >= 0) ::close(to_);
-    to_ = -1;
-    if (pid_ > 0) {
-      // Closing stdin ends an idle peer; one stuck in a blocking call is killed.
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == 0) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-      }
-      pid_ = -1;
+    if (p_.pid < 0) return;
+    if (p_.channel >= 0 && unanswered_ == 0 && !eof_ && buffer_.empty() && answered("release", kReleaseTimeout)) {
+      peers().give_back(path_, p_);
+      p_ = process{};
+      return;
     }
-    if (from_ >= 0) ::close(from_);
-    from_ = -1;
+    stop(p_, &status_);
   }
 
+  // Pooled: hand `socket_fd` to the process for this case. False if it did not take it.
+  bool attach(int socket_fd) {
+    char byte = 0;
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char space[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = space;
+    msg.msg_controllen = sizeof space;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &socket_fd, sizeof socket_fd);
+    ssize_t n;
+    do {
+      n = ::sendmsg(p_.channel, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n == 1 && answered("attach", kAttachTimeout);
+  }
+
+  // The process ended before it said anything: not a peer that can pool.
+  bool exited_silently() const { return eof_ && buffer_.empty(); }
+
  private:
+  // Send `command`, then true once its `ok` arrived within `timeout`.
+  bool answered(const std::string& command, std::chrono::milliseconds timeout) {
+    if (!send(command)) return false;
+    auto m = next(timeout);
+    return m && m->kind == message_kind::ok && unanswered_ == 0;
+  }
+
   std::string exit_description() {
-    if (pid_ > 0 && ::waitpid(pid_, &status_, WNOHANG) == pid_) pid_ = -1;
-    if (pid_ > 0) return "";
+    if (p_.pid > 0 && ::waitpid(p_.pid, &status_, WNOHANG) == p_.pid) p_.pid = -1;
+    if (p_.pid > 0) return "";
     if (WIFSIGNALED(status_)) return std::string(" (signal ") + strsignal(WTERMSIG(status_)) + ")";
     if (WIFEXITED(status_)) return " (status " + std::to_string(WEXITSTATUS(status_)) + ")";
     return "";
   }
 
-  pid_t pid_;
-  int to_;
-  int from_;
+  process p_;
+  std::string path_;
+  int unanswered_ = 0;  // commands sent whose answer (ok, done, error) has not been read
   bool eof_ = false;
   int status_ = 0;
   std::string buffer_;
 };
 
+// A new peer process: `--pool 3` with a channel at fd 3, or `--fd 3` with the socket there.
+std::variant<process, std::string> start_process(const std::string& peer_path, bool pooled, int socket_fd) {
+  int in[2], out[2], channel[2] = {-1, -1};
+  if (::pipe2(in, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    const int e = errno;
+    ::close(in[0]);
+    ::close(in[1]);
+    return std::string("pipe: ") + std::strerror(e);
+  }
+  if (pooled && ::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, channel) != 0) {
+    const int e = errno;
+    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+    return std::string("socketpair: ") + std::strerror(e);
+  }
+  auto spawned = pooled ? spawn_child(peer_path, {"--pool", "3"}, in[0], out[1], channel[1])
+                        : spawn_child(peer_path, {"--fd", "3"}, in[0], out[1], socket_fd);
+  ::close(in[0]);
+  ::close(out[1]);
+  if (channel[1] >= 0) ::close(channel[1]);
+  if (auto* e = std::get_if<std::string>(&spawned)) {
+    ::close(in[1]);
+    ::close(out[0]);
+    if (channel[0] >= 0) ::close(channel[0]);
+    return "cannot start the OpenSSL peer: " + *e;
+  }
+  return process{std::get<pid_t>(spawned), in[1], out[0], channel[0]};
+}
+
+// A pooled peer with `socket_fd` attached, or nothing (then run one with `--fd 3`).
+std::unique_ptr<side> pooled_peer(const std::string& peer_path, int socket_fd) {
+  if (!peers().poolable(peer_path)) return nullptr;
+  // A process that fails to attach is dropped; after an idle one, a new one is tried.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto idle = peers().take(peer_path);
+    const bool fresh = !idle;
+    process p;
+    if (idle) {
+      p = *idle;
+    } else {
+      auto started = start_process(peer_path, true, -1);
+      if (std::holds_alternative<std::string>(started)) return nullptr;
+      p = std::get<process>(started);
+    }
+    auto peer = std::make_unique<peer_process>(p, peer_path);
+    if (peer->attach(socket_fd)) return peer;
+    if (fresh) {
+      if (peer->exited_silently()) peers().cannot_pool(peer_path);
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+void set_peer_start(peer_start how) { start_mode = how; }
+peer_start current_peer_start() { return start_mode; }
 
 void close_socket(int fd) {
   std::unique_lock guard(spawn_guard);
   ::close(fd);
 }
 
-std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& peer_path, int socket_fd) {
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    ::close(in[0]);
-    ::close(in[1]);
-    return std::string("pipe: ") + std::strerror(errno);
-  }
+std::variant<pid_t, std::string> spawn_child(const std::string& path, const std::vector<std::string>& args, int fd0,
+                                             int fd1, int fd3) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, fd0, 0);
+  if (fd1 >= 0) {
+    posix_spawn_file_actions_adddup2(&fa, fd1, 1);
+  } else {
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  }
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, socket_fd, 3);
+  if (fd3 >= 0) posix_spawn_file_actions_adddup2(&fa, fd3, 3);
   // Close every other descriptor in the child before execve, not at it: the parent
   // thread resumes as soon as the child's exec replaces its memory, before close-on-exec
   // runs, and a loaded machine can leave the child holding copies of other cases'
   // sockets for milliseconds — a close(2) elsewhere would then not reach its peer.
-  posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+  posix_spawn_file_actions_addclosefrom_np(&fa, fd3 >= 0 ? 4 : 3);
   // The peer must not die of SIGPIPE or inherit a blocked signal mask from the runner.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -144,22 +333,26 @@ std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& p
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &deflt);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::string fd_arg = "3";
-  char* argv[] = {const_cast<char*>(peer_path.c_str()), const_cast<char*>("--fd"), fd_arg.data(), nullptr};
+  std::vector<char*> argv{const_cast<char*>(path.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   pid_t pid = 0;
   std::shared_lock guard(spawn_guard);
-  int rc = ::posix_spawn(&pid, peer_path.c_str(), &fa, &attr, argv, environ);
+  int rc = ::posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), environ);
   guard.unlock();
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  ::close(in[0]);
-  ::close(out[1]);
-  if (rc != 0) {
-    ::close(in[1]);
-    ::close(out[0]);
-    return "cannot start the OpenSSL peer " + peer_path + ": " + std::strerror(rc);
+  if (rc != 0) return "cannot start " + path + ": " + std::strerror(rc);
+  return pid;
+}
+
+std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& peer_path, int socket_fd) {
+  if (start_mode == peer_start::pooled) {
+    if (auto peer = pooled_peer(peer_path, socket_fd)) return peer;
   }
-  return std::unique_ptr<side>(new peer_process(pid, in[1], out[0]));
+  auto started = start_process(peer_path, false, socket_fd);
+  if (auto* e = std::get_if<std::string>(&started)) return *e;
+  return std::unique_ptr<side>(new peer_process(std::get<process>(started), peer_path));
 }
 
 }  // namespace closenotify::diff

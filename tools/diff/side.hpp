@@ -27,9 +27,18 @@ class side {
   virtual void terminate() = 0;
 };
 
-/// spawn_peer: `peer_path --fd 3` with `socket_fd` as its fd 3 and pipes on stdin/stdout.
+/// spawn_peer: an OpenSSL peer speaking the line protocol on `socket_fd` (a copy of it;
+/// the caller keeps its own): a pooled `peer_path --pool 3` process the socket is sent
+/// to, or a new `peer_path --fd 3` (peer_start::exec, or a peer that cannot pool).
 /// Fails with a one-line reason.
 std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& peer_path, int socket_fd);
+
+/// How spawn_peer starts peers: pooled processes reused case after case (the default),
+/// or a new process per peer (`--exec-peers`: slower; what `closenotify bench` compares
+/// the pool against, and a way to rule the pool out).
+enum class peer_start : std::uint8_t { pooled, exec };
+void set_peer_start(peer_start how);
+peer_start current_peer_start();
 
 /// close_socket: close(2) a socket end the runner holds, once no other thread is inside
 /// posix_spawn. A spawned child holds a copy of every descriptor the runner had when it

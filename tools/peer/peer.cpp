@@ -3,10 +3,12 @@
 // answers on stdout (docs/peer-protocol.md is the contract).
 //
 //   closenotify-peer --fd N      N: one end of a connected AF_UNIX SOCK_STREAM socketpair
+//   closenotify-peer --pool N    case after case: each `attach` takes a socket sent on fd N
 //   closenotify-peer --bench ... benchmark modes (bench.cpp), no line protocol
 #include <openssl/crypto.h>
 #include <fcntl.h>
 #include <openssl/err.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -125,8 +127,13 @@ class Peer {
   // The socket starts in blocking mode, whatever O_NONBLOCK the runner left on it.
   bool start() { return socket_.set_blocking(true); }
 
-  // Runs one command line. false: the peer should exit (quit).
-  bool run(const std::string& line);
+  // Runs one command line: what the process does next.
+  enum class next { command, quit, handed_off };
+  next run(const std::string& line);
+  // After next::handed_off: the `ok handoff` line, not yet printed.
+  const std::string& handoff_line() const { return handoff_line_; }
+  // Close the socket without a byte more on it; the Peer is then only to be destroyed.
+  void drop() { socket_.close(); }
 
  private:
   void handshake(const std::vector<std::string>& w);
@@ -148,9 +155,10 @@ class Peer {
   // WANT_READ to pass the same pointer ("bad write retry"), so a write of the same bytes
   // reuses this buffer as it is.
   bytes write_buffer_;
+  std::string handoff_line_;
 };
 
-bool Peer::run(const std::string& line) {
+Peer::next Peer::run(const std::string& line) {
   std::vector<std::string> w;
   for (std::size_t i = 0; i < line.size();) {
     std::size_t j = line.find(' ', i);
@@ -181,14 +189,12 @@ bool Peer::run(const std::string& line) {
     } else if (c == "handoff") {
       no_args();
       if (!tls_.ready()) throw CommandError{"no handshake"};
-      emit("ok handoff " + tls_.handoff_fields());
-      // No SSL_free, no destructors, no atexit handlers: the connection now belongs to
-      // the runner's closenotify endpoint, and not one more byte may reach the socket.
-      _exit(0);
+      handoff_line_ = "ok handoff " + tls_.handoff_fields();
+      return next::handed_off;
     } else if (c == "quit") {
       no_args();
       emit("ok quit");
-      return false;  // SSL_free in ~Tls writes nothing to the socket
+      return next::quit;  // SSL_free in ~Tls writes nothing to the socket
     }
 
     // Steps on the SSL connection.
@@ -295,7 +301,7 @@ bool Peer::run(const std::string& line) {
   } catch (const std::exception& e) {  // e.g. bad_alloc: still one answer, and go on
     emit(std::string("error internal: ") + e.what());
   }
-  return true;
+  return next::command;
 }
 
 void Peer::handshake(const std::vector<std::string>& w) {
@@ -449,6 +455,113 @@ Outcome Peer::write_all(std::size_t n) {
 
 }  // namespace
 
+int run_connection(int fd) {
+  Peer p(fd);
+  if (!p.start()) {
+    std::fprintf(stderr, "closenotify-peer: fd %d: %s\n", fd, std::strerror(errno));
+    return 2;
+  }
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    switch (p.run(line)) {
+      case Peer::next::command: continue;
+      case Peer::next::quit: return 0;
+      case Peer::next::handed_off:
+        emit(p.handoff_line());
+        // No SSL_free, no destructors, no atexit handlers: the connection now belongs to
+        // the runner's closenotify endpoint, and not one more byte may reach the socket.
+        _exit(0);
+    }
+  }
+  return 0;  // EOF on stdin: the socket is left as it is
+}
+
+namespace {
+
+// One descriptor sent with SCM_RIGHTS on `channel`; -1 with errno set when none came.
+int receive_socket(int channel) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char space[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = space;
+  msg.msg_controllen = sizeof space;
+  ssize_t n;
+  do {
+    n = ::recvmsg(channel, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) {
+    if (n == 0) errno = ECONNRESET;
+    return -1;
+  }
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (c == nullptr || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+      c->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC) != 0) {
+    errno = EBADMSG;
+    return -1;
+  }
+  int fd = -1;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return fd;
+}
+
+}  // namespace
+
+int run_pooled(int channel) {
+  std::optional<Peer> p;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line == "attach") {
+      if (p) {
+        emit("error attach: a connection is attached (release it first)");
+        continue;
+      }
+      const int fd = receive_socket(channel);
+      if (fd < 0) {
+        emit(std::string("error attach: no socket on the channel: ") + std::strerror(errno));
+        continue;
+      }
+      p.emplace(fd);
+      if (!p->start()) {
+        emit(std::string("error attach: ") + std::strerror(errno));
+        p.reset();
+        continue;
+      }
+      emit("ok attach");
+    } else if (line == "release") {
+      // SSL_free in ~Tls writes nothing; the socket is closed first all the same.
+      if (p) p->drop();
+      p.reset();
+      emit("ok release");
+    } else if (!p && line != "hello" && line != "quit") {
+      emit("error no connection attached (attach first)");
+    } else {
+      if (!p) {
+        // hello and quit need no connection: run them on a closed one.
+        Peer none(-1);
+        if (none.run(line) == Peer::next::quit) return 0;
+        continue;
+      }
+      switch (p->run(line)) {
+        case Peer::next::command: break;
+        case Peer::next::quit: return 0;
+        case Peer::next::handed_off:
+          // The runner's endpoint owns the connection now: close this copy of the socket
+          // (not a byte on it; the runner holds its own) before saying so.
+          p->drop();
+          emit(p->handoff_line());
+          p.reset();
+          break;
+      }
+    }
+  }
+  return 0;
+}
+
 }  // namespace peer
 
 int main(int argc, char** argv) {
@@ -464,27 +577,25 @@ int main(int argc, char** argv) {
       const std::vector<std::string> rest(args.begin() + 1, args.end());
       return args[0] == "--bench" ? peer::bench::run(rest) : peer::bench::run_syscalls(rest);
     }
+    if (args.size() == 2 && args[0] == "--pool") {
+      const auto channel = peer::parse_count(args[1]);
+      if (channel && *channel <= 1'000'000 && fcntl(static_cast<int>(*channel), F_GETFD) >= 0) {
+        return peer::run_pooled(static_cast<int>(*channel));
+      }
+    }
     std::optional<std::size_t> fd;
     if (args.size() == 2 && args[0] == "--fd") fd = peer::parse_count(args[1]);
     if (!fd || *fd > 1'000'000 || fcntl(static_cast<int>(*fd), F_GETFD) < 0) {
       std::fprintf(stderr,
                    "usage: closenotify-peer --fd N   (N: an inherited, connected AF_UNIX stream socket;\n"
                    "       commands on stdin, answers on stdout, see docs/peer-protocol.md)\n"
+                   "       closenotify-peer --pool N   (N: an AF_UNIX socket that carries one connected socket\n"
+                   "       per `attach` command; `release` ends it, and the next case can attach)\n"
                    "       closenotify-peer --bench SUITE | --bench-syscalls SUITE K shutdown|none [read-ahead]\n"
                    "       (OpenSSL's side of `closenotify bench`, see tools/peer/bench.cpp)\n");
       return 2;
     }
-    peer::Peer p(static_cast<int>(*fd));
-    if (!p.start()) {
-      std::fprintf(stderr, "closenotify-peer: fd %zu: %s\n", *fd, std::strerror(errno));
-      return 2;
-    }
-    std::string line;
-    while (std::getline(std::cin, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!p.run(line)) break;
-    }
-    return 0;  // quit, or EOF on stdin: the socket is left as it is
+    return peer::run_connection(static_cast<int>(*fd));
   } catch (const std::exception& e) {
     peer::emit(std::string("error internal: ") + e.what());
     return 1;

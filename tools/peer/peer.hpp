@@ -173,6 +173,15 @@ class Tls {
   std::vector<std::string> alerts_;
 };
 
+// run_connection: the line protocol on stdin/stdout for the connection on socket `fd`,
+// until `quit`, `handoff` or EOF on stdin; the process's exit status.
+int run_connection(int fd);
+
+// run_pooled: the same for one connection after another, each socket received on
+// `channel` (SCM_RIGHTS) at `attach` and closed at `release` or `handoff`; nothing of
+// a connection outlives it but the certificates (docs/peer-protocol.md, "Pooled peers").
+int run_pooled(int channel);
+
 namespace bench {
 // install_counting_allocator: CRYPTO_set_mem_functions with counting wrappers; must run
 // before OpenSSL allocates anything. False if OpenSSL refused (then memory figures are

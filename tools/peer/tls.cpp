@@ -46,12 +46,29 @@ CertPtr self_signed(EVP_PKEY* key) {
   return cert;
 }
 
-bool add_certificate(SSL_CTX* ctx, KeyPtr key) {
-  if (!key) return false;
-  CertPtr cert = self_signed(key.get());
+// One key and certificate of each kind per process, made on first use: a pooled peer
+// (run_pooled) makes them once for all the connections it serves.
+struct Credential {
+  KeyPtr key;
+  CertPtr cert;
+};
+
+const Credential& credential(bool rsa) {
+  static Credential ec, rs;
+  Credential& c = rsa ? rs : ec;
+  if (!c.cert) {
+    KeyPtr key(rsa ? compat::new_rsa_key(2048) : compat::new_p256_key());
+    CertPtr cert = key ? self_signed(key.get()) : nullptr;
+    if (cert) c = Credential{std::move(key), std::move(cert)};
+  }
+  return c;
+}
+
+bool add_certificate(SSL_CTX* ctx, bool rsa) {
+  const Credential& c = credential(rsa);
   // SSL_CTX_use_* take their own references.
-  return cert && SSL_CTX_use_certificate(ctx, cert.get()) == 1 &&
-         SSL_CTX_use_PrivateKey(ctx, key.get()) == 1;
+  return c.cert && SSL_CTX_use_certificate(ctx, c.cert.get()) == 1 &&
+         SSL_CTX_use_PrivateKey(ctx, c.key.get()) == 1;
 }
 
 // Is `suite` one of the context's ciphers, of the right protocol version? Needed because
@@ -182,11 +199,11 @@ SSL_CTX* new_context(const HandshakeParams& params, std::string& why) {
   } else if (!params.client) {
     // P-256 for the ECDSA suites the matrix uses. The ECDHE-RSA suites need an RSA key;
     // the context holds both kinds at once and OpenSSL picks by suite.
-    if (!add_certificate(ctx, KeyPtr(compat::new_p256_key()))) {
+    if (!add_certificate(ctx, false)) {
       return fail_config("cannot make the EC certificate: " + queued_reason());
     }
     if (params.suite.find("-RSA-") != std::string::npos &&
-        !add_certificate(ctx, KeyPtr(compat::new_rsa_key(2048)))) {
+        !add_certificate(ctx, true)) {
       return fail_config("cannot make the RSA certificate: " + queued_reason());
     }
   }
