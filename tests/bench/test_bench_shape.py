@@ -117,10 +117,17 @@ def main():
                 check(is_stat(h.get("allocations_per_record"), positive=False),
                       f"figure 5 OpenSSL {h['suite']}: allocations per record")
     # 6
-    diff = d.get("diff")
-    check(isinstance(diff, dict) and diff.get("runs") == 1 and diff.get("cases", 0) > 0
-          and diff.get("cases_run", 0) > 0 and is_stat(diff.get("wall_seconds"))
-          and is_stat(diff.get("cases_per_second")), "figure 6: the matrix's wall time and cases per second")
+    for key, what in (("diff", "pooled peers"), ("diff_exec_peers", "a process per peer")):
+        diff = d.get(key)
+        check(isinstance(diff, dict) and diff.get("runs") == 1 and diff.get("cases", 0) > 0
+              and diff.get("cases_run", 0) > 0 and is_stat(diff.get("wall_seconds"))
+              and is_stat(diff.get("cases_per_second")),
+              f"figure 6, {what}: the matrix's wall time and cases per second")
+    if isinstance(d.get("diff"), dict) and isinstance(d.get("diff_exec_peers"), dict):
+        check("--exec-peers" in d["diff_exec_peers"].get("command", "")
+              and "--exec-peers" not in d["diff"].get("command", ""), "figure 6: the two runs are the two ways")
+        check(d["diff"]["cases_run"] == d["diff_exec_peers"]["cases_run"],
+              "figure 6: both ways run the same cases")
 
     # Usage.
     h = subprocess.run([closenotify, "bench", "--help"], capture_output=True, text=True)

@@ -152,7 +152,8 @@ struct results {
   std::vector<syscall_row> syscalls;         // figure 4
   std::vector<closenotify_heap> heaps;       // figure 5
   std::vector<openssl_heap> openssl_heaps;   // figure 5
-  std::optional<diff_result> diff;           // figure 6
+  std::optional<diff_result> diff;           // figure 6, pooled peers (the default)
+  std::optional<diff_result> diff_exec;      // figure 6, --exec-peers (a process per peer)
 };
 
 // ---- output (report.cpp) -------------------------------------------------------------

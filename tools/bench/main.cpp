@@ -280,7 +280,9 @@ void strace_figures(const config& c, results& r) {
 
 // ---- figure 6 ------------------------------------------------------------------------
 
-diff_result diff_figure(const config& c) {
+// `exec_peers`: the same matrix with a new OpenSSL process for every peer, as before
+// peers were pooled; the ratio of the two is the pool's gain.
+diff_result diff_figure(const config& c, bool exec_peers) {
   diff_result d;
   std::vector<double> wall, rate;
   char path[] = "/tmp/closenotify-bench-diff-XXXXXX";
@@ -289,6 +291,7 @@ diff_result diff_figure(const config& c) {
   ::close(fd);
   std::vector<std::string> argv{c.closenotify, "diff", "--jobs", std::to_string(c.diff_jobs), "--quiet"};
   if (!c.diff_family.empty()) argv.insert(argv.end(), {"--family", c.diff_family});
+  if (exec_peers) argv.push_back("--exec-peers");
   for (const auto& a : argv) {
     const std::string shown = a == c.closenotify ? "closenotify" : a;
     d.command += (d.command.empty() ? "" : " ") + shown;
@@ -415,7 +418,10 @@ int bench_main(const std::vector<std::string>& args) {
     }
     strace_figures(c, r);
     r.machine.load_before_diff = load_average();
-    if (c.diff_runs > 0) r.diff = diff_figure(c);
+    if (c.diff_runs > 0) {
+      r.diff = diff_figure(c, false);
+      r.diff_exec = diff_figure(c, true);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "closenotify: error: bench: %s\n", e.what());
     return 1;

@@ -264,14 +264,20 @@ void print_table(std::ostream& out, const results& r) {
 
   out << "6. the differential matrix\n";
   if (r.diff) {
-    const auto& d = *r.diff;
     table t;
     t.rows.push_back({"command", "runs", "wall s", "cases", "run (not skipped)", "cases run/s", "exit"});
-    std::string exits;
-    for (int e : d.exit_statuses) exits += (exits.empty() ? "" : ",") + std::to_string(e);
-    t.rows.push_back({d.command, std::to_string(d.runs), cell(d.wall_seconds, 1), std::to_string(d.cases),
-                      std::to_string(d.cases_run), cell(d.cases_per_second, 1), exits});
+    for (const auto* d : {&*r.diff, r.diff_exec ? &*r.diff_exec : nullptr}) {
+      if (d == nullptr) continue;
+      std::string exits;
+      for (int e : d->exit_statuses) exits += (exits.empty() ? "" : ",") + std::to_string(e);
+      t.rows.push_back({d->command, std::to_string(d->runs), cell(d->wall_seconds, 1), std::to_string(d->cases),
+                        std::to_string(d->cases_run), cell(d->cases_per_second, 1), exits});
+    }
     t.print(out);
+    if (r.diff_exec && r.diff_exec->cases_per_second.median > 0) {
+      out << "   pooled peers: " << num(r.diff->cases_per_second.median / r.diff_exec->cases_per_second.median, 2)
+          << "x the cases/s of a new peer process per peer (--exec-peers), medians; target at least 5x\n";
+    }
     out << "\n";
   } else {
     out << "   not run (--diff-runs 0)\n\n";
@@ -461,17 +467,21 @@ void write_json(std::ostream& out, const results& r) {
                         ", \"allocations_shutdown_exchange\": " + jstat(h.shutdown_exchange_allocations) + "}";
                })
       << "},\n";
-  if (r.diff) {
-    const auto& d = *r.diff;
+  auto diff_json = [&](const char* key, const std::optional<diff_result>& r6, const char* end) {
+    if (!r6) {
+      out << "  \"" << key << "\": null" << end;
+      return;
+    }
+    const auto& d = *r6;
     std::string exits;
     for (int e : d.exit_statuses) exits += (exits.empty() ? "" : ", ") + std::to_string(e);
-    out << "  \"diff\": {\"command\": " << jstr(d.command) << ", \"runs\": " << d.runs
+    out << "  \"" << key << "\": {\"command\": " << jstr(d.command) << ", \"runs\": " << d.runs
         << ", \"wall_seconds\": " << jstat(d.wall_seconds) << ", \"cases\": " << d.cases
         << ", \"cases_run\": " << d.cases_run << ", \"cases_per_second\": " << jstat(d.cases_per_second)
-        << ", \"exit_statuses\": [" << exits << "]}\n";
-  } else {
-    out << "  \"diff\": null\n";
-  }
+        << ", \"exit_statuses\": [" << exits << "]}" << end;
+  };
+  diff_json("diff", r.diff, ",\n");
+  diff_json("diff_exec_peers", r.diff_exec, "\n");
   out << "}\n";
 }
 
