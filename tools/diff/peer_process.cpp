@@ -3,9 +3,10 @@
 // Peers are pooled: a process serves case after case (`closenotify-peer --pool 3`), each
 // case's socket sent to it with SCM_RIGHTS at `attach` and closed again at `release`, so
 // a case costs its handshake and its steps, not an exec, the loading of libssl and the
-// making of keys. A peer goes back to the pool only when it is idle (every command it
-// was sent has had its answer) and says `ok release`; one still inside a call is killed,
-// exactly as every peer was before pooling, so no byte reaches a socket after terminate().
+// making of keys. A peer goes back to the pool only once it has said `ok release` after
+// the answer to every command it was sent; `release` also stops a call still waiting on
+// the socket (closing the socket first, so no byte reaches it after terminate()). A peer
+// that does not answer in time, or died, is killed, as every peer was before pooling.
 // Nothing of a case survives in the process but its certificates (docs/peer-protocol.md).
 #include <fcntl.h>
 #include <poll.h>
@@ -185,7 +186,7 @@ class peer_process final : public side {
 
   void terminate() override {
     if (p_.pid < 0) return;
-    if (p_.channel >= 0 && unanswered_ == 0 && !eof_ && buffer_.empty() && answered("release", kReleaseTimeout)) {
+    if (p_.channel >= 0 && !eof_ && released()) {
       peers().give_back(path_, p_);
       p_ = process{};
       return;
@@ -219,6 +220,23 @@ class peer_process final : public side {
   bool exited_silently() const { return eof_ && buffer_.empty(); }
 
  private:
+  // `release`, answered: the process holds nothing of this case any more. A peer inside a
+  // call (waiting on its socket, the only place a call can stay) is stopped by the
+  // command itself (Socket::stop_waiting_on_input): the call fails on the closed socket,
+  // its `done` is read and dropped here, then `ok release` comes.
+  bool released() {
+    if (!send("release")) return false;
+    const auto deadline = std::chrono::steady_clock::now() + kReleaseTimeout;
+    while (unanswered_ > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      auto m = next(left);
+      if (!m || eof_) return false;
+      if (unanswered_ == 0) return m->kind == message_kind::ok && buffer_.empty();
+    }
+    return false;
+  }
+
   // Send `command`, then true once its `ok` arrived within `timeout`.
   bool answered(const std::string& command, std::chrono::milliseconds timeout) {
     if (!send(command)) return false;

@@ -181,7 +181,7 @@ int Socket::send_all(const unsigned char* buf, std::size_t len) {
 void Socket::wait_readable() {
   // The caller has just seen EAGAIN, so the socket is empty: rx counts everything.
   emit("blocked read rx=" + std::to_string(rx_) + " tx=" + std::to_string(tx_));
-  poll_for(fd_, POLLIN);
+  wait(POLLIN);
 }
 
 void Socket::wait_writable() {
@@ -189,7 +189,25 @@ void Socket::wait_writable() {
   // like the runner's closenotify transport: two sides both blocked writing is a real
   // deadlock, and the runner judges it as one.
   emit("blocked write rx=" + std::to_string(rx_) + " tx=" + std::to_string(tx_));
-  poll_for(fd_, POLLOUT);
+  wait(POLLOUT);
+}
+
+void Socket::wait(short events) {
+  if (stop_fd_ < 0) {
+    poll_for(fd_, events);
+    return;
+  }
+  // The runner sends nothing to a peer inside a call but the order to stop it: input on
+  // stop_fd_ (or its end) ends the wait with the socket closed, so that the call fails
+  // (EBADF) without a byte more on the wire, and the command loop reads the order.
+  pollfd p[2] = {{fd_, events, 0}, {stop_fd_, POLLIN, 0}};
+  while (poll(p, 2, -1) < 0) {
+    if (errno != EINTR) return;
+  }
+  if (p[1].revents != 0) {
+    stopped_ = true;
+    close();
+  }
 }
 
 BIO* Socket::new_bio() {

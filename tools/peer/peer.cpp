@@ -134,6 +134,8 @@ class Peer {
   const std::string& handoff_line() const { return handoff_line_; }
   // Close the socket without a byte more on it; the Peer is then only to be destroyed.
   void drop() { socket_.close(); }
+  // See Socket::stop_waiting_on_input.
+  void stop_waiting_on_input(int fd) { socket_.stop_waiting_on_input(fd); }
 
  private:
   void handshake(const std::vector<std::string>& w);
@@ -526,6 +528,7 @@ int run_pooled(int channel) {
         continue;
       }
       p.emplace(fd);
+      p->stop_waiting_on_input(0);
       if (!p->start()) {
         emit(std::string("error attach: ") + std::strerror(errno));
         p.reset();

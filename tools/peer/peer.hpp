@@ -76,6 +76,10 @@ class Socket {
   // while waiting to write.
   void wait_readable();
   void wait_writable();
+  // A pooled peer: input on `fd` (its stdin) during a wait closes the socket and ends the
+  // wait, so the runner can take the process back from a call that would never return.
+  void stop_waiting_on_input(int fd) { stop_fd_ = fd; }
+  bool stopped() const { return stopped_; }
 
   // recv() has returned 0: the other side will send nothing more.
   bool eof() const { return eof_; }
@@ -98,9 +102,12 @@ class Socket {
   BIO* new_bio();
 
  private:
+  void wait(short events);
   int fd_;
   bool blocking_ = true;
   bool eof_ = false;
+  int stop_fd_ = -1;
+  bool stopped_ = false;
   std::uint64_t rx_ = 0;
   std::uint64_t tx_ = 0;
   bytes wire_;  // written during the current step
