@@ -118,6 +118,34 @@ class Peer:
             return self.proc.wait()
 
 
+class PooledPeer(Peer):
+    """One `closenotify-peer --pool N` process: sockets arrive on a channel at `attach`."""
+
+    def __init__(self, name):
+        self.channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.name = name
+        self.proc = subprocess.Popen([PEER, "--pool", str(theirs.fileno())],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     pass_fds=[theirs.fileno()])
+        theirs.close()
+        self.buf = b""
+        self.raw = ""
+        self.blocked = []
+        spawned.append(self.proc)
+
+    def attach(self, sock):
+        socket.send_fds(self.channel, [b"s"], [sock.fileno()])
+        return self.do("attach")
+
+
+def reattach(client, server):
+    a, b = socket.socketpair()
+    answers_ = client.attach(a), server.attach(b)
+    a.close()
+    b.close()
+    return answers_
+
+
 def pair():
     a, b = socket.socketpair()
     client, server = Peer(a, "client"), Peer(b, "server")
@@ -596,6 +624,68 @@ def test_commands():
     check(f"{t} no --fd: usage on stderr, exit 2", proc.returncode == 2 and "usage" in proc.stderr)
 
 
+def test_pooled():
+    """`--pool N`: one process, case after case (docs/peer-protocol.md, "Pooled peers")."""
+    t = "[pooled]"
+    client, server = PooledPeer("pooled client"), PooledPeer("pooled server")
+    w, h = client.do("hello")
+    check(f"{t} hello needs no connection", w == "ok" and h.get("openssl", "").startswith("OpenSSL"), client.raw)
+    w, _ = client.do("shutdown")
+    check(f"{t} a step without a connection: error", w == "error" and "no connection attached" in client.raw,
+          client.raw)
+    w, _ = client.do("attach")
+    check(f"{t} attach with no socket on the channel: error", w == "error" and client.raw.startswith("error attach"),
+          client.raw)
+    a, b = socket.socketpair()
+    check(f"{t} attach takes the socket", client.attach(a)[0] == "ok" and server.attach(b)[0] == "ok",
+          f"{client.raw} / {server.raw}")
+    a.close()
+    b.close()
+    suite = "TLS_AES_128_GCM_SHA256"
+    first = handshake(client, server, suite)
+    check(f"{t} first connection: handshake ok", first[0][0] == "ok" and first[1][0] == "ok",
+          f"{client.raw} / {server.raw}")
+    # A read that can never complete: release stops it, the socket closed under it.
+    client.send("read 100")
+    kind, _ = parse(client.line())
+    check(f"{t} the client blocks reading", kind == "blocked", kind)
+    client.send("release")
+    w, d = client.answer()
+    check(f"{t} release during a wait: the call fails on the closed socket (EBADF), answered first",
+          w == "done" and d.get("call") == "read" and d.get("ret") == "-1" and d.get("err") == "SYSCALL"
+          and d.get("errno") == "9", client.raw)
+    w, _ = client.answer()
+    check(f"{t} then ok release", w == "ok" and client.raw == "ok release", client.raw)
+    # The server's peer of that connection sees EOF: nobody else held the client's end.
+    server.send("read 10")
+    w, d = server.answer()
+    check(f"{t} the other side meets EOF: the released socket is closed, not a byte sent",
+          w == "done" and d.get("err") == "SSL" and d.get("rx") == first[1][1].get("rx"), server.raw)
+    w, _ = server.do("release")
+    check(f"{t} release after an answered step", w == "ok", server.raw)
+    # The next connection starts from nothing: fresh counters, its own handshake.
+    reattach(client, server)
+    second = handshake(client, server, "ECDHE-ECDSA-AES128-GCM-SHA256")
+    check(f"{t} second connection: a TLS 1.2 handshake in the same processes",
+          second[0][0] == "ok" and second[0][1].get("version") == "tls1.2" and second[1][0] == "ok",
+          f"{client.raw} / {server.raw}")
+    check(f"{t} second connection: byte counts start again at the handshake's",
+          second[0][1].get("rx") == second[1][1].get("tx") and second[0][1].get("tx") == second[1][1].get("rx"),
+          f"{second[0][1]} / {second[1][1]}")
+    w, ho = client.do("handoff")
+    check(f"{t} handoff answers the hand-off fields and keeps the process", w == "ok" and ho.get("handoff")
+          and client.proc.poll() is None, client.raw)
+    w, _ = client.do("shutdown")
+    check(f"{t} after handoff the connection is gone", w == "error" and "no connection attached" in client.raw,
+          client.raw)
+    server.send("read 10")
+    w, d = server.answer()
+    check(f"{t} after handoff the other side meets EOF, not a close_notify", w == "done" and d.get("recv") == "-",
+          server.raw)
+    check(f"{t} quit and EOF end the processes with 0", client.do("quit")[0] == "ok" and client.finish() == 0
+          and server.finish() == 0)
+
+
 def main():
     global PEER, CLI
     PEER = sys.argv[1]
@@ -614,7 +704,7 @@ def main():
         ("close unread", lambda: test_close_gives_unexpected_eof("TLS_AES_128_GCM_SHA256", unread=True)),
         ("handoff", test_handoff), ("key_update", test_key_update), ("renegotiate", test_renegotiate),
         ("write retry", test_write_retry_same_buffer), ("read_all/write_all", test_all_nonblocking),
-        ("blocked write", test_blocked_write),
+        ("blocked write", test_blocked_write), ("pooled", test_pooled),
     ]
     for name, test in tests:
         try:
