@@ -80,7 +80,8 @@ std::string seconds(milliseconds d) {
 }
 
 // handshake: the OpenSSL peer on `fd` does the handshake and hands the keys over; it
-// exits without another byte on the socket. A silent client costs handshake_timeout.
+// closes its copy of the socket without another byte on it. A silent client costs
+// handshake_timeout.
 std::variant<diff::session_keys, std::string> handshake(int fd, role r, const settings& s,
                                                         clock::time_point deadline) {
   auto spawned = diff::spawn_peer(s.peer_path, fd);
@@ -108,7 +109,7 @@ std::variant<diff::session_keys, std::string> handshake(int fd, role r, const se
     return *e;
   }
   auto handed = answer("handoff");
-  peer->terminate();  // it has exited, or is killed now: either way it never writes again
+  peer->terminate();  // released to the pool, or killed: either way it never writes again
   if (auto* e = std::get_if<std::string>(&handed)) return "hand-off: " + *e;
   auto keys = diff::keys_from_message(std::get<diff::message>(handed), r);
   if (auto* e = std::get_if<config_error>(&keys)) return "hand-off: " + e->message;
