@@ -138,10 +138,13 @@ class peer_process final : public side {
 
   bool send(const std::string& command) override {
     if (p_.to < 0) return false;
+    if (command == "quit") reusable_ = false;
     std::string line = command + "\n";
     std::size_t off = 0;
     while (off < line.size()) {
-      ssize_t n = ::write(p_.to, line.data() + off, line.size() - off);
+      // MSG_NOSIGNAL: a peer that has exited is a failed send, never SIGPIPE for the
+      // runner (serve and connect do not ignore it).
+      ssize_t n = ::send(p_.to, line.data() + off, line.size() - off, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
       off += static_cast<std::size_t>(n);
@@ -186,7 +189,7 @@ class peer_process final : public side {
 
   void terminate() override {
     if (p_.pid < 0) return;
-    if (p_.channel >= 0 && !eof_ && released()) {
+    if (p_.channel >= 0 && reusable_ && !eof_ && released()) {
       peers().give_back(path_, p_);
       p_ = process{};
       return;
@@ -255,15 +258,20 @@ class peer_process final : public side {
   process p_;
   std::string path_;
   int unanswered_ = 0;  // commands sent whose answer (ok, done, error) has not been read
+  bool reusable_ = true;  // false once told to quit
   bool eof_ = false;
   int status_ = 0;
   std::string buffer_;
 };
 
 // A new peer process: `--pool 3` with a channel at fd 3, or `--fd 3` with the socket there.
+// Its stdin is a socket, not a pipe, so that a command to a peer that has died can be
+// sent with MSG_NOSIGNAL.
 std::variant<process, std::string> start_process(const std::string& peer_path, bool pooled, int socket_fd) {
   int in[2], out[2], channel[2] = {-1, -1};
-  if (::pipe2(in, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) {
+    return std::string("socketpair: ") + std::strerror(errno);
+  }
   if (::pipe2(out, O_CLOEXEC) != 0) {
     const int e = errno;
     ::close(in[0]);
