@@ -160,8 +160,7 @@ class round_trips(cli_case):
                  "10": "alert fatal unexpected_message (0x02 0x0a)",
                  "close_notify:fatal": "alert fatal close_notify (0x02 0x00)",
                  "bad_record_mac:warning": "alert warning bad_record_mac (0x01 0x14)",
-                 "201:2": "alert fatal unknown (0x02 0xc9)",
-                 "close_notify:3": "alert unknown close_notify (0x03 0x00)"}
+                 "201:2": "alert fatal unknown (0x02 0xc9)"}
         for arg, want in cases.items():
             with self.subTest(alert=arg):
                 self.assertEqual(self.open(suite, self.seal(suite, "--alert", arg)), want + "\n")
@@ -682,6 +681,104 @@ class compare_versions(cli_case):
                                     "--cells", self.CELL, exit_code=1)
         self.assertEqual(result["totals"]["errors"], 1)
         self.assertEqual([(e["openssl"], e["cell"]) for e in result["scenarios"][0]["errors"]], [("3.5", self.CELL)])
+
+
+SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenarios")
+
+
+def run_in(cwd, *args, stdout=subprocess.PIPE, timeout=60):
+    """run, from `cwd`, with stdout where the test says (a file such as /dev/full) and umask 022."""
+    proc = subprocess.run([BINARY] + list(args), stdout=stdout, stderr=subprocess.PIPE, text=True, cwd=cwd,
+                          timeout=timeout, preexec_fn=lambda: os.umask(0o022))
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+class bounded_input(cli_case):
+    """Files a user names are read only when they are regular files of bounded size and line
+    length; what is echoed from them cannot drive the terminal."""
+
+    OPEN = ["open", "--suite", "TLS_AES_128_GCM_SHA256", "--role", "client", "--seq", "0", "00"]
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def path(self, name):
+        return os.path.join(self.tmp.name, name)
+
+    def fails_in_time(self, *args, message=None, contains=None):
+        """fails(2, ...), but a hang (the old way with a FIFO or /dev/zero) fails in 10 s."""
+        code, out, err = run_in(self.tmp.name, *args, timeout=10)
+        self.assertEqual(code, 2, "stdout %r stderr %r" % (out, err))
+        self.assertEqual(len(err.splitlines()), 1, err)
+        line = err.splitlines()[0]
+        if message is not None:
+            self.assertEqual(line, "closenotify: error: " + message)
+        if contains is not None:
+            self.assertIn(contains, line)
+        return line
+
+    def test_a_key_log_that_is_not_a_regular_file_is_refused(self):
+        fifo = self.path("keys.fifo")
+        os.mkfifo(fifo)
+        for path in ("/dev/zero", fifo, self.tmp.name):
+            with self.subTest(path=path):
+                self.fails_in_time(*self.OPEN, "--keylog", path, message="--keylog: %s: not a regular file" % path)
+
+    def test_a_key_log_over_16_mib_or_with_a_line_over_4096_bytes_is_refused(self):
+        big = self.path("big.keys")
+        with open(big, "w") as f:
+            f.truncate(16 * 1024 * 1024 + 1)
+        self.fails_in_time(*self.OPEN, "--keylog", big, message="--keylog: %s: larger than 16 MiB" % big)
+        long_line = self.path("long.keys")
+        with open(long_line, "w") as f:
+            f.write("# ok\n#" + "x" * 4096 + "\n")
+        self.fails_in_time(*self.OPEN, "--keylog", long_line,
+                           message="--keylog: %s: line 2 is longer than 4096 bytes" % long_line)
+
+    def test_an_empty_key_log_says_it_is_empty(self):
+        empty, comments = self.path("empty.keys"), self.path("comments.keys")
+        with open(empty, "w"):
+            pass
+        with open(comments, "w") as f:
+            f.write("# nothing yet\n\n")
+        self.fails_in_time(*self.OPEN, "--keylog", empty, message="--keylog: %s: the key log is empty" % empty)
+        self.fails_in_time(*self.OPEN, "--keylog", comments,
+                           message="--keylog: %s: the key log has no keys, only comments or blank lines" % comments)
+
+    def scenarios_with(self, name, make):
+        """A copy of the catalogue with one more entry `name`, made by make(path)."""
+        folder = self.path("scenarios")
+        os.mkdir(folder)
+        for f in os.listdir(SCENARIOS):
+            if f.endswith(".scn"):
+                with open(os.path.join(SCENARIOS, f)) as src, open(os.path.join(folder, f), "w") as dst:
+                    dst.write(src.read())
+        make(os.path.join(folder, name))
+        return folder
+
+    def test_a_fifo_in_the_scenario_folder_is_refused(self):
+        folder = self.scenarios_with("zz.scn", os.mkfifo)
+        fifo = os.path.join(folder, "zz.scn")
+        for args in (["trace", "a-first-then-b"], ["diff", "--list"]):
+            with self.subTest(args=args):
+                self.fails_in_time(*args, "--scenarios", folder, message="%s: not a regular file" % fifo)
+
+    def test_a_scenario_line_cannot_set_the_terminal_title(self):
+        def hostile(path):
+            with open(path, "w") as f:
+                f.write("\x1b]0;pwned\x07 shutdown\n")
+        folder = self.scenarios_with("zz.scn", hostile)
+        line = self.fails_in_time("diff", "--list", "--scenarios", folder, contains="\\x1b]0;pwned\\x07")
+        self.assertNotIn("\x1b", line)
+        self.assertNotIn("\x07", line)
+
+    def test_an_alert_level_other_than_warning_fatal_1_or_2_is_refused(self):
+        for level in ("3", "0", "255", "warn"):
+            with self.subTest(level=level):
+                self.fails(2, "seal", "--suite", "TLS_AES_128_GCM_SHA256", "--secret", "00" * 32, "--seq", "0",
+                           "--alert", "close_notify:" + level,
+                           message="--alert: unknown alert level '%s' (warning, fatal, 1 or 2)" % level)
 
 
 def main():

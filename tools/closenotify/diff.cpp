@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../diff/input_file.hpp"
 #include "../diff/matrix.hpp"
 #include "../diff/pcap.hpp"
 #include "../diff/report.hpp"
@@ -99,14 +100,6 @@ const char* const diff_help =
     "  closenotify diff --compare-versions --family unexpected-eof\n";
 
 namespace {
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 bool matches(const std::string& pattern, const std::string& id) {
   return fnmatch(pattern.c_str(), id.c_str(), 0) == 0 || id == pattern;
@@ -315,9 +308,9 @@ outcome run_diff(const std::vector<std::string>& args) {
   auto loaded = diff::load_scenarios(scenarios_dir);
   if (auto* e = std::get_if<diff::parse_error>(&loaded)) return failure{exit_usage, e->message};
   const auto& scenarios = std::get<std::vector<diff::scenario>>(loaded);
-  auto divergences_text = read_file(divergences_path);
-  if (!divergences_text) return usage("cannot read " + divergences_path);
-  const auto documented = diff::documented_divergences(*divergences_text);
+  auto divergences_text = diff::read_input_file(divergences_path, {});
+  if (auto* e = std::get_if<diff::input_error>(&divergences_text)) return usage(e->message);
+  const auto documented = diff::documented_divergences(std::get<std::string>(divergences_text));
 
   if (auto f = o.get("family")) {
     if (auto why = unknown_family(scenarios, *f); !why.empty()) return usage(why);

@@ -36,11 +36,20 @@ constexpr const char* kTopHelp =
     "Errors are one line on stderr starting with \"closenotify: error: \"; exit status 2\n"
     "means bad usage or input, 1 a record that does not open.\n";
 
-// One line, whatever the message holds: callers compare stderr line by line.
+// One line, whatever the message holds: callers compare stderr line by line, and input
+// echoed in a message (a scenario line, an argument) must not drive the terminal (an
+// escape sequence can set its title or rewrite what is on screen).
 void print_error(const std::string& message) {
-  std::string line = message;
-  for (char& c : line) {
-    if (c == '\n' || c == '\r') c = ' ';
+  std::string line;
+  for (const char c : message) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7f) {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", b);
+      line += hex;
+    } else {
+      line += c;
+    }
   }
   std::fprintf(stderr, "closenotify: error: %s\n", line.c_str());
 }

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../diff/input_file.hpp"
 #include "../diff/replay.hpp"
 #include "../diff/report.hpp"
 #include "commands.hpp"
@@ -116,10 +117,9 @@ outcome run_replay(const std::vector<std::string>& args) {
   }
   const std::string divergences_path =
       o.get("divergences").value_or(std::string(CLOSENOTIFY_SOURCE_ROOT) + "/docs/divergences.md");
-  std::ifstream dv(divergences_path);
-  if (!dv) return usage("cannot read " + divergences_path);
-  const auto documented =
-      diff::documented_divergences(std::string((std::istreambuf_iterator<char>(dv)), {}));
+  auto divergences_text = diff::read_input_file(divergences_path, {});
+  if (auto* e = std::get_if<diff::input_error>(&divergences_text)) return usage(e->message);
+  const auto documented = diff::documented_divergences(std::get<std::string>(divergences_text));
   const fs::path out_dir = o.get("out").value_or("replay-disagreements");
 
   std::vector<diff::replay_result> results(files.size());

@@ -13,6 +13,7 @@
 #include "closenotify/keylog.hpp"
 #include "closenotify/record_framing.hpp"
 #include "closenotify/record_protection.hpp"
+#include "../diff/input_file.hpp"
 #include "commands.hpp"
 
 namespace closenotify::cli {
@@ -135,6 +136,23 @@ std::string known_suites() {
 
 // ---- keys ---------------------------------------------------------------------------
 
+// A key log line is about 200 bytes ("label", 32-byte random and a secret of up to 48,
+// in hex); browsers' logs of many sessions stay far below 16 MiB.
+constexpr diff::input_limits kKeylogLimits{16u << 20, 4096};
+
+// load_keylog: --keylog FILE, a regular file within kKeylogLimits, with at least one key.
+std::variant<keylog, failure> load_keylog(const std::string& path) {
+  auto text = diff::read_input_file(path, kKeylogLimits);
+  if (auto* e = std::get_if<diff::input_error>(&text)) return usage("--keylog: " + e->message);
+  if (std::get<std::string>(text).empty()) return usage("--keylog: " + path + ": the key log is empty");
+  auto parsed = keylog::parse(std::get<std::string>(text));
+  if (auto* e = std::get_if<config_error>(&parsed)) return usage("--keylog: " + path + ": " + e->message);
+  if (std::get<keylog>(parsed).entries().empty()) {
+    return usage("--keylog: " + path + ": the key log has no keys, only comments or blank lines");
+  }
+  return std::get<keylog>(std::move(parsed));
+}
+
 std::variant<record_protection, failure> protection_from_options(const options& o) {
   const auto suite_name = o.get("suite");
   if (!suite_name) return usage("missing --suite (known: " + known_suites() + ")");
@@ -156,8 +174,8 @@ std::variant<record_protection, failure> protection_from_options(const options& 
 
   std::optional<keylog> log;
   if (const auto path = o.get("keylog")) {
-    auto loaded = keylog::load(*path);
-    if (auto* e = std::get_if<config_error>(&loaded)) return usage("--keylog: " + e->message);
+    auto loaded = load_keylog(*path);
+    if (auto* f = std::get_if<failure>(&loaded)) return *f;
     log = std::get<keylog>(std::move(loaded));
   }
   std::optional<std::vector<std::uint8_t>> client_random;
@@ -425,12 +443,12 @@ std::variant<content, failure> content_from_options(const options& o) {
                             : alert_level::fatal;
     if (colon != std::string::npos) {
       const std::string level_text = a->substr(colon + 1);
+      // RFC 8446 §6: "enum { warning(1), fatal(2), (255) } AlertLevel;": the levels
+      // --help lists, by name or number.
       if (auto l = parse_alert_level(level_text)) {
         level = *l;
-      } else if (auto n = parse_unsigned<unsigned>(level_text); n && *n <= 255) {
-        level = static_cast<alert_level>(*n);  // any byte, for hostile input
       } else {
-        return usage("--alert: unknown alert level '" + level_text + "' (warning, fatal or 0..255)");
+        return usage("--alert: unknown alert level '" + level_text + "' (warning, fatal, 1 or 2)");
       }
     }
     const auto bytes = encode_alert(alert{level, *desc});

@@ -4,9 +4,10 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
+
+#include "input_file.hpp"
 
 namespace closenotify::diff {
 
@@ -232,6 +233,10 @@ std::variant<std::vector<scenario>, parse_error> parse_scenarios(std::string_vie
   return out;
 }
 
+// The catalogue's longest line is a few hundred bytes and its largest file a few KiB; these
+// bounds leave room for generated scenarios (replay's) while refusing /dev/zero and the like.
+constexpr input_limits kScenarioFileLimits{16u << 20, 64u << 10};
+
 std::variant<std::vector<scenario>, parse_error> load_scenarios(const std::string& directory) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -245,11 +250,9 @@ std::variant<std::vector<scenario>, parse_error> load_scenarios(const std::strin
   std::vector<scenario> all;
   std::set<std::string> names;
   for (const auto& f : files) {
-    std::ifstream in(f);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    if (!in) return parse_error{f.string() + ": cannot read"};
-    auto parsed = parse_scenarios(buf.str(), f.filename().string());
+    auto text = read_input_file(f.string(), kScenarioFileLimits);
+    if (auto* e = std::get_if<input_error>(&text)) return parse_error{e->message};
+    auto parsed = parse_scenarios(std::get<std::string>(text), f.filename().string());
     if (auto* e = std::get_if<parse_error>(&parsed)) return *e;
     for (auto& s : std::get<std::vector<scenario>>(parsed)) {
       if (!names.insert(s.name).second) {
