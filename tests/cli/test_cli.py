@@ -684,6 +684,7 @@ class compare_versions(cli_case):
 
 
 SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenarios")
+A_CELL = "*/TLS_AES_128_GCM_SHA256/client/blocking"
 
 
 def run_in(cwd, *args, stdout=subprocess.PIPE, timeout=60):
@@ -691,6 +692,105 @@ def run_in(cwd, *args, stdout=subprocess.PIPE, timeout=60):
     proc = subprocess.run([BINARY] + list(args), stdout=stdout, stderr=subprocess.PIPE, text=True, cwd=cwd,
                           timeout=timeout, preexec_fn=lambda: os.umask(0o022))
     return proc.returncode, proc.stdout, proc.stderr
+
+
+class outputs(cli_case):
+    """Every output a command writes, standard output included, either arrives whole or the
+    command says it did not: one line, exit 2."""
+
+    SEAL = ["seal", "--suite", "TLS_AES_128_GCM_SHA256", "--secret", "00" * 32, "--seq", "0", "--alert",
+            "close_notify"]
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def path(self, name):
+        return os.path.join(self.tmp.name, name)
+
+    def one_error_line(self, code, err, args):
+        self.assertEqual(code, 2, "%s: stderr %r" % (args, err))
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 1, "%s: stderr must be one line: %r" % (args, err))
+        self.assertTrue(lines[0].startswith("closenotify: error: "), lines[0])
+        return lines[0]
+
+    def test_standard_output_on_a_full_disk_is_one_error_line_and_exit_2(self):
+        for args in (["--help"], ["profiles"], ["profiles", "--json", "-"], self.SEAL, ["demo"], ["trace", "--help"],
+                     ["diff", "--list", "--scenario", "a-first-then-b"], ["trace", "a-first-then-b"],
+                     ["trace", "a-first-then-b", "--json", "-"], ["trace", "a-first-then-b", "--mermaid", "-"]):
+            with self.subTest(args=args), open("/dev/full", "w") as full:
+                code, _, err = run_in(self.tmp.name, *args, stdout=full)
+                line = self.one_error_line(code, err, args)
+                self.assertIn("standard output", line)
+
+    def test_an_output_file_on_a_full_disk_is_one_error_line_and_exit_2(self):
+        pcap = self.path("t.pcap")
+        for args, option in ((["profiles", "--json", "/dev/full"], "--json"),
+                             (["trace", "a-first-then-b", "--json", "/dev/full"], "--json"),
+                             (["trace", "a-first-then-b", "--mermaid", "/dev/full"], "--mermaid"),
+                             (["trace", "a-first-then-b", "--pcap", "/dev/full"], "--pcap"),
+                             (["trace", "a-first-then-b", "--keylog", "/dev/full"], "--keylog"),
+                             (["diff", "--quiet", "--scenario", "a-first-then-b", "--filter", A_CELL, "--json",
+                               "/dev/full"], "--json"),
+                             (["diff", "--quiet", "--scenario", "a-first-then-b", "--filter", A_CELL, "--pcap", pcap,
+                               "--keylog", "/dev/full"], "--keylog")):
+            with self.subTest(args=args):
+                code, _, err = run_in(self.tmp.name, *args)
+                line = self.one_error_line(code, err, args)
+                self.assertEqual(line, "closenotify: error: %s: cannot write /dev/full: No space left on device"
+                                 % option)
+
+    def test_json_dash_makes_standard_output_json_alone(self):
+        for args in (["diff", "--scenario", "a-first-then-b", "--filter", A_CELL, "--json", "-"],
+                     ["diff", "--explain", "a-first-then-b/TLS_AES_128_GCM_SHA256/client/blocking", "--json", "-"],
+                     ["trace", "a-first-then-b", "--json", "-"], ["profiles", "--json", "-"]):
+            with self.subTest(args=args):
+                code, out, err = run_in(self.tmp.name, *args)
+                self.assertEqual(code, 0, err)
+                json.loads(out)  # the whole of stdout, nothing before or after it
+
+    def test_json_with_list_is_refused(self):
+        self.fails(2, "diff", "--list", "--json", "-", message="--json does not go with --list (it lists cases, runs none)")
+
+    def test_a_pcap_or_key_log_on_standard_output_is_refused_and_no_file_named_dash_appears(self):
+        for args in (["trace", "a-first-then-b", "--pcap", "-"], ["trace", "a-first-then-b", "--keylog", "-"],
+                     ["diff", "--scenario", "a-first-then-b", "--pcap", "-"],
+                     ["diff", "--scenario", "a-first-then-b", "--pcap", self.path("d.pcap"), "--keylog", "-"]):
+            with self.subTest(args=args):
+                code, _, err = run_in(self.tmp.name, *args)
+                line = self.one_error_line(code, err, args)
+                self.assertIn("standard output is for the report; give a file name", line)
+                self.assertFalse(os.path.exists(self.path("-")))
+
+    def test_key_logs_are_created_0600(self):
+        fresh, old = self.path("fresh.keys"), self.path("old.keys")
+        with open(old, "w"):
+            pass
+        os.chmod(old, 0o644)
+        for args, keys in ((["trace", "a-first-then-b", "--keylog", fresh], fresh),
+                           (["diff", "--quiet", "--scenario", "a-first-then-b", "--filter", A_CELL, "--pcap",
+                             self.path("d.pcap"), "--keylog", old], old)):
+            with self.subTest(args=args):
+                code, _, err = run_in(self.tmp.name, *args)
+                self.assertEqual(code, 0, err)
+                self.assertGreater(os.path.getsize(keys), 0)
+                self.assertEqual(os.stat(keys).st_mode & 0o777, 0o600)
+        # The pcap is no secret: the umask decides.
+        self.assertEqual(os.stat(self.path("d.pcap")).st_mode & 0o777, 0o644)
+
+    def test_a_key_log_is_not_written_through_a_symlink(self):
+        target, link = self.path("elsewhere"), self.path("link.keys")
+        os.symlink(target, link)
+        for args in (["trace", "a-first-then-b", "--keylog", link],
+                     ["diff", "--quiet", "--scenario", "a-first-then-b", "--filter", A_CELL, "--pcap",
+                      self.path("d.pcap"), "--keylog", link]):
+            with self.subTest(args=args):
+                code, _, err = run_in(self.tmp.name, *args)
+                line = self.one_error_line(code, err, args)
+                self.assertEqual(line, "closenotify: error: --keylog: %s is a symbolic link; a key log is not "
+                                 "written through one" % link)
+                self.assertFalse(os.path.exists(target))
 
 
 class bounded_input(cli_case):

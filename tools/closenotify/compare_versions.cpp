@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -16,6 +15,7 @@
 #include "../diff/report.hpp"
 #include "closenotify/cipher_suite.hpp"
 #include "openssl_option.hpp"
+#include "output_file.hpp"
 #include "selection.hpp"
 
 namespace closenotify::cli {
@@ -380,17 +380,12 @@ outcome run_compare_versions(const options& o, const std::vector<diff::case_def>
                  result.releases.size(), result.wall_seconds, jobs);
   }
   if (auto j = o.get("json")) {
-    if (*j == "-") {
-      write_json(std::cout, result, all, versions.missing);
-    } else {
-      std::ofstream out(*j);
-      write_json(out, result, all, versions.missing);
-      if (!out) return failure{exit_usage, "cannot write " + *j};
-      print_text(std::cout, result, all, versions.missing);
-    }
-  } else {
-    print_text(std::cout, result, all, versions.missing);
+    std::ostringstream out;
+    write_json(out, result, all, versions.missing);
+    if (auto f = write_output("--json", *j, out.str())) return *f;
   }
+  // With --json - the JSON is all of stdout.
+  if (o.get("json") != "-") print_text(std::cout, result, all, versions.missing);
   return count(result, all).errors > 0 ? exit_rejected : exit_ok;
 }
 

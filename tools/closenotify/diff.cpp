@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -20,6 +19,7 @@
 #include "commands.hpp"
 #include "compare_versions.hpp"
 #include "openssl_option.hpp"
+#include "output_file.hpp"
 #include "selection.hpp"
 
 namespace closenotify::cli {
@@ -155,13 +155,13 @@ std::optional<failure> write_capture(const options& o, const std::vector<diff::v
       for (const auto* run : {&r.reference, &r.candidate}) connections.push_back({run, r.def.c.a_is_client, port++});
     }
   }
-  std::ofstream out(*p, std::ios::binary);
-  diff::write_pcap(out, connections);
-  if (!out) return failure{exit_usage, "cannot write " + *p};
+  std::ostringstream pcap;
+  diff::write_pcap(pcap, connections);
+  if (auto f = write_output("--pcap", *p, pcap.str())) return f;
   if (auto k = o.get("keylog")) {
-    std::ofstream keys(*k);
+    std::ostringstream keys;
     diff::write_keylog(keys, connections);
-    if (!keys) return failure{exit_usage, "cannot write " + *k};
+    if (auto f = write_output("--keylog", *k, keys.str(), output_kind::secret)) return f;
   }
   std::cerr << "closenotify diff: " << connections.size() << " runs written to " << *p << " as TCP connections from port 40000"
             << (connections.empty() ? "" : " to " + std::to_string(40000 + connections.size() - 1)) << " to port 443\n";
@@ -197,17 +197,33 @@ std::variant<std::vector<diff::case_def>, failure> select_cases(const options& o
   return cases;
 }
 
+// report_stream: where the readable report goes: stdout, unless `--json -` owns it.
+std::ostream& report_stream(const options& o) { return o.get("json") == "-" ? std::cerr : std::cout; }
+
+// write_json_output: --json FILE (or '-') for the runs carried out.
+std::optional<failure> write_json_output(const options& o, const std::vector<diff::version_run>& runs,
+                                         const std::vector<diff::missing_openssl>& missing, double wall) {
+  auto j = o.get("json");
+  if (!j) return std::nullopt;
+  std::ostringstream out;
+  diff::write_json(out, runs, missing, wall);
+  return write_output("--json", *j, out.str());
+}
+
 // explain: the one case against each version, both runs side by side.
 outcome explain(const options& o, const diff::case_def& c, std::vector<diff::version_run>& runs,
-                const std::vector<diff::run_config>& configs, const std::set<std::string>& documented) {
+                const std::vector<diff::run_config>& configs, const std::set<std::string>& documented,
+                const std::vector<diff::missing_openssl>& missing) {
+  std::ostream& text = report_stream(o);
   bool any_failed = false;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    if (i > 0) std::cout << "\n";
+    if (i > 0) text << "\n";
     runs[i].results.push_back(diff::run_one(c, configs[i], documented));
-    diff::print_explain(std::cout, runs[i].results.back(), runs[i].openssl, runs[i].profile, o.has("transcript"));
+    diff::print_explain(text, runs[i].results.back(), runs[i].openssl, runs[i].profile, o.has("transcript"));
     any_failed = any_failed || failed(runs[i].results.back());
   }
   if (auto f = write_capture(o, runs); f) return *f;
+  if (auto f = write_json_output(o, runs, missing, 0); f) return *f;
   return any_failed ? exit_rejected : exit_ok;
 }
 
@@ -316,6 +332,8 @@ outcome run_diff(const std::vector<std::string>& args) {
     if (auto why = unknown_family(scenarios, *f); !why.empty()) return usage(why);
   }
   if (o.has("keylog") && !o.has("pcap")) return usage("--keylog goes with --pcap");
+  if (auto f = refuse_stdout(o, {"pcap", "keylog"})) return *f;
+  if (o.has("list") && o.has("json")) return usage("--json does not go with --list (it lists cases, runs none)");
   if (o.has("pcap") && !o.has("scenario") && !o.has("explain")) {
     return usage("--pcap needs --scenario or --explain (a capture of the whole matrix would be gigabytes)");
   }
@@ -361,7 +379,7 @@ outcome run_diff(const std::vector<std::string>& args) {
     for (const auto& m : versions.missing) std::fprintf(stderr, "closenotify diff: %s\n", m.skip_line().c_str());
   }
 
-  if (!hits.empty()) return explain(o, hits[0], runs, configs, documented);
+  if (!hits.empty()) return explain(o, hits[0], runs, configs, documented, versions.missing);
   if (o.has("list")) {
     list(cases, runs, configs, versions.missing);
     return exit_ok;
@@ -370,22 +388,15 @@ outcome run_diff(const std::vector<std::string>& args) {
   const auto done = run_rounds(cases, runs, configs, documented, jobs, repeat, o.has("quiet"));
   const auto& flaky = done.flaky;
   const double wall = done.wall_seconds;
-  for (const auto& v : runs) diff::print_summary(std::cout, v);
-  diff::print_versions(std::cout, runs, versions.missing, wall, jobs);
+  std::ostream& text = report_stream(o);
+  for (const auto& v : runs) diff::print_summary(text, v);
+  diff::print_versions(text, runs, versions.missing, wall, jobs);
   if (auto f = write_capture(o, runs); f) return *f;
   if (repeat > 1) {
-    std::cout << "\ndeterminism: " << repeat << " rounds, " << flaky.size() << " case results changed\n";
-    for (const auto& f : flaky) std::cout << "  FLAKY " << f << "\n";
+    text << "\ndeterminism: " << repeat << " rounds, " << flaky.size() << " case results changed\n";
+    for (const auto& f : flaky) text << "  FLAKY " << f << "\n";
   }
-  if (auto j = o.get("json")) {
-    if (*j == "-") {
-      diff::write_json(std::cout, runs, versions.missing, wall);
-    } else {
-      std::ofstream out(*j);
-      diff::write_json(out, runs, versions.missing, wall);
-      if (!out) return failure{exit_usage, "cannot write " + *j};
-    }
-  }
+  if (auto f = write_json_output(o, runs, versions.missing, wall); f) return *f;
   bool passed = flaky.empty();
   for (const auto& v : runs) passed = passed && diff::count(v.results).passed();
   return passed ? exit_ok : exit_rejected;

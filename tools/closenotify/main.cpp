@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "output_file.hpp"
 
 namespace {
 
@@ -54,10 +55,17 @@ void print_error(const std::string& message) {
   std::fprintf(stderr, "closenotify: error: %s\n", line.c_str());
 }
 
+// finish: the command's one failure line, else the one about standard output if what the
+// command printed was lost (a full disk, a closed pipe).
 int finish(const closenotify::cli::outcome& o) {
+  const auto lost = closenotify::cli::finish_stdout();
   if (const auto* f = std::get_if<closenotify::cli::failure>(&o)) {
     print_error(f->message);
     return f->exit_code;
+  }
+  if (lost) {
+    print_error(lost->message);
+    return lost->exit_code;
   }
   return std::get<int>(o);
 }
@@ -76,7 +84,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
     if (command == "--help" || command == "-h" || command == "help") {
       std::fputs(kTopHelp, stdout);
-      return exit_ok;
+      return finish(exit_ok);
     }
     if (command == "seal") return finish(run_seal(args));
     if (command == "open") return finish(run_open(args));

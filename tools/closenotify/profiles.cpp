@@ -8,6 +8,7 @@
 #include "../diff/report.hpp"
 #include "closenotify/profile.hpp"
 #include "commands.hpp"
+#include "output_file.hpp"
 
 namespace closenotify::cli {
 
@@ -178,15 +179,7 @@ outcome run_profiles(const std::vector<std::string>& args) {
   }
   if (!o.positional.empty()) return usage("unexpected argument '" + o.positional.front() + "'");
   if (auto path = o.get("json")) {
-    const std::string j = as_json();
-    if (*path == "-") {
-      std::fputs(j.c_str(), stdout);
-      return exit_ok;
-    }
-    std::FILE* f = std::fopen(path->c_str(), "w");
-    if (f == nullptr) return usage("cannot write " + *path);
-    const bool ok = std::fputs(j.c_str(), f) >= 0;
-    if (std::fclose(f) != 0 || !ok) return usage("cannot write " + *path);
+    if (auto f = write_output("--json", *path, as_json())) return *f;
     return exit_ok;
   }
   constexpr int kLabel = 36, kColumn = 18;

@@ -19,6 +19,7 @@
 #include "../diff/report.hpp"
 #include "commands.hpp"
 #include "openssl_option.hpp"
+#include "output_file.hpp"
 
 namespace closenotify::cli {
 
@@ -165,12 +166,11 @@ outcome run_replay(const std::vector<std::string>& args) {
     if (r.result.cmp.result == diff::verdict::diverge_undocumented) {
       std::error_code ec;
       fs::create_directories(out_dir, ec);
-      std::ofstream scn(out_dir / (r.input + ".scn"));
-      scn << r.scn;
+      if (ec) return failure{exit_usage, "--out: cannot create " + out_dir.string() + ": " + ec.message()};
+      if (auto f = write_output("--out", (out_dir / (r.input + ".scn")).string(), r.scn)) return *f;
       const auto min = fuzz::encode_script(r.minimised);
-      std::ofstream mf(out_dir / (r.input + ".min"), std::ios::binary);
-      mf.write(reinterpret_cast<const char*>(min.data()), static_cast<std::streamsize>(min.size()));
-      if (ec || !scn || !mf) return failure{exit_usage, "cannot write to " + out_dir.string()};
+      const std::string_view min_bytes(reinterpret_cast<const char*>(min.data()), min.size());
+      if (auto f = write_output("--out", (out_dir / (r.input + ".min")).string(), min_bytes)) return *f;
       text << "DISAGREE " << r.input << " (" << r.minimised.events.size() << " of " << r.original_events
                 << " events after minimising): " << r.first_difference << "\n    -> " << (out_dir / (r.input + ".scn")).string()
                 << "\n";
@@ -203,13 +203,7 @@ outcome run_replay(const std::vector<std::string>& args) {
     js << "],\"totals\":{\"inputs\":" << results.size() << ",\"agree\":" << agree << ",\"diverge_documented\":"
        << documented_n << ",\"disagree\":" << disagree << ",\"errors\":" << errors << ",\"skipped\":" << skipped
        << "},\"wall_seconds\":" << wall << "}\n";
-    if (*j == "-") {
-      std::cout << js.str();
-    } else {
-      std::ofstream f(*j);
-      f << js.str();
-      if (!f) return failure{exit_usage, "cannot write " + *j};
-    }
+    if (auto f = write_output("--json", *j, js.str())) return *f;
   }
   return disagree == 0 && errors == 0 ? exit_ok : exit_rejected;
 }

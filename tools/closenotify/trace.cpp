@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -17,6 +16,7 @@
 #include "closenotify/cipher_suite.hpp"
 #include "commands.hpp"
 #include "openssl_option.hpp"
+#include "output_file.hpp"
 #include "selection.hpp"
 
 namespace closenotify::cli {
@@ -131,6 +131,7 @@ outcome run_trace(const std::vector<std::string>& args) {
     style.width = *n;
   }
   if (o.get("json") == "-" && o.get("mermaid") == "-") return usage("--json and --mermaid cannot both be '-'");
+  if (auto f = refuse_stdout(o, {"pcap", "keylog"})) return *f;
 
   auto asked_profile = parse_profile(o);
   if (auto* f = std::get_if<failure>(&asked_profile)) return *f;
@@ -152,32 +153,26 @@ outcome run_trace(const std::vector<std::string>& args) {
   t.peer_version = openssl.version;
   t.run = diff::run_case(*s, c, t.candidate, config);
 
+  const diff::pcap_connection connection{&t.run, c.a_is_client, 40000};
   if (auto p = o.get("pcap")) {
-    std::ofstream out(*p, std::ios::binary);
-    diff::write_pcap(out, {{&t.run, c.a_is_client, 40000}});
-    if (!out) return failure{exit_usage, "cannot write " + *p};
+    std::ostringstream out;
+    diff::write_pcap(out, {connection});
+    if (auto f = write_output("--pcap", *p, out.str())) return *f;
   }
   if (auto k = o.get("keylog")) {
-    std::ofstream out(*k);
-    diff::write_keylog(out, {{&t.run, c.a_is_client, 40000}});
-    if (!out) return failure{exit_usage, "cannot write " + *k};
+    std::ostringstream out;
+    diff::write_keylog(out, {connection});
+    if (auto f = write_output("--keylog", *k, out.str(), output_kind::secret)) return *f;
   }
   bool timeline = true;
   for (const char* what : {"json", "mermaid"}) {
     auto target = o.get(what);
     if (!target) continue;
-    auto write = [&](std::ostream& out) {
-      if (std::string(what) == "json") diff::write_trace_json(out, t);
-      else diff::write_mermaid(out, t);
-    };
-    if (*target == "-") {
-      write(std::cout);
-      timeline = false;
-    } else {
-      std::ofstream out(*target);
-      write(out);
-      if (!out) return failure{exit_usage, "cannot write " + *target};
-    }
+    std::ostringstream out;
+    if (std::string(what) == "json") diff::write_trace_json(out, t);
+    else diff::write_mermaid(out, t);
+    if (auto f = write_output("--" + std::string(what), *target, out.str())) return *f;
+    if (*target == "-") timeline = false;
   }
   if (timeline) diff::print_trace(std::cout, t, style);
   if (!t.run.harness_error.empty()) return failure{exit_rejected, "the run could not be carried out: " + t.run.harness_error};
