@@ -37,6 +37,7 @@ const char* const seal_help =
     "  --role client|server  the side that sent (sealed) the record: whose write keys are used\n"
     "  --keylog FILE         NSS key log (SSLKEYLOGFILE): TLS 1.3 takes --role's\n"
     "                        CLIENT_/SERVER_TRAFFIC_SECRET_0, TLS 1.2 the CLIENT_RANDOM line\n"
+    "                        (a regular file of at most 16 MiB)\n"
     "  --seq N               the record's sequence number (decimal, 0 for the first record\n"
     "                        under these keys)\n"
     "\n"
