@@ -471,7 +471,7 @@ TEST_CASE("a TLSInnerPlaintext with no non-zero octet is an unexpected_message")
     if (s->version != protocol_version::tls13) continue;
     SUBCASE(std::string(s->name).c_str()) {
       const traffic_keys keys = test_keys(*s);
-      for (std::size_t n : {1u, 2u, 300u}) {
+      for (std::size_t n : {1u, 2u, 7u, 8u, 9u, 15u, 16u, 17u, 300u, 16385u}) {
         CAPTURE(n);
         record_protection reader = make(*s);
         // RFC 8446 §5.4: "If a receiving implementation does not find a non-zero octet in the
@@ -481,6 +481,48 @@ TEST_CASE("a TLSInnerPlaintext with no non-zero octet is an unexpected_message")
                   .failure() == bad_record_type);
         CHECK(reader.sequence_number() == 0);
       }
+    }
+  }
+}
+
+TEST_CASE("TLS 1.3 finds the content type wherever the padding ends, within a word or across "
+          "words") {
+  for (const cipher_suite* s : matrix_cipher_suites()) {
+    if (s->version != protocol_version::tls13) continue;
+    SUBCASE(std::string(s->name).c_str()) {
+      const traffic_keys keys = test_keys(*s);
+      record_protection reader = make(*s);
+      // RFC 8446 §5.4: "the receiving implementation scans the field from the end toward the
+      // beginning until it finds a non-zero octet." Every TLSInnerPlaintext of 1 to 40 bytes
+      // (up to five 8-byte words and a partial one), with the content type at every
+      // position: no padding, padding within the last word, padding across words. Every
+      // third content byte is zero, the one right before the type included.
+      std::uint64_t seq = 0;
+      for (std::size_t length = 1; length <= 40; ++length) {
+        for (std::size_t at = 0; at < length; ++at) {
+          CAPTURE(length);
+          CAPTURE(at);
+          byte_vector inner(length, 0);
+          for (std::size_t i = 0; i < at; ++i)
+            inner[i] = (at - 1 - i) % 3 == 0 ? 0 : static_cast<std::uint8_t>(i + 1);
+          inner[at] = static_cast<std::uint8_t>(content_type::handshake);
+          opened o = open(reader, raw_seal(*s, keys, seq++, content_type::application_data, inner));
+          REQUIRE(o.ok());
+          CHECK(o.type() == content_type::handshake);
+          CHECK(o.content() == byte_vector(inner.begin(), inner.begin() + at));
+        }
+      }
+      // The largest TLSInnerPlaintext, its type at either end.
+      byte_vector first(max_plaintext_length + 1, 0);
+      first[0] = static_cast<std::uint8_t>(content_type::alert);
+      opened o = open(reader, raw_seal(*s, keys, seq++, content_type::application_data, first));
+      CHECK(o.type() == content_type::alert);
+      CHECK(o.content().empty());
+      byte_vector last = counting(max_plaintext_length);
+      last.push_back(static_cast<std::uint8_t>(content_type::application_data));
+      o = open(reader, raw_seal(*s, keys, seq++, content_type::application_data, last));
+      CHECK(o.type() == content_type::application_data);
+      CHECK(o.content() == counting(max_plaintext_length));
     }
   }
 }
@@ -620,6 +662,38 @@ TEST_CASE("seal accepts a plaintext that already sits in the output buffer") {
                              padding);
         REQUIRE(std::holds_alternative<std::size_t>(r));
         CHECK(out == expected);
+      }
+    }
+  }
+}
+
+TEST_CASE("seal writes the same bytes whether it seals in place or passes the inner content "
+          "type as extra_in") {
+  // TLS 1.3 seals the content type from a stack buffer (extra_in), or copies the plaintext
+  // into `out` first: for padding over 63 bytes, and for ChaCha20-Poly1305 plaintexts up to
+  // 4 KiB. Either way the record is the AEAD of content || type || zeros.
+  for (const cipher_suite* s : matrix_cipher_suites()) {
+    SUBCASE(std::string(s->name).c_str()) {
+      const traffic_keys keys = test_keys(*s);
+      const bool tls13 = s->version == protocol_version::tls13;
+      record_protection writer = make(*s);
+      std::uint64_t seq = 0;
+      for (std::size_t size : {0u, 1u, 2u, 3u, 63u, 64u, 4095u, 4096u, 4097u, 16384u}) {
+        for (std::size_t padding : {0u, 1u, 63u, 64u}) {
+          if (!tls13 && padding != 0) continue;
+          if (tls13 && size + 1 + padding > max_plaintext_length + 1) continue;
+          CAPTURE(size);
+          CAPTURE(padding);
+          const byte_vector content = counting(size);
+          byte_vector inner = content;
+          if (tls13) {
+            inner.push_back(static_cast<std::uint8_t>(content_type::application_data));
+            inner.resize(inner.size() + padding, 0);
+          }
+          const byte_vector expected =
+              raw_seal(*s, keys, seq++, content_type::application_data, inner);
+          CHECK(seal(writer, content_type::application_data, content, padding) == expected);
+        }
       }
     }
   }
