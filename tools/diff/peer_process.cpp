@@ -188,8 +188,8 @@ class peer_process final : public side {
   }
 
   void terminate() override {
-    if (p_.pid < 0) return;
-    if (p_.channel >= 0 && reusable_ && !eof_ && released()) {
+    // A peer found dead (reaped by exit_description) still has descriptors to close.
+    if (p_.pid > 0 && p_.channel >= 0 && reusable_ && !eof_ && released()) {
       peers().give_back(path_, p_);
       p_ = process{};
       return;
