@@ -27,7 +27,6 @@
 #include <thread>
 #include <vector>
 
-#include "child_process.hpp"
 #include "side.hpp"
 
 extern char** environ;
@@ -87,7 +86,7 @@ class pool {
  public:
   ~pool() {
     for (auto& [path, list] : idle_) {
-      for (auto& p : list) stop(p);  // EOF on stdin: each exits at once
+      for (auto& p : list) stop(p);  // idle: nothing of theirs is left to finish
     }
   }
   std::optional<process> take(const std::string& path) {
@@ -264,6 +263,45 @@ class peer_process final : public side {
   std::string buffer_;
 };
 
+// spawn_child: `path args...` with `fd0`, `fd1` and `fd3` at 0, 1 and 3, stderr on
+// /dev/null, every other descriptor closed before the exec, an empty signal mask and
+// SIGPIPE at its default. The pid, or why it could not start (one line).
+std::variant<pid_t, std::string> spawn_child(const std::string& path, const std::vector<std::string>& args, int fd0,
+                                             int fd1, int fd3) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fd0, 0);
+  posix_spawn_file_actions_adddup2(&fa, fd1, 1);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, fd3, 3);
+  // Close every other descriptor in the child before execve, not at it: the parent
+  // thread resumes as soon as the child's exec replaces its memory, before close-on-exec
+  // runs, and a loaded machine can leave the child holding copies of other cases'
+  // sockets for milliseconds — a close(2) elsewhere would then not reach its peer.
+  posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+  // The peer must not die of SIGPIPE or inherit a blocked signal mask from the runner.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, deflt;
+  sigemptyset(&none);
+  sigemptyset(&deflt);
+  sigaddset(&deflt, SIGPIPE);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &deflt);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<char*> argv{const_cast<char*>(path.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  std::shared_lock guard(spawn_guard);
+  int rc = ::posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), environ);
+  guard.unlock();
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return "cannot start " + path + ": " + std::strerror(rc);
+  return pid;
+}
+
 // A new peer process: `--pool 3` with a channel at fd 3, or `--fd 3` with the socket there.
 // Its stdin is a socket, not a pipe, so that a command to a peer that has died can be
 // sent with MSG_NOSIGNAL.
@@ -300,7 +338,8 @@ std::variant<process, std::string> start_process(const std::string& peer_path, b
 // A pooled peer with `socket_fd` attached, or nothing (then run one with `--fd 3`).
 std::unique_ptr<side> pooled_peer(const std::string& peer_path, int socket_fd) {
   if (!peers().poolable(peer_path)) return nullptr;
-  // A process that fails to attach is dropped; after an idle one, a new one is tried.
+  // A reused process that cannot attach (it died while idle) is followed by a new one;
+  // a new one that cannot, by a `--fd 3` peer.
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto idle = peers().take(peer_path);
     const bool fresh = !idle;
@@ -325,51 +364,10 @@ std::unique_ptr<side> pooled_peer(const std::string& peer_path, int socket_fd) {
 }  // namespace
 
 void set_peer_start(peer_start how) { start_mode = how; }
-peer_start current_peer_start() { return start_mode; }
 
 void close_socket(int fd) {
   std::unique_lock guard(spawn_guard);
   ::close(fd);
-}
-
-std::variant<pid_t, std::string> spawn_child(const std::string& path, const std::vector<std::string>& args, int fd0,
-                                             int fd1, int fd3) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fd0, 0);
-  if (fd1 >= 0) {
-    posix_spawn_file_actions_adddup2(&fa, fd1, 1);
-  } else {
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  }
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  if (fd3 >= 0) posix_spawn_file_actions_adddup2(&fa, fd3, 3);
-  // Close every other descriptor in the child before execve, not at it: the parent
-  // thread resumes as soon as the child's exec replaces its memory, before close-on-exec
-  // runs, and a loaded machine can leave the child holding copies of other cases'
-  // sockets for milliseconds — a close(2) elsewhere would then not reach its peer.
-  posix_spawn_file_actions_addclosefrom_np(&fa, fd3 >= 0 ? 4 : 3);
-  // The peer must not die of SIGPIPE or inherit a blocked signal mask from the runner.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, deflt;
-  sigemptyset(&none);
-  sigemptyset(&deflt);
-  sigaddset(&deflt, SIGPIPE);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &deflt);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> argv{const_cast<char*>(path.c_str())};
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  std::shared_lock guard(spawn_guard);
-  int rc = ::posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), environ);
-  guard.unlock();
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return "cannot start " + path + ": " + std::strerror(rc);
-  return pid;
 }
 
 std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& peer_path, int socket_fd) {

@@ -38,7 +38,6 @@ std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& p
 /// the pool against, and a way to rule the pool out).
 enum class peer_start : std::uint8_t { pooled, exec };
 void set_peer_start(peer_start how);
-peer_start current_peer_start();
 
 /// close_socket: close(2) a socket end the runner holds, once no other thread is inside
 /// posix_spawn. A spawned child holds a copy of every descriptor the runner had when it
