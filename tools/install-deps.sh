@@ -11,9 +11,9 @@ $SUDO apt-get update -qq
 echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get install -y -qq --no-install-recommends \
   meson ninja-build g++ clang libclang-rt-14-dev cmake pkg-config python3 strace \
-  android-libboringssl-dev doctest-dev libssl-dev openssl tshark curl gnutls-bin \
+  android-libboringssl-dev doctest-dev nlohmann-json3-dev libssl-dev openssl tshark curl gnutls-bin \
   dpkg-dev gpg gpgv make perl xz-utils debian-archive-keyring >/dev/null
-echo "install-deps: meson, ninja, g++, clang with libFuzzer and sanitizer runtimes, BoringSSL (android-libboringssl-dev), doctest, OpenSSL 3.0 dev files, tshark, curl, gnutls-bin, and what tools/install-openssl.sh uses installed"
+echo "install-deps: meson, ninja, g++, clang with libFuzzer and sanitizer runtimes, BoringSSL (android-libboringssl-dev), doctest, nlohmann-json, OpenSSL 3.0 dev files, tshark, curl, gnutls-bin, and what tools/install-openssl.sh uses installed"
 
 # The other OpenSSL series closenotify-peer is built against (closenotify-peer-1.1.1 and
 # -3.5, tools/peer/meson.build): into the user's cache, not the system, so as the user who

@@ -72,7 +72,7 @@ using closenotify::fault::fault_kind;
 using closenotify::fault::fault_plan;
 using closenotify::fault::fault_transport;
 
-// ---- keys: the fixed keys of the fuzz targets (fuzz/fixed_keys.hpp) ----------------------
+// ---- keys: the fixed keys of the fuzz targets (testkit/fixed_keys.hpp) ----------------------
 
 struct suite_keys {
   const cipher_suite* suite;

@@ -393,7 +393,7 @@ def child_count(pid):
                for t in os.listdir("/proc/%d/task" % pid))
 
 
-# An idle pooled peer (tools/diff/peer_process.cpp) holds three of serve's descriptors:
+# An idle pooled peer (tools/peer_link/peer_process.cpp) holds three of serve's descriptors:
 # its stdin, its stdout and the channel its sockets arrive on.
 FDS_PER_IDLE_PEER = 3
 

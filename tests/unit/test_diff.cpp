@@ -6,7 +6,7 @@
 #include "closenotify/cipher_suite.hpp"
 #include "closenotify/hex.hpp"
 #include "compare.hpp"
-#include "compare_versions.hpp"
+#include "version_comparison.hpp"
 #include "protocol.hpp"
 #include "scenario.hpp"
 #include "session_keys.hpp"

@@ -1,5 +1,5 @@
 // keys.cpp — closenotify-bench's keys: the fixed secrets the fuzz targets use
-// (fuzz/fixed_keys.hpp), and what they give each side.
+// (testkit/fixed_keys.hpp), and what they give each side.
 #include "bench.hpp"
 #include "fixed_keys.hpp"
 

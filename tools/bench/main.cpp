@@ -18,7 +18,7 @@
 #include <sstream>
 #include <thread>
 
-#include "../closenotify/commands.hpp"
+#include "options.hpp"
 #include "bench.hpp"
 #include "help.hpp"
 #include "process.hpp"
@@ -97,7 +97,7 @@ machine_info machine() {
   return m;
 }
 
-std::variant<std::size_t, cli::failure> count_option(const cli::options& o, const std::string& name, std::size_t def,
+std::variant<std::size_t, tools::error> count_option(const tools::options& o, const std::string& name, std::size_t def,
                                                      std::size_t lo, std::size_t hi) {
   auto v = o.get(name);
   if (!v) return def;
@@ -107,9 +107,9 @@ std::variant<std::size_t, cli::failure> count_option(const cli::options& o, cons
     n = std::stoul(*v, &used);
     if (used != v->size()) throw std::invalid_argument("trailing");
   } catch (...) {
-    return cli::usage("--" + name + ": a number " + std::to_string(lo) + ".." + std::to_string(hi));
+    return tools::usage("--" + name + ": a number " + std::to_string(lo) + ".." + std::to_string(hi));
   }
-  if (n < lo || n > hi) return cli::usage("--" + name + ": a number " + std::to_string(lo) + ".." + std::to_string(hi));
+  if (n < lo || n > hi) return tools::usage("--" + name + ": a number " + std::to_string(lo) + ".." + std::to_string(hi));
   return n;
 }
 
@@ -330,21 +330,21 @@ diff_result diff_figure(const config& c, bool exec_peers) {
 }
 
 int bench_main(const std::vector<std::string>& args) {
-  auto parsed = cli::parse_options(
+  auto parsed = tools::parse_options(
       args, {"samples", "suite", "json", "diff-runs", "diff-jobs", "diff-family", "peer", "closenotify"},
       {"help", "quick", "no-strace", "quiet"});
-  if (auto* f = std::get_if<cli::failure>(&parsed)) {
+  if (auto* f = std::get_if<tools::error>(&parsed)) {
     std::fprintf(stderr, "closenotify: error: %s\n", f->message.c_str());
-    return cli::exit_usage;
+    return tools::exit_usage;
   }
-  const auto& o = std::get<cli::options>(parsed);
+  const auto& o = std::get<tools::options>(parsed);
   auto fail_usage = [](const std::string& m) {
     std::fprintf(stderr, "closenotify: error: %s\n", m.c_str());
-    return cli::exit_usage;
+    return tools::exit_usage;
   };
   if (o.has("help")) {
     std::fputs(help_text, stdout);
-    return cli::exit_ok;
+    return tools::exit_ok;
   }
   if (!o.positional.empty()) return fail_usage("unexpected argument '" + o.positional.front() + "'");
   config c;
@@ -362,7 +362,7 @@ int bench_main(const std::vector<std::string>& args) {
   for (auto [name, field, lo, hi] : {std::tuple{"samples", &c.samples, 1, 1001}, std::tuple{"diff-runs", &c.diff_runs, 0, 100},
                                      std::tuple{"diff-jobs", &c.diff_jobs, 1, 256}}) {
     auto v = count_option(o, name, *field, static_cast<std::size_t>(lo), static_cast<std::size_t>(hi));
-    if (auto* f = std::get_if<cli::failure>(&v)) return fail_usage(f->message);
+    if (auto* f = std::get_if<tools::error>(&v)) return fail_usage(f->message);
     *field = std::get<std::size_t>(v);
   }
   if (auto f = o.get("diff-family")) c.diff_family = *f;

@@ -2,7 +2,6 @@
 #include "process.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,8 +12,7 @@
 #include <sstream>
 
 #include "bench.hpp"
-
-extern char** environ;
+#include "child_process.hpp"
 
 namespace closenotify::bench {
 
@@ -58,40 +56,21 @@ std::map<std::string, std::string> flat_json(const std::string& line) {
 
 namespace {
 
-std::vector<char*> c_argv(std::vector<std::string>& argv) {
-  std::vector<char*> v;
-  for (auto& a : argv) v.push_back(a.data());
-  v.push_back(nullptr);
-  return v;
-}
-
-int exit_status(int wstatus) {
-  if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
-  if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
-  return -1;
-}
-
 }  // namespace
 
 peer_process::peer_process(const std::string& peer_path, const std::string& suite) : suite_(suite) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw failed("pipe: " + std::string(std::strerror(errno)));
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  std::vector<std::string> argv{peer_path, "--bench", suite};
-  auto args = c_argv(argv);
-  const int rc = posix_spawn(&pid_, peer_path.c_str(), &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
+  auto spawned = tools::spawn_child(peer_path, {"--bench", suite}, {in[0], out[1], false, -1});
   ::close(in[0]);
   ::close(out[1]);
-  if (rc != 0) {
+  if (auto* e = std::get_if<tools::error>(&spawned)) {
     ::close(in[1]);
     ::close(out[0]);
     pid_ = -1;
-    throw failed("cannot run " + peer_path + ": " + std::strerror(rc));
+    throw failed(e->message);
   }
+  pid_ = std::get<pid_t>(spawned);
   to_ = in[1];
   from_ = ::fdopen(out[0], "r");
 }
@@ -154,28 +133,21 @@ captured run(const std::vector<std::string>& argv_in, bool quiet_stderr) {
     c.why = argv_in[0] + ": not found";
     return c;
   }
-  std::vector<std::string> argv = argv_in;
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) {
     c.why = std::string("pipe: ") + std::strerror(errno);
     return c;
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  if (quiet_stderr) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  auto args = c_argv(argv);
-  pid_t pid = -1;
   const auto t0 = now_ns();
-  const int rc = posix_spawn(&pid, exe->c_str(), &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
+  const std::vector<std::string> args(argv_in.begin() + 1, argv_in.end());
+  auto spawned = tools::spawn_child(*exe, args, {-1, out[1], quiet_stderr, -1});
   ::close(out[1]);
-  if (rc != 0) {
+  if (auto* e = std::get_if<tools::error>(&spawned)) {
     ::close(out[0]);
-    c.why = "cannot run " + *exe + ": " + std::strerror(rc);
+    c.why = e->message;
     return c;
   }
+  const pid_t pid = std::get<pid_t>(spawned);
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(out[0], buf, sizeof buf);
@@ -191,7 +163,7 @@ captured run(const std::vector<std::string>& argv_in, bool quiet_stderr) {
   while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
   c.seconds = static_cast<double>(now_ns() - t0) / 1e9;
-  c.status = exit_status(st);
+  c.status = tools::exit_status(st);
   return c;
 }
 

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "../bench/help.hpp"
+#include "help.hpp"
 #include "commands.hpp"
 
 namespace closenotify::cli {

@@ -9,44 +9,22 @@
 #include <vector>
 
 #include "closenotify/profile.hpp"
+#include "error.hpp"
+#include "options.hpp"
 
 namespace closenotify::cli {
 
-/// Exit codes: 0 success, 1 a record that fails to open (or a demo row that fails),
-/// 2 a usage error (bad option, bad value, bad key material).
-inline constexpr int exit_ok = 0;
-inline constexpr int exit_rejected = 1;
-inline constexpr int exit_usage = 2;
-
-/// failure: what a command reports on its way out: one line for stderr and the exit code.
-struct failure {
-  int exit_code;
-  std::string message;
-};
-
-/// options: `--name value` / `--name=value` pairs and flags, plus positional arguments.
-struct options {
-  std::map<std::string, std::string, std::less<>> values;
-  std::vector<std::string> positional;
-  bool has(std::string_view name) const { return values.find(name) != values.end(); }
-  std::optional<std::string> get(std::string_view name) const {
-    auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  }
-};
+using tools::exit_ok;
+using tools::exit_rejected;
+using tools::exit_usage;
+using tools::options;
+using tools::parse_number;
+using tools::parse_options;
+using tools::usage;
+using failure = tools::error;
 
 /// Each command returns its exit code, or a failure to print.
 using outcome = std::variant<int, failure>;
-
-/// usage: a usage failure (exit status 2).
-failure usage(std::string message);
-
-/// parse_options: `--name value`, `--name=value`, flags, positionals; unknown options
-/// are refused so a typo never silently changes what a command does.
-std::variant<options, failure> parse_options(const std::vector<std::string>& args,
-                                             const std::vector<std::string_view>& with_value,
-                                             const std::vector<std::string_view>& flags);
 
 outcome run_seal(const std::vector<std::string>& args);
 outcome run_open(const std::vector<std::string>& args);

@@ -1,6 +1,6 @@
 // compare_versions.cpp — `closenotify diff --compare-versions`: the reference runs of the
 // selection under each live OpenSSL release, and where they differ, per scenario, as text
-// or JSON. The runs and the comparison are diff/compare_versions.cpp's.
+// or JSON. The runs and the comparison are engine/version_comparison.cpp's.
 #include "compare_versions.hpp"
 
 #include <unistd.h>
@@ -11,8 +11,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "../diff/compare_versions.hpp"
-#include "../diff/report.hpp"
+#include "version_comparison.hpp"
+#include "report.hpp"
 #include "closenotify/cipher_suite.hpp"
 #include "openssl_option.hpp"
 #include "output_file.hpp"
@@ -382,7 +382,7 @@ outcome run_compare_versions(const options& o, const std::vector<diff::case_def>
   if (auto j = o.get("json")) {
     std::ostringstream out;
     write_json(out, result, all, versions.missing);
-    if (auto f = write_output("--json", *j, out.str())) return *f;
+    if (auto f = tools::write_output("--json", *j, out.str())) return *f;
   }
   // With --json - the JSON is all of stdout.
   if (o.get("json") != "-") print_text(std::cout, result, all, versions.missing);

@@ -1,10 +1,10 @@
 // compare_versions.hpp — `closenotify diff --compare-versions`: what changed in teardown
-// between the live OpenSSL releases (diff/compare_versions.hpp runs and compares).
+// between the live OpenSSL releases (engine/version_comparison.hpp runs and compares).
 #pragma once
 
 #include <vector>
 
-#include "../diff/matrix.hpp"
+#include "matrix.hpp"
 #include "commands.hpp"
 
 namespace closenotify::cli {

@@ -11,11 +11,11 @@
 #include <sstream>
 #include <thread>
 
-#include "../diff/input_file.hpp"
-#include "../diff/matrix.hpp"
-#include "../diff/pcap.hpp"
-#include "../diff/report.hpp"
-#include "../diff/side.hpp"
+#include "input_file.hpp"
+#include "matrix.hpp"
+#include "pcap.hpp"
+#include "report.hpp"
+#include "side.hpp"
 #include "commands.hpp"
 #include "compare_versions.hpp"
 #include "openssl_option.hpp"
@@ -159,11 +159,11 @@ std::optional<failure> write_capture(const options& o, const std::vector<diff::v
   }
   std::ostringstream pcap;
   diff::write_pcap(pcap, connections);
-  if (auto f = write_output("--pcap", *p, pcap.str())) return f;
+  if (auto f = tools::write_output("--pcap", *p, pcap.str())) return f;
   if (auto k = o.get("keylog")) {
     std::ostringstream keys;
     diff::write_keylog(keys, connections);
-    if (auto f = write_output("--keylog", *k, keys.str(), output_kind::secret)) return f;
+    if (auto f = tools::write_output("--keylog", *k, keys.str(), tools::output_kind::secret)) return f;
   }
   std::cerr << "closenotify diff: " << connections.size() << " runs written to " << *p << " as TCP connections from port 40000"
             << (connections.empty() ? "" : " to " + std::to_string(40000 + connections.size() - 1)) << " to port 443\n";
@@ -209,7 +209,7 @@ std::optional<failure> write_json_output(const options& o, const std::vector<dif
   if (!j) return std::nullopt;
   std::ostringstream out;
   diff::write_json(out, runs, missing, wall);
-  return write_output("--json", *j, out.str());
+  return tools::write_output("--json", *j, out.str());
 }
 
 // explain: the one case against each version, both runs side by side.
@@ -326,15 +326,15 @@ outcome run_diff(const std::vector<std::string>& args) {
   auto loaded = diff::load_scenarios(scenarios_dir);
   if (auto* e = std::get_if<diff::parse_error>(&loaded)) return failure{exit_usage, e->message};
   const auto& scenarios = std::get<std::vector<diff::scenario>>(loaded);
-  auto divergences_text = diff::read_input_file(divergences_path, {});
-  if (auto* e = std::get_if<diff::input_error>(&divergences_text)) return usage(e->message);
+  auto divergences_text = tools::read_input_file(divergences_path, {});
+  if (auto* e = std::get_if<tools::error>(&divergences_text)) return usage(e->message);
   const auto documented = diff::documented_divergences(std::get<std::string>(divergences_text));
 
   if (auto f = o.get("family")) {
     if (auto why = unknown_family(scenarios, *f); !why.empty()) return usage(why);
   }
   if (o.has("keylog") && !o.has("pcap")) return usage("--keylog goes with --pcap");
-  if (auto f = refuse_stdout(o, {"pcap", "keylog"})) return *f;
+  if (auto f = tools::refuse_stdout(o, {"pcap", "keylog"})) return *f;
   if (o.has("list") && o.has("json")) return usage("--json does not go with --list (it lists cases, runs none)");
   if (o.has("pcap") && !o.has("scenario") && !o.has("explain")) {
     return usage("--pcap needs --scenario or --explain (a capture of the whole matrix would be gigabytes)");
@@ -364,7 +364,7 @@ outcome run_diff(const std::vector<std::string>& args) {
   std::vector<diff::version_run> runs;
   std::vector<diff::run_config> configs;
   for (const auto& v : versions.live) {
-    configs.push_back(config_for(v, std::get<std::optional<profile_id>>(asked_profile), base));
+    configs.push_back(diff::config_for(v, std::get<std::optional<profile_id>>(asked_profile), base));
     runs.push_back({v, configs.back().profile, {}, 0});
     if (configs.back().profile != v.series->profile && !o.has("list")) {
       std::fprintf(stderr,

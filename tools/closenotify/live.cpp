@@ -14,9 +14,9 @@
 #include <optional>
 #include <variant>
 
-#include "../diff/report.hpp"
-#include "../diff/session_keys.hpp"
-#include "../diff/side.hpp"
+#include "report.hpp"
+#include "session_keys.hpp"
+#include "side.hpp"
 #include "closenotify/alert.hpp"
 #include "closenotify/cipher_suite.hpp"
 #include "closenotify/endpoint.hpp"

@@ -58,7 +58,7 @@ void print_error(const std::string& message) {
 // finish: the command's one failure line, else the one about standard output if what the
 // command printed was lost (a full disk, a closed pipe).
 int finish(const closenotify::cli::outcome& o) {
-  const auto lost = closenotify::cli::finish_stdout();
+  const auto lost = closenotify::tools::finish_stdout();
   if (const auto* f = std::get_if<closenotify::cli::failure>(&o)) {
     print_error(f->message);
     return f->exit_code;

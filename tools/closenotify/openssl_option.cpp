@@ -161,11 +161,4 @@ std::variant<diff::live_openssl, failure> choose_openssl(const options& o) {
   return usage("several OpenSSL versions are available (" + names + "): choose one with --openssl");
 }
 
-diff::run_config config_for(const diff::live_openssl& v, std::optional<profile_id> asked, diff::run_config base) {
-  base.peer_path = v.peer_path;
-  base.peer_profile = v.series->profile;
-  base.profile = asked.value_or(v.series->profile);
-  return base;
-}
-
 }  // namespace closenotify::cli

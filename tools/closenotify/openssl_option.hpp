@@ -1,13 +1,12 @@
 // openssl_option.hpp — `--openssl VERSION` and `--peer PATH`: which live OpenSSL a command
-// runs against; the peers are found next to this program (diff/openssl_versions.hpp).
+// runs against; the peers are found next to this program (peer_link/openssl_versions.hpp).
 #pragma once
 
 #include <string>
 #include <variant>
 #include <vector>
 
-#include "../diff/openssl_versions.hpp"
-#include "../diff/run.hpp"
+#include "openssl_versions.hpp"
 #include "commands.hpp"
 
 namespace closenotify::cli {
@@ -28,10 +27,5 @@ std::variant<openssl_choice, failure> choose_openssl_versions(const options& o);
 /// choose_openssl: one version, for trace, replay, serve and connect: `--openssl VERSION`,
 /// else 3.0, else the only one there is.
 std::variant<diff::live_openssl, failure> choose_openssl(const options& o);
-
-/// config_for: `base` run against `v`: its peer on both sides, closenotify under the
-/// --profile asked for, else under the version's own profile.
-diff::run_config config_for(const diff::live_openssl& v, std::optional<profile_id> asked,
-                            diff::run_config base = {});
 
 }  // namespace closenotify::cli

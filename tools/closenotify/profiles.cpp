@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "../diff/report.hpp"
+#include "report.hpp"
 #include "closenotify/profile.hpp"
 #include "commands.hpp"
 #include "output_file.hpp"
@@ -179,7 +179,7 @@ outcome run_profiles(const std::vector<std::string>& args) {
   }
   if (!o.positional.empty()) return usage("unexpected argument '" + o.positional.front() + "'");
   if (auto path = o.get("json")) {
-    if (auto f = write_output("--json", *path, as_json())) return *f;
+    if (auto f = tools::write_output("--json", *path, as_json())) return *f;
     return exit_ok;
   }
   constexpr int kLabel = 36, kColumn = 18;

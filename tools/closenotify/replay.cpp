@@ -14,9 +14,9 @@
 #include <sstream>
 #include <thread>
 
-#include "../diff/input_file.hpp"
-#include "../diff/replay.hpp"
-#include "../diff/report.hpp"
+#include "input_file.hpp"
+#include "replay.hpp"
+#include "report.hpp"
 #include "commands.hpp"
 #include "openssl_option.hpp"
 #include "output_file.hpp"
@@ -110,7 +110,7 @@ outcome run_replay(const std::vector<std::string>& args) {
   if (files.size() > *limit) files.resize(*limit);
   if (files.empty()) return usage("no input files in " + o.positional.front());
 
-  auto config = config_for(openssl, std::nullopt);
+  auto config = diff::config_for(openssl, std::nullopt);
   if (auto m = o.get("mutate")) {
     auto mut = diff::parse_mutation(*m);
     if (!mut) return usage("unknown --mutate '" + *m + "' (known: " + std::string(diff::mutation_names()) + ")");
@@ -118,8 +118,8 @@ outcome run_replay(const std::vector<std::string>& args) {
   }
   const std::string divergences_path =
       o.get("divergences").value_or(std::string(CLOSENOTIFY_SOURCE_ROOT) + "/docs/divergences.md");
-  auto divergences_text = diff::read_input_file(divergences_path, {});
-  if (auto* e = std::get_if<diff::input_error>(&divergences_text)) return usage(e->message);
+  auto divergences_text = tools::read_input_file(divergences_path, {});
+  if (auto* e = std::get_if<tools::error>(&divergences_text)) return usage(e->message);
   const auto documented = diff::documented_divergences(std::get<std::string>(divergences_text));
   const fs::path out_dir = o.get("out").value_or("replay-disagreements");
 
@@ -167,10 +167,10 @@ outcome run_replay(const std::vector<std::string>& args) {
       std::error_code ec;
       fs::create_directories(out_dir, ec);
       if (ec) return failure{exit_usage, "--out: cannot create " + out_dir.string() + ": " + ec.message()};
-      if (auto f = write_output("--out", (out_dir / (r.input + ".scn")).string(), r.scn)) return *f;
+      if (auto f = tools::write_output("--out", (out_dir / (r.input + ".scn")).string(), r.scn)) return *f;
       const auto min = fuzz::encode_script(r.minimised);
       const std::string_view min_bytes(reinterpret_cast<const char*>(min.data()), min.size());
-      if (auto f = write_output("--out", (out_dir / (r.input + ".min")).string(), min_bytes)) return *f;
+      if (auto f = tools::write_output("--out", (out_dir / (r.input + ".min")).string(), min_bytes)) return *f;
       text << "DISAGREE " << r.input << " (" << r.minimised.events.size() << " of " << r.original_events
                 << " events after minimising): " << r.first_difference << "\n    -> " << (out_dir / (r.input + ".scn")).string()
                 << "\n";
@@ -203,7 +203,7 @@ outcome run_replay(const std::vector<std::string>& args) {
     js << "],\"totals\":{\"inputs\":" << results.size() << ",\"agree\":" << agree << ",\"diverge_documented\":"
        << documented_n << ",\"disagree\":" << disagree << ",\"errors\":" << errors << ",\"skipped\":" << skipped
        << "},\"wall_seconds\":" << wall << "}\n";
-    if (auto f = write_output("--json", *j, js.str())) return *f;
+    if (auto f = tools::write_output("--json", *j, js.str())) return *f;
   }
   return disagree == 0 && errors == 0 ? exit_ok : exit_rejected;
 }

@@ -13,7 +13,7 @@
 #include "closenotify/keylog.hpp"
 #include "closenotify/record_framing.hpp"
 #include "closenotify/record_protection.hpp"
-#include "../diff/input_file.hpp"
+#include "input_file.hpp"
 #include "commands.hpp"
 
 namespace closenotify::cli {
@@ -139,12 +139,12 @@ std::string known_suites() {
 
 // A key log line is about 200 bytes ("label", 32-byte random and a secret of up to 48,
 // in hex); browsers' logs of many sessions stay far below 16 MiB.
-constexpr diff::input_limits kKeylogLimits{16u << 20, 4096};
+constexpr tools::input_limits kKeylogLimits{16u << 20, 4096};
 
 // load_keylog: --keylog FILE, a regular file within kKeylogLimits, with at least one key.
 std::variant<keylog, failure> load_keylog(const std::string& path) {
-  auto text = diff::read_input_file(path, kKeylogLimits);
-  if (auto* e = std::get_if<diff::input_error>(&text)) return usage("--keylog: " + e->message);
+  auto text = tools::read_input_file(path, kKeylogLimits);
+  if (auto* e = std::get_if<tools::error>(&text)) return usage("--keylog: " + e->message);
   if (std::get<std::string>(text).empty()) return usage("--keylog: " + path + ": the key log is empty");
   auto parsed = keylog::parse(std::get<std::string>(text));
   if (auto* e = std::get_if<config_error>(&parsed)) return usage("--keylog: " + path + ": " + e->message);

@@ -37,11 +37,4 @@ std::string matrix_suite_names() {
   return out;
 }
 
-std::optional<std::size_t> parse_number(const std::string& s, std::size_t lo, std::size_t hi) {
-  std::size_t n = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc{} || p != s.data() + s.size() || n < lo || n > hi) return std::nullopt;
-  return n;
-}
-
 }  // namespace closenotify::cli

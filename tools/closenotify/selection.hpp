@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "../diff/scenario.hpp"
+#include "scenario.hpp"
 
 namespace closenotify::cli {
 
@@ -17,7 +17,5 @@ std::string unknown_scenario(const std::vector<diff::scenario>& all, const std::
 std::string unknown_family(const std::vector<diff::scenario>& all, const std::string& name);
 /// matrix_suite_names: the six matrix suites, comma-separated.
 std::string matrix_suite_names();
-/// parse_number: a decimal in [lo, hi], or nothing.
-std::optional<std::size_t> parse_number(const std::string& s, std::size_t lo, std::size_t hi);
 
 }  // namespace closenotify::cli

@@ -24,10 +24,10 @@
 #include <mutex>
 #include <thread>
 
-#include "../diff/side.hpp"
+#include "side.hpp"
 #include "closenotify/cipher_suite.hpp"
 #include "commands.hpp"
-#include "../diff/report.hpp"
+#include "report.hpp"
 #include "live.hpp"
 #include "openssl_option.hpp"
 #include "selection.hpp"

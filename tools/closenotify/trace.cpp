@@ -10,9 +10,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "../diff/matrix.hpp"
-#include "../diff/pcap.hpp"
-#include "../diff/trace.hpp"
+#include "matrix.hpp"
+#include "pcap.hpp"
+#include "trace.hpp"
 #include "closenotify/cipher_suite.hpp"
 #include "commands.hpp"
 #include "openssl_option.hpp"
@@ -132,14 +132,14 @@ outcome run_trace(const std::vector<std::string>& args) {
     style.width = *n;
   }
   if (o.get("json") == "-" && o.get("mermaid") == "-") return usage("--json and --mermaid cannot both be '-'");
-  if (auto f = refuse_stdout(o, {"pcap", "keylog"})) return *f;
+  if (auto f = tools::refuse_stdout(o, {"pcap", "keylog"})) return *f;
 
   auto asked_profile = parse_profile(o);
   if (auto* f = std::get_if<failure>(&asked_profile)) return *f;
   auto chosen = choose_openssl(o);
   if (auto* f = std::get_if<failure>(&chosen)) return *f;
   const auto& openssl = std::get<diff::live_openssl>(chosen);
-  const auto config = config_for(openssl, std::get<std::optional<profile_id>>(asked_profile));
+  const auto config = diff::config_for(openssl, std::get<std::optional<profile_id>>(asked_profile));
   if (auto why = diff::case_skip_reason({"", s, c}, config)) {
     return usage("scenario " + s->name + " does not apply to " + c.suite + "/" + role + "/" + io + " against " +
                  openssl.label() + ": " + *why);
@@ -158,12 +158,12 @@ outcome run_trace(const std::vector<std::string>& args) {
   if (auto p = o.get("pcap")) {
     std::ostringstream out;
     diff::write_pcap(out, {connection});
-    if (auto f = write_output("--pcap", *p, out.str())) return *f;
+    if (auto f = tools::write_output("--pcap", *p, out.str())) return *f;
   }
   if (auto k = o.get("keylog")) {
     std::ostringstream out;
     diff::write_keylog(out, {connection});
-    if (auto f = write_output("--keylog", *k, out.str(), output_kind::secret)) return *f;
+    if (auto f = tools::write_output("--keylog", *k, out.str(), tools::output_kind::secret)) return *f;
   }
   bool timeline = true;
   for (const char* what : {"json", "mermaid"}) {
@@ -172,7 +172,7 @@ outcome run_trace(const std::vector<std::string>& args) {
     std::ostringstream out;
     if (std::string(what) == "json") diff::write_trace_json(out, t);
     else diff::write_mermaid(out, t);
-    if (auto f = write_output("--" + std::string(what), *target, out.str())) return *f;
+    if (auto f = tools::write_output("--" + std::string(what), *target, out.str())) return *f;
     if (*target == "-") timeline = false;
   }
   if (timeline) diff::print_trace(std::cout, t, style);

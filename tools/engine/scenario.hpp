@@ -2,6 +2,8 @@
 // user extends without recompiling. The grammar is in docs/scenarios.md.
 #pragma once
 
+#include "closenotify/profile.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -60,6 +62,10 @@ struct cell {
 
 /// skip_reason: why a scenario does not apply to a cell, or nothing if it does.
 std::optional<std::string> skip_reason(const scenario& s, const cell& c);
+
+/// version_skip_reason: why a scenario cannot run against a live series, from its
+/// profile ("OpenSSL 1.1.1 has no SSL_OP_IGNORE_UNEXPECTED_EOF"), or nothing.
+std::optional<std::string> version_skip_reason(const scenario& s, profile_id live);
 
 struct parse_error {
   std::string message;  // "file:line: what is wrong"

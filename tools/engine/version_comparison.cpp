@@ -1,5 +1,5 @@
-// compare_versions.cpp — see compare_versions.hpp.
-#include "compare_versions.hpp"
+// version_comparison.cpp — see version_comparison.hpp.
+#include "version_comparison.hpp"
 
 #include <algorithm>
 #include <array>

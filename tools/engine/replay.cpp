@@ -6,7 +6,7 @@
 
 #include "closenotify/cipher_suite.hpp"
 #include "closenotify/hex.hpp"
-#include "report.hpp"
+#include "matrix.hpp"
 
 namespace closenotify::diff {
 

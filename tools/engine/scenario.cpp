@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "input_file.hpp"
+#include "openssl_versions.hpp"
 
 namespace closenotify::diff {
 
@@ -235,7 +236,7 @@ std::variant<std::vector<scenario>, parse_error> parse_scenarios(std::string_vie
 
 // The catalogue's longest line is a few hundred bytes and its largest file a few KiB; these
 // bounds leave room for generated scenarios (replay's) while refusing /dev/zero and the like.
-constexpr input_limits kScenarioFileLimits{16u << 20, 64u << 10};
+constexpr tools::input_limits kScenarioFileLimits{16u << 20, 64u << 10};
 
 std::variant<std::vector<scenario>, parse_error> load_scenarios(const std::string& directory) {
   namespace fs = std::filesystem;
@@ -250,8 +251,8 @@ std::variant<std::vector<scenario>, parse_error> load_scenarios(const std::strin
   std::vector<scenario> all;
   std::set<std::string> names;
   for (const auto& f : files) {
-    auto text = read_input_file(f.string(), kScenarioFileLimits);
-    if (auto* e = std::get_if<input_error>(&text)) return parse_error{e->message};
+    auto text = tools::read_input_file(f.string(), kScenarioFileLimits);
+    if (auto* e = std::get_if<tools::error>(&text)) return parse_error{e->message};
     auto parsed = parse_scenarios(std::get<std::string>(text), f.filename().string());
     if (auto* e = std::get_if<parse_error>(&parsed)) return *e;
     for (auto& s : std::get<std::vector<scenario>>(parsed)) {
@@ -262,6 +263,19 @@ std::variant<std::vector<scenario>, parse_error> load_scenarios(const std::strin
     }
   }
   return all;
+}
+
+std::optional<std::string> version_skip_reason(const scenario& s, profile_id live) {
+  const profile& p = profile_for(live);
+  if (p.has_ignore_unexpected_eof) return std::nullopt;
+  for (const auto& st : s.steps) {
+    if (st.command == "set ignore_unexpected_eof") {
+      const openssl_series* series = series_with_profile(live);
+      return (series ? "OpenSSL " + std::string(series->name) : std::string(p.name)) +
+             " has no SSL_OP_IGNORE_UNEXPECTED_EOF";
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace closenotify::diff

@@ -47,10 +47,5 @@ void write_json(std::ostream& out, const std::vector<version_run>& runs, const s
 void print_explain(std::ostream& out, const case_result& r, const live_openssl& openssl, profile_id profile,
                    bool transcript);
 
-/// json_string: `s` as a JSON string literal, quotes included.
-std::string json_string(std::string_view s);
-
-/// first_difference: one line naming the first difference ("" when none).
-std::string first_difference(const case_result& r);
 
 }  // namespace closenotify::diff

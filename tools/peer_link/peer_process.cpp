@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,9 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.hpp"
 #include "side.hpp"
-
-extern char** environ;
 
 namespace closenotify::diff {
 
@@ -263,45 +261,6 @@ class peer_process final : public side {
   std::string buffer_;
 };
 
-// spawn_child: `path args...` with `fd0`, `fd1` and `fd3` at 0, 1 and 3, stderr on
-// /dev/null, every other descriptor closed before the exec, an empty signal mask and
-// SIGPIPE at its default. The pid, or why it could not start (one line).
-std::variant<pid_t, std::string> spawn_child(const std::string& path, const std::vector<std::string>& args, int fd0,
-                                             int fd1, int fd3) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fd0, 0);
-  posix_spawn_file_actions_adddup2(&fa, fd1, 1);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, fd3, 3);
-  // Close every other descriptor in the child before execve, not at it: the parent
-  // thread resumes as soon as the child's exec replaces its memory, before close-on-exec
-  // runs, and a loaded machine can leave the child holding copies of other cases'
-  // sockets for milliseconds — a close(2) elsewhere would then not reach its peer.
-  posix_spawn_file_actions_addclosefrom_np(&fa, 4);
-  // The peer must not die of SIGPIPE or inherit a blocked signal mask from the runner.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, deflt;
-  sigemptyset(&none);
-  sigemptyset(&deflt);
-  sigaddset(&deflt, SIGPIPE);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &deflt);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> argv{const_cast<char*>(path.c_str())};
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  std::shared_lock guard(spawn_guard);
-  int rc = ::posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), environ);
-  guard.unlock();
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return "cannot start " + path + ": " + std::strerror(rc);
-  return pid;
-}
-
 // A new peer process: `--pool 3` with a channel at fd 3, or `--fd 3` with the socket there.
 // Its stdin is a socket, not a pipe, so that a command to a peer that has died can be
 // sent with MSG_NOSIGNAL.
@@ -321,16 +280,18 @@ std::variant<process, std::string> start_process(const std::string& peer_path, b
     for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
     return std::string("socketpair: ") + std::strerror(e);
   }
-  auto spawned = pooled ? spawn_child(peer_path, {"--pool", "3"}, in[0], out[1], channel[1])
-                        : spawn_child(peer_path, {"--fd", "3"}, in[0], out[1], socket_fd);
+  std::shared_lock guard(spawn_guard);
+  auto spawned = pooled ? tools::spawn_child(peer_path, {"--pool", "3"}, {in[0], out[1], true, channel[1]})
+                        : tools::spawn_child(peer_path, {"--fd", "3"}, {in[0], out[1], true, socket_fd});
+  guard.unlock();
   ::close(in[0]);
   ::close(out[1]);
   if (channel[1] >= 0) ::close(channel[1]);
-  if (auto* e = std::get_if<std::string>(&spawned)) {
+  if (auto* e = std::get_if<tools::error>(&spawned)) {
     ::close(in[1]);
     ::close(out[0]);
     if (channel[0] >= 0) ::close(channel[0]);
-    return "cannot start the OpenSSL peer: " + *e;
+    return "cannot start the OpenSSL peer: " + e->message;
   }
   return process{std::get<pid_t>(spawned), in[1], out[0], channel[0]};
 }

@@ -1,4 +1,4 @@
-// compare_versions.hpp — what changed in teardown between OpenSSL releases: each case's
+// version_comparison.hpp — what changed in teardown between OpenSSL releases: each case's
 // reference run (two live peers of one release on a socketpair; no closenotify) under every
 // live release, and the step fields whose values are not the same in all of them.
 #pragma once

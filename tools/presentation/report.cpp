@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include "json.hpp"
+
 namespace closenotify::diff {
 
 void totals::add(verdict v) {
@@ -28,12 +30,6 @@ totals count(const std::vector<case_result>& results) {
 
 namespace {
 
-std::string step_label(const case_result& r, const difference& d) {
-  if (d.step == std::string::npos) return std::string(1, side_letter(d.side)) + " records on the wire";
-  const auto& st = r.def.s->steps[d.step];
-  return "step " + std::to_string(d.step + 1) + " (" + side_letter(st.side) + " " + st.command + ") " + d.field;
-}
-
 void table_row(std::ostream& out, const std::string& label, std::size_t width, const totals& t,
                const std::string& note = "") {
   out << "  " << std::left << std::setw(static_cast<int>(width)) << label << std::right << std::setw(6) << t.cases
@@ -54,51 +50,19 @@ std::string total_line(const totals& t) {
          " diverge (undocumented), " + std::to_string(t.skipped) + " skipped, " + std::to_string(t.errors) + " errors";
 }
 
-std::string json_totals(const totals& t) {
-  return "{\"cases\": " + std::to_string(t.cases) + ", \"agree\": " + std::to_string(t.agree) +
-         ", \"diverge_documented\": " + std::to_string(t.diverge_documented) +
-         ", \"diverge_undocumented\": " + std::to_string(t.diverge_undocumented) +
-         ", \"skipped\": " + std::to_string(t.skipped) + ", \"errors\": " + std::to_string(t.errors) + "}";
+tools::json json_totals(const totals& t) {
+  return {{"cases", t.cases},
+          {"agree", t.agree},
+          {"diverge_documented", t.diverge_documented},
+          {"diverge_undocumented", t.diverge_undocumented},
+          {"skipped", t.skipped},
+          {"errors", t.errors}};
 }
 
 std::string series_name(const live_openssl& o) { return std::string(o.series->name); }
 
 
 }  // namespace
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string first_difference(const case_result& r) {
-  for (const auto& d : r.cmp.differences) {
-    if (d.tolerated) continue;
-    return step_label(r, d) + ": OpenSSL " + d.reference + " / closenotify " + d.candidate;
-  }
-  if (!r.cmp.differences.empty()) {
-    const auto& d = r.cmp.differences.front();
-    return step_label(r, d) + ": OpenSSL " + d.reference + " / closenotify " + d.candidate + " (tolerated: divergence " +
-           (r.cmp.divergences.empty() ? "?" : r.cmp.divergences.front()) + ")";
-  }
-  return "";
-}
 
 void print_summary(std::ostream& out, const version_run& v) {
   const auto& results = v.results;
@@ -196,51 +160,52 @@ void write_json(std::ostream& out, const std::vector<version_run>& runs, const s
   for (const auto& v : runs) {
     for (const auto& r : v.results) all.add(r.cmp.result);
   }
-  out << "{\n  \"totals\": " << json_totals(all) << ",\n";
-  out << "  \"wall_seconds\": " << wall_seconds << ",\n  \"versions\": [\n";
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    const auto& v = runs[i];
-    out << "    {\"openssl\": " << json_string(series_name(v.openssl))
-        << ", \"openssl_version\": " << json_string(v.openssl.version) << ", \"peer\": " << json_string(v.openssl.peer_path)
-        << ", \"profile\": " << json_string(profile_for(v.profile).name) << ", \"totals\": " << json_totals(count(v.results))
-        << ", \"wall_seconds\": " << v.wall_seconds << "}" << (i + 1 < runs.size() ? "," : "") << "\n";
+  tools::json versions = tools::json::array();
+  for (const auto& v : runs) {
+    versions.push_back({{"openssl", series_name(v.openssl)},
+                        {"openssl_version", v.openssl.version},
+                        {"peer", v.openssl.peer_path},
+                        {"profile", profile_for(v.profile).name},
+                        {"totals", json_totals(count(v.results))},
+                        {"wall_seconds", v.wall_seconds}});
   }
-  out << "  ],\n  \"skipped_versions\": [";
-  for (std::size_t i = 0; i < missing.size(); ++i) {
-    out << (i ? ", " : "") << "{\"openssl\": " << json_string(missing[i].series->name)
-        << ", \"reason\": " << json_string(missing[i].reason) << "}";
-  }
-  out << "],\n  \"cases\": [\n";
-  std::size_t left = 0;
-  for (const auto& v : runs) left += v.results.size();
+  tools::json skipped = tools::json::array();
+  for (const auto& m : missing) skipped.push_back({{"openssl", m.series->name}, {"reason", m.reason}});
+  tools::json cases = tools::json::array();
   for (const auto& v : runs) {
     for (const auto& r : v.results) {
       const auto& c = r.def.c;
-      out << "    {\"openssl\": " << json_string(series_name(v.openssl)) << ", \"id\": " << json_string(r.def.id)
-          << ", \"scenario\": " << json_string(r.def.s->name) << ", \"family\": " << json_string(r.def.s->family)
-          << ", \"suite\": " << json_string(c.suite) << ", \"version\": \"" << (c.tls13 ? "tls1.3" : "tls1.2")
-          << "\", \"role\": \"" << (c.a_is_client ? "client" : "server") << "\", \"io\": \""
-          << (c.blocking ? "blocking" : "nonblocking") << "\", \"result\": \"" << to_string(r.cmp.result) << "\"";
-      if (!r.cmp.note.empty()) out << ", \"note\": " << json_string(r.cmp.note);
-      out << ", \"cites\": [";
-      for (std::size_t k = 0; k < r.def.s->cites.size(); ++k) out << (k ? ", " : "") << json_string(r.def.s->cites[k]);
-      out << "], \"divergences\": [";
-      for (std::size_t k = 0; k < r.cmp.divergences.size(); ++k) {
-        out << (k ? ", " : "") << json_string(r.cmp.divergences[k]);
+      tools::json one = {{"openssl", series_name(v.openssl)},
+                         {"id", r.def.id},
+                         {"scenario", r.def.s->name},
+                         {"family", r.def.s->family},
+                         {"suite", c.suite},
+                         {"version", c.tls13 ? "tls1.3" : "tls1.2"},
+                         {"role", c.a_is_client ? "client" : "server"},
+                         {"io", c.blocking ? "blocking" : "nonblocking"},
+                         {"result", to_string(r.cmp.result)}};
+      if (!r.cmp.note.empty()) one["note"] = r.cmp.note;
+      one["cites"] = r.def.s->cites;
+      one["divergences"] = r.cmp.divergences;
+      tools::json differences = tools::json::array();
+      for (const auto& d : r.cmp.differences) {
+        differences.push_back({{"step", d.step == std::string::npos ? tools::json(nullptr) : tools::json(d.step + 1)},
+                               {"side", std::string(1, side_letter(d.side))},
+                               {"field", d.field},
+                               {"openssl", d.reference},
+                               {"closenotify", d.candidate},
+                               {"tolerated", d.tolerated}});
       }
-      out << "], \"differences\": [";
-      for (std::size_t k = 0; k < r.cmp.differences.size(); ++k) {
-        const auto& d = r.cmp.differences[k];
-        out << (k ? ", " : "") << "{\"step\": "
-            << (d.step == std::string::npos ? std::string("null") : std::to_string(d.step + 1)) << ", \"side\": \""
-            << side_letter(d.side) << "\", \"field\": " << json_string(d.field)
-            << ", \"openssl\": " << json_string(d.reference) << ", \"closenotify\": " << json_string(d.candidate)
-            << ", \"tolerated\": " << (d.tolerated ? "true" : "false") << "}";
-      }
-      out << "]}" << (--left > 0 ? "," : "") << "\n";
+      one["differences"] = std::move(differences);
+      cases.push_back(std::move(one));
     }
   }
-  out << "  ]\n}\n";
+  const tools::json doc = {{"totals", json_totals(all)},
+                           {"wall_seconds", wall_seconds},
+                           {"versions", std::move(versions)},
+                           {"skipped_versions", std::move(skipped)},
+                           {"cases", std::move(cases)}};
+  out << tools::json_text(doc, 2) << "\n";
 }
 
 void print_explain(std::ostream& out, const case_result& r, const live_openssl& openssl, profile_id profile,

@@ -6,7 +6,9 @@
 #include <string>
 #include <variant>
 
-namespace closenotify::diff {
+#include "error.hpp"
+
+namespace closenotify::tools {
 
 /// input_limits: what a text input may hold; max_line 0 means no line limit (binary input).
 struct input_limits {
@@ -14,12 +16,7 @@ struct input_limits {
   std::size_t max_line = 0;
 };
 
-/// input_error: why a file was not read, one line naming it.
-struct input_error {
-  std::string message;
-};
-
 /// read_input_file: the whole file at `path` when it is a regular file within `limits`.
-std::variant<std::string, input_error> read_input_file(const std::string& path, input_limits limits);
+result<std::string> read_input_file(const std::string& path, input_limits limits);
 
-}  // namespace closenotify::diff
+}  // namespace closenotify::tools

@@ -10,16 +10,16 @@
 #include <cstring>
 #include <iostream>
 
-namespace closenotify::cli {
+namespace closenotify::tools {
 namespace {
 
-failure cannot_write(std::string_view option, const std::string& path, int error) {
-  return failure{exit_usage, std::string(option) + ": cannot write " + path + ": " + std::strerror(error)};
+error cannot_write(std::string_view option, const std::string& path, int errnum) {
+  return error{exit_usage, std::string(option) + ": cannot write " + path + ": " + std::strerror(errnum)};
 }
 
 }  // namespace
 
-std::optional<failure> write_output(std::string_view option, const std::string& path, std::string_view bytes,
+std::optional<error> write_output(std::string_view option, const std::string& path, std::string_view bytes,
                                     output_kind kind) {
   if (path == "-") {
     std::fwrite(bytes.data(), 1, bytes.size(), stdout);
@@ -32,7 +32,7 @@ std::optional<failure> write_output(std::string_view option, const std::string& 
   const int fd = ::open(path.c_str(), flags, secret ? 0600 : 0666);
   if (fd < 0) {
     if (secret && errno == ELOOP) {
-      return failure{exit_usage, std::string(option) + ": " + path + " is a symbolic link; a key log is not written through one"};
+      return error{exit_usage, std::string(option) + ": " + path + " is a symbolic link; a key log is not written through one"};
     }
     return cannot_write(option, path, errno);
   }
@@ -61,7 +61,7 @@ std::optional<failure> write_output(std::string_view option, const std::string& 
   return std::nullopt;
 }
 
-std::optional<failure> refuse_stdout(const options& o, std::initializer_list<std::string_view> names) {
+std::optional<error> refuse_stdout(const options& o, std::initializer_list<std::string_view> names) {
   for (std::string_view name : names) {
     if (o.get(name) == "-") {
       return usage("--" + std::string(name) + " -: standard output is for the report; give a file name");
@@ -70,17 +70,17 @@ std::optional<failure> refuse_stdout(const options& o, std::initializer_list<std
   return std::nullopt;
 }
 
-std::optional<failure> finish_stdout() {
+std::optional<error> finish_stdout() {
   std::cout.flush();
   errno = 0;
-  int error = std::fflush(stdout) == 0 ? 0 : errno;
-  const bool lost = error != 0 || std::ferror(stdout) != 0 || std::cout.bad();
+  int errnum = std::fflush(stdout) == 0 ? 0 : errno;
+  const bool lost = errnum != 0 || std::ferror(stdout) != 0 || std::cout.bad();
   // close(2) rather than fclose(3): std::cout flushes stdout once more at exit, which must
   // find an open, empty stream; the descriptor's close still reports a deferred error.
-  if (::close(STDOUT_FILENO) != 0 && errno != EBADF && error == 0) error = errno;
-  if (!lost && error == 0) return std::nullopt;
-  return failure{exit_usage,
-                 std::string("cannot write standard output") + (error != 0 ? std::string(": ") + std::strerror(error) : "")};
+  if (::close(STDOUT_FILENO) != 0 && errno != EBADF && errnum == 0) errnum = errno;
+  if (!lost && errnum == 0) return std::nullopt;
+  return error{exit_usage,
+               std::string("cannot write standard output") + (errnum != 0 ? std::string(": ") + std::strerror(errnum) : "")};
 }
 
-}  // namespace closenotify::cli
+}  // namespace closenotify::tools

@@ -103,4 +103,34 @@ std::vector<case_result> run_cases(const std::vector<case_def>& cases, const run
   return results;
 }
 
+namespace {
+
+std::string step_label(const case_result& r, const difference& d) {
+  if (d.step == std::string::npos) return std::string(1, side_letter(d.side)) + " records on the wire";
+  const auto& st = r.def.s->steps[d.step];
+  return "step " + std::to_string(d.step + 1) + " (" + side_letter(st.side) + " " + st.command + ") " + d.field;
+}
+
+}  // namespace
+
+std::string first_difference(const case_result& r) {
+  for (const auto& d : r.cmp.differences) {
+    if (d.tolerated) continue;
+    return step_label(r, d) + ": OpenSSL " + d.reference + " / closenotify " + d.candidate;
+  }
+  if (!r.cmp.differences.empty()) {
+    const auto& d = r.cmp.differences.front();
+    return step_label(r, d) + ": OpenSSL " + d.reference + " / closenotify " + d.candidate + " (tolerated: divergence " +
+           (r.cmp.divergences.empty() ? "?" : r.cmp.divergences.front()) + ")";
+  }
+  return "";
+}
+
+run_config config_for(const live_openssl& v, std::optional<profile_id> asked, run_config base) {
+  base.peer_path = v.peer_path;
+  base.peer_profile = v.series->profile;
+  base.profile = asked.value_or(v.series->profile);
+  return base;
+}
+
 }  // namespace closenotify::diff

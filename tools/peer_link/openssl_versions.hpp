@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "closenotify/profile.hpp"
-#include "scenario.hpp"
 
 namespace closenotify::diff {
 
@@ -28,6 +27,8 @@ struct openssl_series {
 /// all_openssl_series: 1.1.1, 3.0, 3.5, oldest first.
 std::span<const openssl_series> all_openssl_series() noexcept;
 const openssl_series* find_openssl_series(std::string_view name) noexcept;
+/// series_with_profile: the series whose profile is `p`, or nullptr.
+const openssl_series* series_with_profile(profile_id p) noexcept;
 /// openssl_series_names: "1.1.1, 3.0, 3.5".
 std::string openssl_series_names();
 
@@ -75,8 +76,5 @@ std::variant<live_openssl, std::string> probe_series(const std::string& program_
 /// (a misnamed peer stands for its own series when that one's peer is missing).
 openssl_discovery discover_openssl(const std::string& program_dir);
 
-/// version_skip_reason: why a scenario cannot run against a live series, from its
-/// profile ("OpenSSL 1.1.1 has no SSL_OP_IGNORE_UNEXPECTED_EOF"), or nothing.
-std::optional<std::string> version_skip_reason(const scenario& s, profile_id live);
 
 }  // namespace closenotify::diff

@@ -1,5 +1,5 @@
 // replay.hpp — fuzz inputs as differential cases: an endpoint event script
-// (fuzz/event_script.hpp) becomes a scenario in which B, the live OpenSSL peer, sends the
+// (testkit/event_script.hpp) becomes a scenario in which B, the live OpenSSL peer, sends the
 // script's records, EOF and resets, and A makes its calls; the case runs with A as OpenSSL
 // and as closenotify, and a disagreement is shrunk to the fewest events and bytes that
 // still show it.

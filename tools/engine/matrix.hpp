@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compare.hpp"
+#include "openssl_versions.hpp"
 #include "run.hpp"
 #include "scenario.hpp"
 
@@ -46,5 +47,13 @@ std::vector<case_result> run_cases(const std::vector<case_def>& cases, const run
 
 /// run_one: one case, both runs, compared.
 case_result run_one(const case_def& c, const run_config& config, const std::set<std::string>& documented);
+
+/// config_for: `base` run against `v`: its peer on both sides, closenotify under the
+/// --profile asked for, else under the version's own profile.
+run_config config_for(const live_openssl& v, std::optional<profile_id> asked,
+                            run_config base = {});
+
+/// first_difference: one line naming a case's first difference ("" when none).
+std::string first_difference(const case_result& r);
 
 }  // namespace closenotify::diff

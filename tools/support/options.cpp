@@ -1,17 +1,15 @@
-// options.cpp — the option parser every closenotify subcommand shares.
+// options.cpp — the option parser every program of tools/ shares.
 #include <algorithm>
+#include <charconv>
 
-#include "commands.hpp"
+#include "options.hpp"
 
-namespace closenotify::cli {
-
-failure usage(std::string message) { return failure{exit_usage, std::move(message)}; }
+namespace closenotify::tools {
 
 /// parse_options: `--name value`, `--name=value`, flags, positionals; unknown options
 /// are refused so a typo never silently changes what is sealed.
-std::variant<options, failure> parse_options(const std::vector<std::string>& args,
-                                             const std::vector<std::string_view>& with_value,
-                                             const std::vector<std::string_view>& flags) {
+result<options> parse_options(const std::vector<std::string>& args, const std::vector<std::string_view>& with_value,
+                              const std::vector<std::string_view>& flags) {
   options out;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -48,4 +46,11 @@ std::variant<options, failure> parse_options(const std::vector<std::string>& arg
   return out;
 }
 
-}  // namespace closenotify::cli
+std::optional<std::size_t> parse_number(const std::string& s, std::size_t lo, std::size_t hi) {
+  std::size_t n = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc{} || p != s.data() + s.size() || n < lo || n > hi) return std::nullopt;
+  return n;
+}
+
+}  // namespace closenotify::tools

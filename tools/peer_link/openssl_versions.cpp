@@ -22,18 +22,18 @@ constexpr std::array<openssl_series, 3> kSeries{{
     {"3.5", profile_id::openssl_3_5, "closenotify-peer-3.5", "tools/install-openssl.sh 3.5"},
 }};
 
+bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+
+}  // namespace
+
+std::span<const openssl_series> all_openssl_series() noexcept { return kSeries; }
+
 const openssl_series* series_with_profile(profile_id p) noexcept {
   for (const auto& s : kSeries) {
     if (s.profile == p) return &s;
   }
   return nullptr;
 }
-
-bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
-
-}  // namespace
-
-std::span<const openssl_series> all_openssl_series() noexcept { return kSeries; }
 
 const openssl_series* find_openssl_series(std::string_view name) noexcept {
   for (const auto& s : kSeries) {
@@ -143,19 +143,6 @@ openssl_discovery discover_openssl(const std::string& program_dir) {
     else out.missing.push_back({&kSeries[i], problems[i]});
   }
   return out;
-}
-
-std::optional<std::string> version_skip_reason(const scenario& s, profile_id live) {
-  const profile& p = profile_for(live);
-  if (p.has_ignore_unexpected_eof) return std::nullopt;
-  for (const auto& st : s.steps) {
-    if (st.command == "set ignore_unexpected_eof") {
-      const openssl_series* series = series_with_profile(live);
-      return (series ? "OpenSSL " + std::string(series->name) : std::string(p.name)) +
-             " has no SSL_OP_IGNORE_UNEXPECTED_EOF";
-    }
-  }
-  return std::nullopt;
 }
 
 }  // namespace closenotify::diff
