@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "closenotify/connection_secrets.hpp"
 #include "closenotify/key_schedule.hpp"
 
 namespace closenotify::fuzz {
@@ -44,32 +45,31 @@ std::uint8_t suite_index(const cipher_suite& s) noexcept {
 
 namespace {
 
-const std::array<std::uint8_t, 48>& secret_pattern(role sender) {
+// The secrets every fixed key comes from, for `suite` (a TLS 1.3 secret is as long as the
+// suite's hash).
+connection_secrets fixed_secrets(const cipher_suite& suite) {
   static const auto client_secret = pattern(0x11), server_secret = pattern(0x22);
-  return sender == role::client ? client_secret : server_secret;
+  static const auto master = pattern(0x33), client_random = pattern(0x44), server_random = pattern(0x55);
+  return {bytes_view{client_secret}.first(suite.hash_length()), bytes_view{server_secret}.first(suite.hash_length()),
+          master, bytes_view{client_random}.first(32), bytes_view{server_random}.first(32)};
 }
 
 tls12_key_block key_block(const cipher_suite& suite) {
-  static const auto master = pattern(0x33), client_random = pattern(0x44), server_random = pattern(0x55);
-  return must(tls12_derive_key_block(suite, master, bytes_view{client_random}.first(32),
-                                     bytes_view{server_random}.first(32)));
+  const auto s = fixed_secrets(suite);
+  return must(tls12_derive_key_block(suite, s.master_secret, s.client_random, s.server_random));
 }
 
 }  // namespace
 
 record_protection protection_for(const cipher_suite& suite, role sender, std::uint64_t sequence_number) {
-  if (suite.version == protocol_version::tls13) {
-    return must(record_protection::tls13(suite, bytes_view{secret_pattern(sender)}.first(suite.hash_length()),
-                                         sequence_number));
-  }
-  auto block = key_block(suite);
-  return must(record_protection::tls12(suite, sender == role::client ? block.client_write : block.server_write,
-                                       sequence_number));
+  return must(protection_from_secrets(suite, fixed_secrets(suite), sender, sequence_number));
 }
 
 traffic_keys fixed_traffic_keys(const cipher_suite& suite, role sender) {
-  if (suite.version == protocol_version::tls13)
-    return must(tls13_traffic_keys(suite, bytes_view{secret_pattern(sender)}.first(suite.hash_length())));
+  if (suite.version == protocol_version::tls13) {
+    const auto s = fixed_secrets(suite);
+    return must(tls13_traffic_keys(suite, sender == role::client ? s.client_traffic_secret : s.server_traffic_secret));
+  }
   auto block = key_block(suite);
   return sender == role::client ? block.client_write : block.server_write;
 }

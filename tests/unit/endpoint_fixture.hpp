@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "closenotify/cipher_suite.hpp"
+#include "closenotify/connection_secrets.hpp"
 #include "closenotify/endpoint.hpp"
 #include "closenotify/key_schedule.hpp"
 #include "closenotify/record_protection.hpp"
@@ -40,13 +41,10 @@ struct keys {
   std::vector<std::uint8_t> server_random = pattern(32, 0x55);
 
   record_protection make(role sender) const {
-    if (suite->version == protocol_version::tls13) {
-      const auto& s = sender == role::client ? client_secret : server_secret;
-      return unwrap(record_protection::tls13(*suite, bytes_view{s}.first(suite->hash_length())));
-    }
-    auto block = unwrap(tls12_derive_key_block(*suite, master, client_random, server_random));
-    return unwrap(record_protection::tls12(
-        *suite, sender == role::client ? block.client_write : block.server_write));
+    const auto h = suite->hash_length();
+    return unwrap(protection_from_secrets(
+        *suite, {bytes_view{client_secret}.first(h), bytes_view{server_secret}.first(h), master, client_random, server_random},
+        sender));
   }
 };
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "closenotify/cipher_suite.hpp"
+#include "closenotify/connection_secrets.hpp"
 #include "closenotify/key_schedule.hpp"
 #include "closenotify/record_protection.hpp"
 
@@ -756,4 +757,56 @@ TEST_CASE("construction refuses a suite of the other version or keys of the wron
   // AES-256 keys and a ChaCha20 IV given to an AES-128-GCM suite.
   CHECK(std::holds_alternative<config_error>(
       record_protection::tls12(suite(0xC02B), test_keys(suite(0xCCA9)))));
+}
+
+// ---- protection from a connection's secrets ----------------------------------------------
+
+// RFC 8446 §7.3: "[sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)":
+// a direction's keys come from its sender's traffic secret alone. RFC 5246 §6.3: the key
+// block is "client_write_MAC_key[...] server_write_MAC_key[...] client_write_key[...]
+// server_write_key[...]": the client seals with the client half.
+TEST_CASE("a direction's keys come from its sender's secret alone") {
+  const byte_vector client_secret = counting(48), server_secret(48, 0x5a);
+  const byte_vector master(48, 0x42), client_random(32, 0x01), server_random(32, 0x02);
+  for (const cipher_suite* s : matrix_cipher_suites()) {
+    SUBCASE(std::string(s->name).c_str()) {
+      const auto h = s->version == protocol_version::tls13 ? s->hash_length() : 0;
+      const connection_secrets secrets{bytes_view{client_secret}.first(h), bytes_view{server_secret}.first(h), master,
+                                       client_random, server_random};
+      for (const role sender : {role::client, role::server}) {
+        CAPTURE(sender == role::client ? "client" : "server");
+        auto made = protection_from_secrets(*s, secrets, sender, 7);
+        REQUIRE(std::holds_alternative<record_protection>(made));
+        auto& from_secrets = std::get<record_protection>(made);
+        configured<record_protection> direct = [&]() -> configured<record_protection> {
+          if (s->version == protocol_version::tls13) {
+            return record_protection::tls13(*s, sender == role::client ? secrets.client_traffic_secret
+                                                                       : secrets.server_traffic_secret, 7);
+          }
+          auto kb = tls12_derive_key_block(*s, master, client_random, server_random);
+          REQUIRE(std::holds_alternative<tls12_key_block>(kb));
+          const auto& b = std::get<tls12_key_block>(kb);
+          return record_protection::tls12(*s, sender == role::client ? b.client_write : b.server_write, 7);
+        }();
+        REQUIRE(std::holds_alternative<record_protection>(direct));
+        const byte_vector text = counting(100);
+        CHECK(seal(from_secrets, content_type::application_data, text) ==
+              seal(std::get<record_protection>(direct), content_type::application_data, text));
+      }
+      // The other sender's keys are other keys.
+      auto c = protection_from_secrets(*s, secrets, role::client);
+      auto sv = protection_from_secrets(*s, secrets, role::server);
+      REQUIRE(std::holds_alternative<record_protection>(c));
+      REQUIRE(std::holds_alternative<record_protection>(sv));
+      const byte_vector text = counting(10);
+      CHECK(seal(std::get<record_protection>(c), content_type::alert, text) !=
+            seal(std::get<record_protection>(sv), content_type::alert, text));
+    }
+  }
+}
+
+TEST_CASE("a secret of the wrong length is refused, not truncated") {
+  const byte_vector short_secret(16, 0x11);
+  const connection_secrets secrets{short_secret, short_secret, {}, {}, {}};
+  CHECK(std::holds_alternative<config_error>(protection_from_secrets(suite(0x1301), secrets, role::client)));
 }

@@ -3,6 +3,7 @@
 
 #include "closenotify/cipher_suite.hpp"
 #include "closenotify/hex.hpp"
+#include "closenotify/connection_secrets.hpp"
 #include "closenotify/key_schedule.hpp"
 
 namespace closenotify::diff {
@@ -52,14 +53,8 @@ configured<record_protection> session_keys::protection(role sender) const {
 }
 
 configured<record_protection> session_keys::protection_at(role sender, std::uint64_t seq) const {
-  if (suite->version == protocol_version::tls13) {
-    const auto& secret = sender == role::client ? client_secret : server_secret;
-    return record_protection::tls13(*suite, secret, seq);
-  }
-  auto block = tls12_derive_key_block(*suite, master, client_random, server_random);
-  if (auto* e = std::get_if<config_error>(&block)) return *e;
-  const auto& b = std::get<tls12_key_block>(block);
-  return record_protection::tls12(*suite, sender == role::client ? b.client_write : b.server_write, seq);
+  return protection_from_secrets(*suite, {client_secret, server_secret, master, client_random, server_random}, sender,
+                                 seq);
 }
 
 configured<record_protection> session_keys::write_protection() const { return protection(local_role); }
