@@ -12,6 +12,8 @@
 //   send_alert      ssl3_send_alert (s3_msg.c); dispatch_alert: ssl3_dispatch_alert
 //   fail            SSLfatal / ossl_statem_send_fatal
 // The man-page sentence each behaviour implements is quoted where it is enforced.
+// The steps below the public calls return a `step` (endpoint.hpp); OpenSSL's 1 / 0 / -1
+// exists only in the public calls, through openssl_return.
 #include "closenotify/endpoint.hpp"
 
 #include <algorithm>
@@ -26,9 +28,6 @@ namespace {
 // faster than they are processed would otherwise keep a reader looping forever; the
 // 33rd consecutive empty record is fatal.
 constexpr int kMaxEmptyRecords = 32;
-
-// The result of one internal step that may also say "go round again".
-constexpr int kContinue = 2;
 
 }  // namespace
 
@@ -96,7 +95,9 @@ void endpoint::fail(std::optional<alert_description> send, std::string_view reas
   // return;" — a second fatal error sends no second alert.
   if (failed_) return;
   failed_ = true;
-  if (send) send_alert(alert_level::fatal, *send);
+  // SSLfatal does not wait for its alert: the failing call returns -1 however the write
+  // went, and an unwritten alert stays queued, as OpenSSL leaves it.
+  if (send) (void)send_alert(alert_level::fatal, *send);
 }
 
 ssl_error endpoint::get_error(int ret) const noexcept {
@@ -114,21 +115,26 @@ ssl_error endpoint::get_error(int ret) const noexcept {
 }
 
 std::size_t endpoint::pending() const noexcept {
-  return record_.present && record_.type == content_type::application_data ? record_.data.size()
-                                                                            : 0;
+  return record_ && record_->type == content_type::application_data ? record_->data.size() : 0;
+}
+
+// openssl_return: the one place a step becomes OpenSSL's return value; every public call
+// that runs steps returns through it.
+int endpoint::openssl_return(step s) noexcept {
+  switch (s) {
+    case step::proceed: return 1;
+    case step::closed: return 0;
+    case step::retry_read:
+    case step::retry_write:
+    case step::error: return -1;
+  }
+  return -1;
 }
 
 // ---- shutdown -----------------------------------------------------------------------
 
 int endpoint::shutdown() noexcept {
   begin_call();
-  // 004 Shutdown Lifecycle: "If the underlying BIO is nonblocking and the shutdown process
-  // is not yet complete ... SSL_shutdown() returns 0 to indicate that the shutdown process
-  // is still ongoing". No release does: 1.1.1, 3.0 and 3.5 return -1 (docs/divergences.md, A).
-  return shutdown_internal();
-}
-
-int endpoint::shutdown_internal() noexcept {
   // 004 DESCRIPTION: "SSL_shutdown() should not be called if a previous fatal error has
   // occurred on a connection". OpenSSL refuses it as it refuses a call in the handshake.
   if (in_init()) {
@@ -141,97 +147,109 @@ int endpoint::shutdown_internal() noexcept {
     shutdown_ = shutdown_sent | shutdown_received;
     return 1;
   }
-  if (!(shutdown_ & shutdown_sent)) {
-    // 004 Shutdown Lifecycle: "the SSL_SENT_SHUTDOWN flag is set once an attempt is made
-    // to send a close_notify alert, regardless of whether the attempt was successful."
-    shutdown_ |= shutdown_sent;
-    send_alert(alert_level::warning, alert_description::close_notify);
-    if (pending_alert_) return -1;
-  } else if (pending_alert_) {
-    if (dispatch_alert() == -1) return -1;
-  } else if (!(shutdown_ & shutdown_received)) {
-    // The second call waits for the peer's close_notify; what the read returns does not
-    // matter, only whether RECEIVED is set afterwards (a received fatal alert sets it too).
-    (void)read_bytes(read_for::shutdown, {}, false);
-    if (!(shutdown_ & shutdown_received)) return -1;
-  }
+  // 004 Shutdown Lifecycle: "If the underlying BIO is nonblocking and the shutdown process
+  // is not yet complete ... SSL_shutdown() returns 0 to indicate that the shutdown process
+  // is still ongoing". No release does: 1.1.1, 3.0 and 3.5 return -1 (docs/divergences.md, A).
+  if (const step s = shutdown_step(); s != step::proceed) return openssl_return(s);
   // 004 RETURN VALUES: 1 means "a close_notify alert was sent and the peer's close_notify
   // alert was received".
   return shutdown_ == (shutdown_sent | shutdown_received) && !pending_alert_ ? 1 : 0;
 }
 
-// ---- alerts out ---------------------------------------------------------------------
-
-int endpoint::send_alert(alert_level level, alert_description d) noexcept {
-  // Once our close_notify is out nothing else may follow it: ssl3_send_alert drops every
-  // alert but close_notify after SENT_SHUTDOWN.
-  if ((shutdown_ & shutdown_sent) && d != alert_description::close_notify) return -1;
-  pending_alert_ = alert{level, d};
-  if (pending_ == pending_kind::none) return dispatch_alert();
-  return -1;  // queued behind a partly written record
+// ssl3_shutdown's one move per call: send our close_notify, finish writing it, or wait
+// for the peer's. proceed: the call reports how far the shutdown is.
+endpoint::step endpoint::shutdown_step() noexcept {
+  if (!(shutdown_ & shutdown_sent)) {
+    // 004 Shutdown Lifecycle: "the SSL_SENT_SHUTDOWN flag is set once an attempt is made
+    // to send a close_notify alert, regardless of whether the attempt was successful."
+    shutdown_ |= shutdown_sent;
+    const step sent = send_alert(alert_level::warning, alert_description::close_notify);
+    if (pending_alert_) return sent;
+  } else if (pending_alert_) {
+    if (const step sent = dispatch_alert(); sent != step::proceed) return sent;
+  } else if (!(shutdown_ & shutdown_received)) {
+    // The second call waits for the peer's close_notify; how the read ends does not
+    // matter, only whether RECEIVED is set afterwards (a received fatal alert sets it too).
+    std::size_t unused = 0;
+    const step waited = read_bytes(read_for::shutdown, {}, false, unused);
+    // A read that ended without RECEIVED (an EOF, a record of type 0) fails the call too.
+    if (!(shutdown_ & shutdown_received)) {
+      return waited == step::retry_read || waited == step::retry_write ? waited : step::error;
+    }
+  }
+  return step::proceed;
 }
 
-int endpoint::dispatch_alert() noexcept {
+// ---- alerts out ---------------------------------------------------------------------
+
+endpoint::step endpoint::send_alert(alert_level level, alert_description d) noexcept {
+  // Once our close_notify is out nothing else may follow it: ssl3_send_alert drops every
+  // alert but close_notify after SENT_SHUTDOWN.
+  if ((shutdown_ & shutdown_sent) && d != alert_description::close_notify) return step::error;
+  pending_alert_ = alert{level, d};
+  if (!pending_write_) return dispatch_alert();
+  return step::retry_write;  // queued: it goes out once the partly written record is out
+}
+
+endpoint::step endpoint::dispatch_alert() noexcept {
   const alert a = *pending_alert_;
   pending_alert_.reset();
   // OpenSSL 3.5's ssl3_dispatch_alert: "We have a write pending but it wasn't from a
   // previous call to this function! Can we ever get here? Maybe via API misuse?? Give
   // up." (profile row alert_behind_pending_write)
-  if (pending_ != pending_kind::none && pending_ != pending_kind::alert &&
+  if (pending_write_ && pending_write_->type != content_type::alert &&
       profile_.alert_behind_pending_write == alert_behind_write::dropped) {
-    return -1;
+    return step::error;
   }
   const auto bytes = encode_alert(a);
-  int r = write_record(content_type::alert, bytes, pending_kind::alert);
-  if (r <= 0) {
+  if (const step written = write_record(content_type::alert, bytes); written != step::proceed) {
     if (!pending_alert_) pending_alert_ = a;
-    return -1;
+    return written;
   }
   last_alert_sent_ = a;
-  return r;
+  return step::proceed;
 }
 
 // ---- records out --------------------------------------------------------------------
 
-int endpoint::seal_record(content_type type, bytes_view plaintext, pending_kind kind) noexcept {
+endpoint::step endpoint::seal_record(content_type type, bytes_view plaintext) noexcept {
   auto sealed = write_.seal(type, plaintext, out_);
-  if (fail_on_fatal(sealed)) return -1;
-  out_pos_ = 0;
-  out_end_ = std::get<std::size_t>(sealed);
-  pending_ = kind;
-  pending_plaintext_ = plaintext.size();
+  if (fail_on_fatal(sealed)) return step::error;
+  pending_write_ = pending_record{type, plaintext.size(), plaintext.data(),
+                                  bytes_view{out_.data(), std::get<std::size_t>(sealed)}};
   if (observer_) observer_(record_event{true, type, plaintext});
-  return 1;
+  return step::proceed;
 }
 
-int endpoint::write_record(content_type type, bytes_view plaintext, pending_kind kind) noexcept {
-  if (pending_ != pending_kind::none) {
+endpoint::step endpoint::write_record(content_type type, bytes_view plaintext) noexcept {
+  if (pending_write_) {
     // ssl3_write_pending: a record still being written must be finished by a retry of
     // the same kind of write; anything else is "bad write retry".
-    if (pending_ != kind) {
+    if (pending_write_->type != type) {
       fail(alert_description::internal_error, "bad write retry");
-      return -1;
+      return step::error;
     }
     return flush();
   }
   // do_ssl3_write: a queued alert goes out before new data.
-  if (pending_alert_ && kind != pending_kind::alert) {
-    if (dispatch_alert() <= 0) return -1;
+  if (pending_alert_ && type != content_type::alert) {
+    if (const step sent = dispatch_alert(); sent != step::proceed) return sent;
   }
-  if (seal_record(type, plaintext, kind) <= 0) return -1;
+  if (const step sealed = seal_record(type, plaintext); sealed != step::proceed) return sealed;
   return flush();
 }
 
-int endpoint::flush() noexcept {
-  while (out_pos_ < out_end_) {
+// ssl3_write_pending.
+endpoint::step endpoint::flush() noexcept {
+  while (pending_write_ && !pending_write_->unsent.empty()) {
     want_ = want::writing;
-    io_result io = transport_.write(bytes_view{out_.data() + out_pos_, out_end_ - out_pos_});
+    io_result io = transport_.write(pending_write_->unsent);
     switch (io.status) {
       case io_status::ok:
-        out_pos_ += io.bytes;
+        pending_write_->unsent = pending_write_->unsent.subspan(io.bytes);
         break;
       case io_status::would_block:
-        return -1;
+        return step::retry_write;
       case io_status::eof:
       case io_status::error:
         os_error_ = io.error_number;
@@ -241,13 +259,12 @@ int endpoint::flush() noexcept {
         if (profile_.write_failure == write_failure_report::system_error && io.error_number != 0) {
           raise_system(io.error_number);
         }
-        return -1;
+        return step::error;
     }
   }
   want_ = want::nothing;
-  pending_ = pending_kind::none;
-  out_pos_ = out_end_ = 0;
-  return 1;
+  pending_write_.reset();
+  return step::proceed;
 }
 
 int endpoint::write(bytes_view data) noexcept {
@@ -263,43 +280,42 @@ int endpoint::write(bytes_view data) noexcept {
   std::size_t total = write_done_;
   // A retried write must offer at least what the interrupted one had committed to.
   if (data.size() < write_done_ ||
-      (pending_ != pending_kind::none && data.size() < write_done_ + pending_plaintext_)) {
+      (pending_write_ && data.size() < write_done_ + pending_write_->plaintext_size)) {
     fail(alert_description::internal_error, "bad length");
     return -1;
   }
   write_done_ = 0;
   // ssl3_write_bytes: "If we are supposed to be sending a KeyUpdate ... then go into
   // init unless we have writes pending".
-  if (key_update_ == key_update_state::owed && pending_ == pending_kind::none) {
+  if (key_update_ == key_update_state::owed && !pending_write_) {
     key_update_ = key_update_state::scheduled;
   }
   if (in_init()) {
-    if (continue_handshake() <= 0) return -1;
+    if (const step s = continue_handshake(); s != step::proceed) return openssl_return(s);
   }
-  if (pending_ != pending_kind::none) {
+  if (pending_write_) {
     // ssl3_write_pending: the retry must pass the same buffer ("wpend_buf != buf"; there
     // is no SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER here). Seen live: a second SSL_write with
     // a new, longer buffer after one that failed with EPIPE is "bad write retry" (found by
     // closenotify replay; scenario nb-write-from-another-buffer-after-epipe).
-    if (pending_ != pending_kind::application_data || data.data() + total != pending_write_buf_) {
+    if (pending_write_->type != content_type::application_data ||
+        data.data() + total != pending_write_->plaintext) {
       fail(alert_description::internal_error, "bad write retry");
       return -1;
     }
-    if (flush() <= 0) {
+    const std::size_t in_record = pending_write_->plaintext_size;
+    if (const step s = flush(); s != step::proceed) {
       write_done_ = total;
-      return -1;
+      return openssl_return(s);
     }
-    total += write_pending_;
-    write_pending_ = 0;
+    total += in_record;
   }
   while (total < data.size()) {
     const std::size_t n = std::min(max_plaintext_length, data.size() - total);
-    if (write_record(content_type::application_data, data.subspan(total, n),
-                     pending_kind::application_data) <= 0) {
+    if (const step s = write_record(content_type::application_data, data.subspan(total, n));
+        s != step::proceed) {
       write_done_ = total;
-      write_pending_ = pending_ == pending_kind::application_data ? n : 0;
-      pending_write_buf_ = data.data() + total;
-      return -1;
+      return openssl_return(s);
     }
     total += n;
   }
@@ -318,7 +334,7 @@ int endpoint::key_update(key_update_request r) noexcept {
     raise("still in init");
     return 0;
   }
-  if (pending_ != pending_kind::none) {
+  if (pending_write_) {
     raise("bad write retry");
     return 0;
   }
@@ -330,35 +346,37 @@ int endpoint::key_update(key_update_request r) noexcept {
 int endpoint::do_handshake() noexcept {
   begin_call();
   if (!in_init()) return 1;
-  return continue_handshake() > 0 ? 1 : -1;
+  return openssl_return(continue_handshake());
 }
 
 // The post-handshake state machine's write half: the only message it ever writes is a
 // KeyUpdate. The new write key is installed right after sealing, so the KeyUpdate goes
 // out under the old key and everything after it under the new one (RFC 8446 §4.6.3).
-int endpoint::continue_handshake() noexcept {
-  if (failed_) return -1;  // OpenSSL's state machine returns -1 silently in its error state
+endpoint::step endpoint::continue_handshake() noexcept {
+  if (failed_) return step::error;  // OpenSSL's state machine returns -1 silently in its error state
   // A message being read is finished first; the write half runs after it (a KeyUpdate
   // owed by then goes out once the message is in).
-  if (reading_message_ && read_message_body() <= 0) return -1;
+  if (reading_message_) {
+    if (const step s = read_message_body(); s != step::proceed) return s;
+  }
   if (key_update_ == key_update_state::scheduled) {
-    if (pending_ != pending_kind::none) {
+    if (pending_write_) {
       fail(alert_description::internal_error, "bad write retry");
-      return -1;
+      return step::error;
     }
     const auto msg = encode_key_update(key_update_request_);
-    if (seal_record(content_type::handshake, msg, pending_kind::handshake) <= 0) return -1;
+    if (const step s = seal_record(content_type::handshake, msg); s != step::proceed) return s;
     if (!write_.key_update()) {
       fail(alert_description::internal_error, "bad key update");
-      return -1;
+      return step::error;
     }
     key_update_ = key_update_state::writing;
   }
   if (key_update_ == key_update_state::writing) {
-    if (flush() <= 0) return -1;
+    if (const step s = flush(); s != step::proceed) return s;
     key_update_ = key_update_state::none;
   }
-  return 1;
+  return step::proceed;
 }
 
 // ---- records in ---------------------------------------------------------------------
@@ -374,19 +392,23 @@ int endpoint::read_internal(mutable_bytes out, bool peek) noexcept {
     want_ = want::nothing;
     return 0;
   }
-  return read_bytes(read_for::application_data, out, peek);
+  std::size_t n = 0;
+  const step s = read_bytes(read_for::application_data, out, peek, n);
+  return s == step::proceed ? static_cast<int>(n) : openssl_return(s);
 }
 
-int endpoint::read_bytes(read_for purpose, mutable_bytes out, bool peek) noexcept {
+// proceed: `copied` bytes of application data are in `out` (a read for data), or the
+// message is whole (a read for a message body).
+endpoint::step endpoint::read_bytes(read_for purpose, mutable_bytes out, bool peek,
+                                    std::size_t& copied) noexcept {
   const bool application = purpose == read_for::application_data;
   if (application && in_init()) {
-    if (continue_handshake() <= 0) return -1;
+    if (const step s = continue_handshake(); s != step::proceed) return s;
   }
   for (;;) {
     want_ = want::nothing;
-    if (!record_.present) {
-      int r = get_record();
-      if (r <= 0) return r;
+    if (!record_) {
+      if (const step s = get_record(); s != step::proceed) return s;
     }
     // RFC 8446 §5.1: "Handshake messages MUST NOT be interleaved with other record types."
     // OpenSSL enforces it only while a header is incomplete in its fragment store; once
@@ -394,11 +416,11 @@ int endpoint::read_bytes(read_for purpose, mutable_bytes out, bool peek) noexcep
     // application data is an "unexpected record" (seen live: closenotify replay, scenarios
     // post-message-body-pending-*).
     if (read_.version() == protocol_version::tls13 && handshake_.partial() && !reading_message_ &&
-        record_.type != content_type::handshake) {
+        record_->type != content_type::handshake) {
       fail(alert_description::unexpected_message, "mixed handshake and non handshake data");
-      return -1;
+      return step::error;
     }
-    if (record_.type != content_type::alert && !record_.data.empty()) {
+    if (record_->type != content_type::alert && !record_->data.empty()) {
       warning_alerts_in_a_row_ = 0;
     }
     // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be
@@ -411,16 +433,15 @@ int endpoint::read_bytes(read_for purpose, mutable_bytes out, bool peek) noexcep
         consume_record();
         unreleased_record_ = true;
       } else {
-        record_.data = {};
+        record_->data = {};
       }
       want_ = want::nothing;
-      return 0;
+      return step::closed;
     }
     // The state machine reading a body takes handshake records before anything else.
-    if (purpose == read_for::message_body && record_.type == content_type::handshake) {
-      int r = handle_handshake();
-      if (r != kContinue) return r;
-      if (!reading_message_) return 1;  // the message is in
+    if (purpose == read_for::message_body && record_->type == content_type::handshake) {
+      if (const step s = handle_handshake(); s != step::proceed) return s;
+      if (!reading_message_) return step::proceed;  // the message is in
       continue;
     }
     // ssl3_shutdown reads with type 0, and ssl3_read_bytes hands a record of the requested
@@ -428,90 +449,93 @@ int endpoint::read_bytes(read_for purpose, mutable_bytes out, bool peek) noexcep
     // what SSL_shutdown asked for. It reads nothing, is consumed only if empty, and the
     // call returns -1 with SSL_ERROR_SYSCALL (seen live: closenotify replay, scenario
     // records-tls12-type-0-during-second-shutdown). A read for data calls it unexpected.
-    if (purpose == read_for::shutdown && record_.type == content_type::invalid) {
-      if (record_.data.empty()) consume_record();
+    if (purpose == read_for::shutdown && record_->type == content_type::invalid) {
+      if (record_->data.empty()) consume_record();
       want_ = want::nothing;
-      return 0;
+      return step::closed;
     }
-    if (application && record_.type == content_type::application_data) {
-      if (record_.data.empty()) {  // an empty record: read the next one
+    if (application && record_->type == content_type::application_data) {
+      if (record_->data.empty()) {  // an empty record: read the next one
         consume_record();
         continue;
       }
-      const std::size_t n = std::min(out.size(), record_.data.size());
-      std::memcpy(out.data(), record_.data.data(), n);
+      copied = std::min(out.size(), record_->data.size());
+      std::memcpy(out.data(), record_->data.data(), copied);
       if (!peek) {
-        record_.data = record_.data.subspan(n);
-        if (record_.data.empty()) consume_record();
+        record_->data = record_->data.subspan(copied);
+        if (record_->data.empty()) consume_record();
       }
-      return static_cast<int>(n);
+      return step::proceed;
     }
-    if (record_.type == content_type::alert) {
-      int r = handle_alert();
-      if (r == kContinue) continue;
-      return r;
+    if (record_->type == content_type::alert) {
+      if (const step s = handle_alert(); s != step::proceed) return s;
+      continue;
     }
     if (shutdown_ & shutdown_sent) {
-      if (record_.type == content_type::handshake &&
+      if (record_->type == content_type::handshake &&
           read_.version() == protocol_version::tls12) {
         consume_record();  // TLS 1.2 handshake messages after our close_notify are dropped
         continue;
       }
-      if (record_.type != content_type::handshake && purpose == read_for::shutdown &&
+      if (record_->type != content_type::handshake && purpose == read_for::shutdown &&
           profile_.unread_data == unread_data_at_shutdown::discard) {
         // 000 NOTES: "The second call will make SSL_shutdown() wait for the peer's "close
         // notify" shutdown alert." Before 1.1.1 what came first was thrown away (1.0.2's
         // ssl3_read_bytes: "rr->length = 0; return 0"), and the wait goes on next call.
         consume_record();
         want_ = want::nothing;
-        return 0;
+        return step::closed;
       }
-      if (record_.type != content_type::handshake) {
+      if (record_->type != content_type::handshake) {
         // 004 Shutdown Lifecycle: "the second call to SSL_shutdown() ... will fail if it
         // is called when the application has not read all pending application data sent
         // by the peer". No alert: our close_notify was the last thing we send.
         consume_record();
         fail(std::nullopt, "application data after close notify");
-        return -1;
+        return step::error;
       }
     }
-    if (record_.type == content_type::handshake) {
-      int r = handle_handshake();
-      if (r != kContinue) return r;
+    if (record_->type == content_type::handshake) {
+      if (const step s = handle_handshake(); s != step::proceed) return s;
       // The header is in and the state machine has taken it: it reads the body now. If
       // that read stops (WANT_READ, an alert, EOF) the call that brought the header
       // returns -1, as ssl3_read_bytes does when handshake_func fails; a whole message
       // lets the call go on.
-      if (reading_message_ && read_message_body() <= 0) return -1;
+      if (reading_message_) {
+        if (const step s = read_message_body(); s != step::proceed) return s;
+      }
       continue;
     }
-    if (record_.type == content_type::change_cipher_spec) {
+    if (record_->type == content_type::change_cipher_spec) {
       consume_record();
       fail(alert_description::unexpected_message, "ccs received early");
-      return -1;
+      return step::error;
     }
     consume_record();
     fail(alert_description::unexpected_message, "unexpected record");
-    return -1;
+    return step::error;
   }
 }
 
 // tls_get_message_body: records until the message whose header the state machine took is
-// whole. Returns 1 when it is; otherwise what stopped the read (WANT_READ, EOF, an alert,
-// a fatal error), which the calls that entered the state machine turn into -1.
-int endpoint::read_message_body() noexcept {
+// whole. proceed when it is; otherwise what stopped the read (WANT_READ, EOF, an alert, a
+// fatal error), as a step that fails the call: the calls that entered the state machine
+// return -1 even where the read itself would have returned 0.
+endpoint::step endpoint::read_message_body() noexcept {
   while (reading_message_) {
-    int r = read_bytes(read_for::message_body, {}, false);
-    if (r <= 0) return r;
+    std::size_t unused = 0;
+    const step s = read_bytes(read_for::message_body, {}, false, unused);
+    if (s == step::closed) return step::error;
+    if (s != step::proceed) return s;
   }
-  return 1;
+  return step::proceed;
 }
 
-int endpoint::handle_alert() noexcept {
-  auto parsed = parse_alert(record_.data);
+endpoint::step endpoint::handle_alert() noexcept {
+  auto parsed = parse_alert(record_->data);
   if (fail_on_fatal(parsed)) {
     consume_record();
-    return -1;
+    return step::error;
   }
   const alert a = std::get<alert>(parsed);
   last_alert_received_ = a;
@@ -523,7 +547,7 @@ int endpoint::handle_alert() noexcept {
   // 0 without reading the transport (seen live: closenotify replay of two fuzz_endpoint
   // inputs, scenario post-message-body-pending-close-notify-level-0).
   if (m.effect == alert_effect::close_notify && !m.counts_as_warning) {
-    record_.data = {};
+    record_->data = {};
   } else {
     consume_record();
   }
@@ -531,48 +555,48 @@ int endpoint::handle_alert() noexcept {
     warn_alert_ = a.description;
     if (++warning_alerts_in_a_row_ == kMaxWarningAlerts) {
       fail(alert_description::unexpected_message, "too many warn alerts");
-      return -1;
+      return step::error;
     }
   }
   switch (m.effect) {
     case alert_effect::ignore:
-      return kContinue;
+      return step::proceed;
     case alert_effect::close_notify:
       shutdown_ |= shutdown_received;
-      return 0;
+      return step::closed;
     case alert_effect::peer_fatal:
       // The peer ended the connection: nothing is sent back, and the read direction is
       // closed as by a close_notify.
       want_ = want::nothing;
       fail(std::nullopt, m.reason);
       shutdown_ |= shutdown_received;
-      return 0;
+      return step::closed;
     case alert_effect::local_fatal:
       fail(m.response, m.reason);
-      return -1;
+      return step::error;
   }
-  return -1;
+  return step::error;
 }
 
 // One handshake record's worth of post-handshake processing, taking from the record only
 // what OpenSSL takes: up to 4 bytes into its fragment store until a header is whole, then
-// (once the state machine has the header) exactly the rest of that message. Returns
-// kContinue when the record is used up or a message has been processed, leaving any rest
-// of the record for whoever reads next; -1 on a fatal error, or when an owed KeyUpdate
-// cannot be written yet (WANT_WRITE).
-int endpoint::handle_handshake() noexcept {
+// (once the state machine has the header) exactly the rest of that message. proceed when
+// the record is used up or a message has been processed, leaving any rest of the record
+// for whoever reads next; otherwise a fatal error, or an owed KeyUpdate that cannot be
+// written yet.
+endpoint::step endpoint::handle_handshake() noexcept {
   const protocol_version version = read_.version();
   for (;;) {
-    const std::size_t take = std::min(handshake_.wanted(), record_.data.size());
-    handshake_.append(record_.data.first(take));
-    record_.data = record_.data.subspan(take);
+    const std::size_t take = std::min(handshake_.wanted(), record_->data.size());
+    handshake_.append(record_->data.first(take));
+    record_->data = record_->data.subspan(take);
     if (handshake_.buffered() < handshake_header_size) {
       // ssl3_read_bytes fills its fragment store from handshake records; until it is
       // full, reading simply goes on, so an empty or short handshake record does not stop
       // application data (seen live: closenotify diff records-empty-handshake-record,
       // records-handshake-fragment-then-data).
       consume_record();
-      return kContinue;
+      return step::proceed;
     }
     if (!reading_message_) {
       // OpenSSL enters its state machine as soon as a header's 4 bytes are in, and the
@@ -584,10 +608,10 @@ int endpoint::handle_handshake() noexcept {
       // post-owed-key-update-sent-on-next-message and post-owed-key-update-then-header-only.)
       if (key_update_ == key_update_state::owed) {
         key_update_ = key_update_state::scheduled;
-        if (continue_handshake() <= 0) return -1;
-        if (record_.data.empty()) {
+        if (const step s = continue_handshake(); s != step::proceed) return s;
+        if (record_->data.empty()) {
           consume_record();
-          return kContinue;
+          return step::proceed;
         }
       }
       // The state machine takes the header and judges it at once, before the body
@@ -596,29 +620,29 @@ int endpoint::handle_handshake() noexcept {
       reading_message_ = true;
     }
     auto next = handshake_.next(version, role_);
-    if (fail_on_fatal(next)) return -1;
+    if (fail_on_fatal(next)) return step::error;
     if (std::holds_alternative<std::nullopt_t>(next)) {
-      if (!record_.data.empty()) continue;  // the header was all this record gave so far
+      if (!record_->data.empty()) continue;  // the header was all this record gave so far
       consume_record();  // the body goes on in a later record
-      return kContinue;
+      return step::proceed;
     }
     reading_message_ = false;
     const handshake_message msg = std::get<handshake_message>(next);
-    const bool record_left = !record_.data.empty();
+    const bool record_left = !record_->data.empty();
     if (!record_left) consume_record();
-    if (process_message(msg, record_left) <= 0) return -1;
-    return kContinue;
+    return process_message(msg, record_left);
   }
 }
 
-int endpoint::process_message(const handshake_message& msg, bool record_left) noexcept {
+endpoint::step endpoint::process_message(const handshake_message& msg, bool record_left) noexcept {
   if (read_.version() == protocol_version::tls12) {
     // closenotify never renegotiates. The header check let through only a renegotiation
     // request (HelloRequest to a client, ClientHello to a server); it is answered, once
     // whole, as OpenSSL does with SSL_OP_NO_RENEGOTIATION: a no_renegotiation warning
     // (tls_process_client_hello sends it before parsing anything of the body).
-    send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
-    return 1;
+    // The warning's own fate is not this read's: unwritten, it waits for the next write.
+    (void)send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
+    return step::proceed;
   }
   switch (msg.type) {
     case handshake_type::new_session_ticket: {
@@ -626,21 +650,21 @@ int endpoint::process_message(const handshake_message& msg, bool record_left) no
       // message, it MAY send a NewSessionTicket message." Only a server sends one (the
       // header check refuses one sent to a server).
       auto nst = parse_new_session_ticket(msg.body);
-      if (fail_on_fatal(nst)) return -1;
-      return 1;  // accepted; closenotify resumes no sessions
+      if (fail_on_fatal(nst)) return step::error;
+      return step::proceed;  // accepted; closenotify resumes no sessions
     }
     case handshake_type::key_update: {
       // OpenSSL: "A KeyUpdate message signals a key change so the end of the message
       // must be on a record boundary."
       if (record_left) {
         fail(alert_description::unexpected_message, "not on record boundary");
-        return -1;
+        return step::error;
       }
       auto ku = parse_key_update(msg.body);
-      if (fail_on_fatal(ku)) return -1;
+      if (fail_on_fatal(ku)) return step::error;
       if (!read_.key_update()) {
         fail(alert_description::internal_error, "bad key update");
-        return -1;
+        return step::error;
       }
       // RFC 8446 §4.6.3: "If the request_update field is set to "update_requested",
       // then the receiver MUST send a KeyUpdate of its own with request_update set to
@@ -654,29 +678,28 @@ int endpoint::process_message(const handshake_message& msg, bool record_left) no
         key_update_ = key_update_state::owed;
         key_update_request_ = key_update_request::update_not_requested;
       }
-      return 1;
+      return step::proceed;
     }
     default:
       fail(alert_description::unexpected_message, "unexpected message");
-      return -1;
+      return step::error;
   }
 }
 
-int endpoint::get_record() noexcept {
+endpoint::step endpoint::get_record() noexcept {
   // OpenSSL 3.5's tls_read_record: "if (rl->num_released != rl->num_recs)" (profile row
   // after_close).
   if (unreleased_record_) {
     fail(alert_description::internal_error, "records not released");
-    return -1;
+    return step::error;
   }
   for (;;) {
     frame_result framed = reader_.next();
     if (const auto* more = std::get_if<need_more>(&framed)) {
-      int r = fill(more->total);
-      if (r <= 0) return r;
+      if (const step s = fill(more->total); s != step::proceed) return s;
       continue;
     }
-    if (fail_on_fatal(framed)) return -1;
+    if (fail_on_fatal(framed)) return step::error;
     const tls_ciphertext ct = std::get<tls_ciphertext>(framed);
     if (ct.header.type == content_type::change_cipher_spec && read_.version() == protocol_version::tls13) {
       // Framed only where the profile keeps the compatibility CCS (constructor). OpenSSL
@@ -685,42 +708,40 @@ int endpoint::get_record() noexcept {
       // empty records.
       if (ct.fragment.size() != 1 || ct.fragment[0] != 0x01) {
         fail(alert_description::unexpected_message, "invalid ccs message");
-        return -1;
+        return step::error;
       }
       if (++empty_records_in_a_row_ > kMaxEmptyRecords) {
         fail(alert_description::unexpected_message, "unexpected ccs message");
-        return -1;
+        return step::error;
       }
       continue;
     }
     auto opened = read_.open(ct.header, reader_.last_fragment());
-    if (fail_on_fatal(opened)) return -1;
+    if (fail_on_fatal(opened)) return step::error;
     const tls_plaintext pt = std::get<tls_plaintext>(opened);
     // OpenSSL: "TLSv1.3 alert and handshake records are required to be non-zero in length."
     if (read_.version() == protocol_version::tls13 && pt.fragment.empty() &&
         (pt.type == content_type::alert || pt.type == content_type::handshake)) {
       fail(alert_description::unexpected_message, "bad length");
-      return -1;
+      return step::error;
     }
     if (pt.fragment.empty()) {
       if (++empty_records_in_a_row_ > kMaxEmptyRecords) {
         fail(alert_description::unexpected_message, "record too small");
-        return -1;
+        return step::error;
       }
     } else {
       empty_records_in_a_row_ = 0;
     }
-    record_.type = pt.type;
-    record_.data = pt.fragment;
-    record_.present = true;
+    record_ = current_record{pt.type, pt.fragment};
     if (observer_) observer_(record_event{false, pt.type, pt.fragment});
-    return 1;
+    return step::proceed;
   }
 }
 
 // Reads until the buffer holds `total` bytes from the current record's start, or
 // reports why not. Without read-ahead it never asks for more than that, as OpenSSL.
-int endpoint::fill(std::size_t total) noexcept {
+endpoint::step endpoint::fill(std::size_t total) noexcept {
   mutable_bytes space = reader_.writable();
   const std::size_t missing = total - reader_.buffered();
   if (!options_.read_ahead && space.size() > missing) space = space.first(missing);
@@ -730,9 +751,9 @@ int endpoint::fill(std::size_t total) noexcept {
     case io_status::ok:
       reader_.commit(io.bytes);
       want_ = want::nothing;
-      return 1;
+      return step::proceed;
     case io_status::would_block:
-      return -1;
+      return step::retry_read;
     case io_status::eof:
       want_ = want::nothing;
       // 004 Non-Compliant Peers: "There are SSL/TLS implementations that never send the
@@ -750,13 +771,13 @@ int endpoint::fill(std::size_t total) noexcept {
       } else {
         fail(alert_description::decode_error, "unexpected eof while reading");
       }
-      return 0;
+      return step::closed;
     case io_status::error:
       want_ = want::nothing;
       os_error_ = io.error_number;
-      return -1;
+      return step::error;
   }
-  return -1;
+  return step::error;
 }
 
 }  // namespace closenotify

@@ -130,28 +130,66 @@ class endpoint {
   enum class want : std::uint8_t { nothing, reading, writing };  // OpenSSL's rwstate
   // owed: the peer asked for our KeyUpdate; the next write() sends it (not in init yet).
   enum class key_update_state : std::uint8_t { none, owed, scheduled, writing };
-  enum class pending_kind : std::uint8_t { none, application_data, alert, handshake };
+
+  // step: what an internal step tells its caller to do next (BoringSSL's
+  // ssl_open_record_t), so the steps never speak OpenSSL's ints; the public calls alone
+  // turn a step into the int (openssl_return in endpoint.cpp). SSL_get_error's class is
+  // not carried: OpenSSL derives it from state that outlives the call (rwstate, the error
+  // queue, the flags), which the steps set where OpenSSL sets it.
+  enum class [[nodiscard]] step : std::uint8_t {
+    proceed,      // go on: this step did its part (a call that ends here returns 1)
+    closed,       // stop with 0: the read ended without data (an alert that closes the
+                  // read direction, an EOF, a record SSL_shutdown's read takes or drops)
+    retry_read,   // stop with -1; the call is retried once the transport has bytes
+    retry_write,  // stop with -1; the call is retried once the transport takes bytes (a
+                  // record, or an alert queued behind one, is still to be written)
+    error,        // stop with -1: failed (reason queued, or the transport's errno kept),
+                  // or refused as OpenSSL refuses without a reason
+  };
 
   // What a read is for, as the type ssl3_read_bytes is called with: application data
   // (SSL_read, SSL_peek), nothing (SSL_shutdown's type 0), or the body of a
   // post-handshake message (the state machine's tls_get_message_body).
   enum class read_for : std::uint8_t { application_data, shutdown, message_body };
 
-  int shutdown_internal() noexcept;
+  // current_record: the opened record being read. Its plaintext stays in the reader's
+  // buffer; `data` is what is left of it, and may be empty while the record stays current
+  // (OpenSSL empties a record it ignores without releasing it).
+  struct current_record {
+    content_type type;
+    bytes_view data;
+  };
+
+  // pending_record: a sealed record the transport has not taken all of (OpenSSL's
+  // wpend_type, wpend_tot, wpend_buf). Only a retry of a write of the same type may
+  // finish it.
+  struct pending_record {
+    content_type type;
+    // wpend_tot: a retried SSL_write shorter than this is "bad length", whatever the
+    // record's type (a fatal alert left unwritten counts too).
+    std::size_t plaintext_size;
+    // wpend_buf: where a retried SSL_write's bytes must resume; OpenSSL compares the
+    // pointer, not the bytes (no SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER).
+    const std::uint8_t* plaintext;
+    bytes_view unsent;  // the tail of out_ still to write (an endpoint never moves)
+  };
+
+  static int openssl_return(step s) noexcept;
+  step shutdown_step() noexcept;
   int read_internal(mutable_bytes out, bool peek) noexcept;
-  int read_bytes(read_for purpose, mutable_bytes out, bool peek) noexcept;
-  int read_message_body() noexcept;
-  int get_record() noexcept;
-  int fill(std::size_t total) noexcept;
-  int seal_record(content_type type, bytes_view plaintext, pending_kind kind) noexcept;
-  int handle_alert() noexcept;
-  int handle_handshake() noexcept;
-  int process_message(const handshake_message& msg, bool record_left) noexcept;
-  int continue_handshake() noexcept;
-  int send_alert(alert_level level, alert_description d) noexcept;
-  int dispatch_alert() noexcept;
-  int write_record(content_type type, bytes_view plaintext, pending_kind kind) noexcept;
-  int flush() noexcept;
+  step read_bytes(read_for purpose, mutable_bytes out, bool peek, std::size_t& copied) noexcept;
+  step read_message_body() noexcept;
+  step get_record() noexcept;
+  step fill(std::size_t total) noexcept;
+  step seal_record(content_type type, bytes_view plaintext) noexcept;
+  step handle_alert() noexcept;
+  step handle_handshake() noexcept;
+  step process_message(const handshake_message& msg, bool record_left) noexcept;
+  step continue_handshake() noexcept;
+  step send_alert(alert_level level, alert_description d) noexcept;
+  step dispatch_alert() noexcept;
+  step write_record(content_type type, bytes_view plaintext) noexcept;
+  step flush() noexcept;
   void fail(std::optional<alert_description> send, std::string_view reason) noexcept;
   void raise(std::string_view reason) noexcept;
   void raise_system(int error_number) noexcept;
@@ -159,7 +197,7 @@ class endpoint {
   template <class Result>
   bool fail_on_fatal(const Result& r) noexcept;
   void begin_call() noexcept;
-  void consume_record() noexcept { record_ = {}; }
+  void consume_record() noexcept { record_.reset(); }
 
   transport& transport_;
   role role_;
@@ -171,6 +209,10 @@ class endpoint {
   // Shutdown and error state, as OpenSSL keeps it.
   int shutdown_ = 0;
   bool failed_ = false;
+  // want_: set around each transport call (fill, flush), as OpenSSL sets rwstate, and not
+  // derived from the step a call returns: it outlives the call (a call refused without
+  // I/O reports the last one's), and a write a step does not wait for (SSLfatal's alert,
+  // a no_renegotiation warning) still leaves it at "writing".
   want want_ = want::nothing;
   std::optional<alert> pending_alert_;  // alert_dispatch: an alert not yet written
   key_update_state key_update_ = key_update_state::none;
@@ -189,11 +231,7 @@ class endpoint {
 
   // Receive side: framed bytes, the opened record being read, handshake reassembly.
   record_reader reader_;
-  struct {
-    content_type type = content_type::invalid;
-    bytes_view data;  // what is left to read of the current record's plaintext
-    bool present = false;
-  } record_;
+  std::optional<current_record> record_;
   handshake_reassembler handshake_;
   // reading_message_: the state machine has taken a message's header and waits for its
   // body (OpenSSL: back "in init"). Until then a header sits in the fragment store.
@@ -202,19 +240,13 @@ class endpoint {
   // (profile row after_close: OpenSSL 3.5).
   bool unreleased_record_ = false;
 
-  // Send side: one sealed record at a time, flushed from out_pos_ to out_end_.
+  // Send side: one sealed record at a time, in out_.
   std::array<std::uint8_t, max_record_size> out_{};
-  std::size_t out_pos_ = 0;
-  std::size_t out_end_ = 0;
-  pending_kind pending_ = pending_kind::none;
-  std::size_t write_done_ = 0;     // wnum: application bytes of the current write already sent
-  std::size_t write_pending_ = 0;  // application bytes in the pending record (for the count)
-  // pending_plaintext_: wpend_tot, the plaintext length of the record being written, of
-  // whatever type: a retried SSL_write shorter than it is "bad length" even when the
-  // pending record is an alert (seen live: closenotify replay, scenario
-  // fatal-eof-alert-unwritten-then-short-write).
-  std::size_t pending_plaintext_ = 0;
-  const std::uint8_t* pending_write_buf_ = nullptr;  // wpend_buf: where the retry must resume
+  std::optional<pending_record> pending_write_;
+  // write_done_: wnum, the application bytes of an interrupted write() already on the
+  // wire. It outlives the pending record: a write can stop after whole records, on a
+  // queued alert or a failed seal.
+  std::size_t write_done_ = 0;
 
   std::function<void(const record_event&)> observer_;
   std::function<void(const alert&)> alert_observer_;
