@@ -34,7 +34,6 @@
 // no handshake happens here, so none are sent), renegotiation (those scenarios skip).
 // --trace DIR:KIND:OFFSET prints one run next to the clean run, to reproduce a report.
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -55,6 +54,7 @@
 #include "closenotify/key_schedule.hpp"
 #include "closenotify/record_protection.hpp"
 #include "closenotify/transport.hpp"
+#include "endpoint_verbs.hpp"
 #include "fault_transport.hpp"
 #include "fixed_keys.hpp"
 #include "scenario.hpp"
@@ -66,6 +66,11 @@
 namespace {
 
 using namespace closenotify;
+using closenotify::diff::call_hooks;
+using closenotify::diff::call_outcome;
+using closenotify::diff::command;
+using closenotify::diff::command_verb;
+using closenotify::diff::endpoint_call;
 using closenotify::diff::scenario;
 using closenotify::diff::side_id;
 using closenotify::fault::fault_kind;
@@ -107,7 +112,7 @@ struct outcome {
 };
 
 std::string describe(const outcome& o) {
-  std::string s = "ret=" + std::to_string(o.ret) + " err=" + std::string(to_string(o.err)).substr(10) +
+  std::string s = "ret=" + std::to_string(o.ret) + " err=" + std::string(diff::error_name(o.err)) +
                   " flags=" + std::to_string(o.flags);
   if (!o.data.empty()) s += " data=" + o.data;
   if (!o.note.empty()) s += " (" + o.note + ")";
@@ -180,8 +185,10 @@ class run {
     for (side* x : {&a_, &b_}) {
       std::size_t total = 0;
       for (const auto& st : s.steps) {
-        if (st.side == (x == &a_ ? side_id::a : side_id::b) && (st.verb() == "write" || st.verb() == "write_all")) {
-          total += std::stoul(st.command.substr(st.command.find(' ') + 1));
+        const command c = diff::parse_command(st.command);
+        if (st.side == (x == &a_ ? side_id::a : side_id::b) &&
+            (c.verb == command_verb::write || c.verb == command_verb::write_all)) {
+          total += c.size;
         }
       }
       reserve_data_stream(x->letter, total);
@@ -210,13 +217,12 @@ class run {
   // differential runner's SO_SNDBUF does.
   static constexpr std::size_t kPipeCapacity = 65536;
 
-  /// call: an endpoint call of one step, kept while it is pending.
-  struct call {
+  /// pending_call: the endpoint call of one step (endpoint_verbs), kept while it is
+  /// pending. A write's bytes are in data_stream or hex_buffers_.
+  struct pending_call {
     std::size_t step;
-    std::string verb;
-    std::size_t n = 0;
-    bytes_view buf;              // write: the bytes (in data_stream or hex_buffers_)
-    std::size_t received_from = 0;  // read_all: where its bytes start in side::received
+    std::string word;  // the verb, for the reports
+    endpoint_call call;
   };
 
   struct side {
@@ -226,7 +232,7 @@ class run {
     endpoint ep;
     side* peer = nullptr;
     bool closed = false;
-    std::optional<call> pending;
+    std::optional<pending_call> pending;
     // Invariant 2: application bytes read(), bytes the write()s reported (plus injected
     // application data), the write still in flight, and how much was reported before
     // the first close_notify this side put on the wire.
@@ -280,21 +286,27 @@ class run {
 
   // ---- endpoint calls and the invariants checked after each ----
 
-  template <class F>
-  int endpoint_call(side& x, const call& c, F&& f) {
-    const auto eofs = x.io.eofs_returned(), read_errors = x.io.read_errors_returned();
-    const auto write_errors = x.io.write_errors_returned();
-    const auto fired = x.io.fired();
-    const bool received_before = x.ep.get_shutdown() & shutdown_received;
+  // call_snapshot: the side as a call found it, for the checks after it.
+  struct call_snapshot {
+    std::uint64_t eofs = 0, read_errors = 0, write_errors = 0, fired = 0;
+    bool received_before = false;
+  };
+
+  call_snapshot before_call(side& x) {
     x.sealed_alert = false;
-    const int ret = f();
+    return {x.io.eofs_returned(), x.io.read_errors_returned(), x.io.write_errors_returned(), x.io.fired(),
+            (x.ep.get_shutdown() & shutdown_received) != 0};
+  }
+
+  void after_call(side& x, const pending_call& c, const call_snapshot& before, int ret) {
+    const command_verb verb = c.call.verb;
     const ssl_error err = x.ep.get_error(ret);
     const int flags = x.ep.get_shutdown();
     const auto& opt = x.ep.options();
     const std::string seen = "ret=" + std::to_string(ret) + " " + std::string(to_string(err)) +
                              " flags=" + std::to_string(flags);
-    const bool got_eof = x.io.eofs_returned() > eofs;
-    if (!x.transport_failure_seen && (got_eof || x.io.read_errors_returned() > read_errors)) {
+    const bool got_eof = x.io.eofs_returned() > before.eofs;
+    if (!x.transport_failure_seen && (got_eof || x.io.read_errors_returned() > before.read_errors)) {
       x.transport_failure_seen = true;
       // A reset met by a call made after the peer's close_notify (a write or a handshake
       // step still reading a post-handshake message's body: scenario
@@ -303,33 +315,52 @@ class run {
       // 3.0 says ZERO_RETURN too. The call still fails (ret <= 0).
       const bool reported = ret <= 0 && (err == ssl_error::ssl || err == ssl_error::syscall ||
                                          (got_eof && opt.ignore_unexpected_eof && err == ssl_error::zero_return) ||
-                                         (received_before && err == ssl_error::zero_return));
+                                         (before.received_before && err == ssl_error::zero_return));
       if (!reported) flag(4, x, c.step, std::string(got_eof ? "EOF" : "reset") + " not reported: " + seen);
     }
-    if (!x.write_failure_seen && x.io.write_errors_returned() > write_errors) {
+    if (!x.write_failure_seen && x.io.write_errors_returned() > before.write_errors) {
       x.write_failure_seen = true;
-      const bool writes = c.verb == "write" || c.verb == "write_hex" || c.verb == "write_all" ||
-                          c.verb == "shutdown" || c.verb == "do_handshake";
+      const bool writes = verb == command_verb::write || verb == command_verb::write_hex ||
+                          verb == command_verb::write_all || verb == command_verb::shutdown ||
+                          verb == command_verb::do_handshake;
       if (writes && ret > 0) flag(4, x, c.step, "write failure not reported: " + seen);
     }
-    if ((flags & shutdown_received) || (c.verb == "shutdown" && ret == 1)) {
+    if ((flags & shutdown_received) || (verb == command_verb::shutdown && ret == 1)) {
       const bool allowed = x.opened_ending_alert || opt.quiet_shutdown ||
                            (opt.ignore_unexpected_eof && x.io.eofs_returned() > 0);
       if (!allowed) flag(3, x, c.step, "shutdown complete without an authenticated close_notify: " + seen);
     }
     const auto kind = x.io.plan().kind;
     const bool wants = ret <= 0 && (err == ssl_error::want_read || err == ssl_error::want_write);
-    if (x.io.fired() > fired && kind == fault_kind::write_eagain && !wants && x.sealed_alert && absorbed_.empty()) {
+    if (x.io.fired() > before.fired && kind == fault_kind::write_eagain && !wants && x.sealed_alert &&
+        absorbed_.empty()) {
       absorbed_ = std::string(1, x.letter) + " step " + std::to_string(c.step + 1) + " (" +
                   s_.steps[c.step].command.substr(0, 40) + "): " + seen;
-      absorbed_class_ = c.verb + " returned " + (ret > 0 ? std::string("> 0") : std::to_string(ret)) + ", " +
+      absorbed_class_ = c.word + " returned " + (ret > 0 ? std::string("> 0") : std::to_string(ret)) + ", " +
                         std::string(to_string(err));
     }
-    if (err == ssl_error::zero_return && (c.verb == "read" || c.verb == "peek" || c.verb == "read_all")) {
+    if (err == ssl_error::zero_return &&
+        (verb == command_verb::read || verb == command_verb::peek || verb == command_verb::read_all)) {
       x.zero_return = true;
     }
-    return ret;
   }
+
+  /// checked_calls: the checks above around every endpoint call a step makes (a read_all
+  /// makes several). It waits for nothing: a WANT_* leaves the call pending, and settle
+  /// tries it again once the other side has made room or sent bytes, so read_all and
+  /// write_all need no loop of their own here.
+  class checked_calls final : public call_hooks {
+   public:
+    checked_calls(run& r, side& x, const pending_call& c) : r_(r), x_(x), c_(c) {}
+    void before_call() override { before_ = r_.before_call(x_); }
+    void after_call(int ret) override { r_.after_call(x_, c_, before_, ret); }
+
+   private:
+    run& r_;
+    side& x_;
+    const pending_call& c_;
+    call_snapshot before_;
+  };
 
   void wrote(side& x, bytes_view data, int ret) {
     if (ret > 0) {
@@ -349,56 +380,40 @@ class run {
   }
 
   /// attempt: one try of a call; false if it is pending (WANT_READ / WANT_WRITE).
-  bool attempt(side& x, call& c) {
+  bool attempt(side& x, pending_call& c) {
     outcome& o = outcomes_[c.step];
     o = {};
-    int ret = 0;
-    auto ep_call = [&](auto&& f) { return endpoint_call(x, c, f); };
-    if (c.verb == "shutdown") {
-      ret = ep_call([&] { return x.ep.shutdown(); });
-    } else if (c.verb == "read" || c.verb == "peek") {
-      std::vector<std::uint8_t> buf(c.n);
-      ret = ep_call([&] { return c.verb == "read" ? x.ep.read(buf) : x.ep.peek(buf); });
-      if (ret > 0) {
-        o.data = summary(bytes_view{buf}.first(static_cast<std::size_t>(ret)));
-        if (c.verb == "read") x.received.insert(x.received.end(), buf.begin(), buf.begin() + ret);
-      }
-    } else if (c.verb == "write" || c.verb == "write_hex" || c.verb == "write_all") {
-      // write_all needs no loop of its own: write() goes on until the pipe is full, and
-      // the pending call is retried once the reader made room.
-      ret = ep_call([&] { return x.ep.write(c.buf); });
-      wrote(x, c.buf, ret);
-    } else if (c.verb == "read_all") {
-      std::vector<std::uint8_t> buf(16384);
-      auto got = [&] { return x.received.size() - c.received_from; };
-      while (got() < c.n) {
-        ret = ep_call([&] { return x.ep.read(mutable_bytes{buf}.first(std::min(buf.size(), c.n - got()))); });
-        if (ret <= 0) break;
-        x.received.insert(x.received.end(), buf.begin(), buf.begin() + ret);
-      }
-      if (got() == c.n) ret = static_cast<int>(c.n);
-    } else if (c.verb == "key_update") {
-      ret = ep_call([&] {
-        return x.ep.key_update(c.n ? key_update_request::update_requested : key_update_request::update_not_requested);
-      });
-    } else if (c.verb == "do_handshake") {
-      ret = ep_call([&] { return x.ep.do_handshake(); });
+    endpoint_call& call = c.call;
+    const std::size_t had = call.got.size();  // a read_all's bytes of earlier tries
+    checked_calls checks(*this, x, c);
+    const call_outcome r = diff::perform(x.ep, call, checks);
+    switch (call.verb) {
+      case command_verb::read:
+      case command_verb::read_all:
+        x.received.insert(x.received.end(), call.got.begin() + static_cast<std::ptrdiff_t>(had), call.got.end());
+        break;
+      case command_verb::write:
+      case command_verb::write_hex:
+      case command_verb::write_all: wrote(x, call.data, r.ret); break;
+      default: break;
     }
-    o.ret = ret;
-    o.err = x.ep.get_error(ret);
-    o.flags = x.ep.get_shutdown();
-    o.reason = std::string(x.ep.error_reason());
-    const bool done = !(ret <= 0 && (o.err == ssl_error::want_read || o.err == ssl_error::want_write));
+    o.ret = r.ret;
+    o.err = r.err;
+    o.flags = r.flags;
+    o.reason = std::string(r.reason);
     // A read_all's bytes are summarised when it ends or is given up, not at every retry.
-    if (done && c.verb == "read_all") o.data = summary(bytes_view{x.received}.subspan(c.received_from));
-    return done;
+    if (call.verb == command_verb::read || call.verb == command_verb::peek ||
+        (!r.pending() && call.verb == command_verb::read_all)) {
+      o.data = summary(call.got);
+    }
+    return !r.pending();
   }
 
   /// give_up: a call still pending when its side's next step comes (or at the end): its
   /// last result is final.
   void give_up(side& x) {
-    if (x.pending && x.pending->verb == "read_all") {
-      outcomes_[x.pending->step].data = summary(bytes_view{x.received}.subspan(x.pending->received_from));
+    if (x.pending && x.pending->call.verb == command_verb::read_all) {
+      outcomes_[x.pending->step].data = summary(x.pending->call.got);
     }
     x.pending.reset();
   }
@@ -444,68 +459,50 @@ class run {
       o.note = "not run: closed";
       return;
     }
-    std::istringstream in(st.command);
-    std::string verb, arg;
-    in >> verb >> arg;
-    std::size_t n = 0;
-    std::from_chars(arg.data(), arg.data() + arg.size(), n);
-    call c{i, verb, 0, {}, 0};
-    if (verb == "read" || verb == "peek" || verb == "read_all") {
-      c.n = n;
-      c.received_from = x.received.size();
-    } else if (verb == "write" || verb == "write_all") {
-      c.buf = fresh(x, n);
-    } else if (verb == "write_hex") {
-      c.buf = hex_buffers_.emplace_back(std::get<std::vector<std::uint8_t>>(from_hex(arg)));
-    } else if (verb == "key_update") {
-      c.n = arg == "requested";
-    } else if (verb == "set") {
-      if (arg == "quiet_shutdown") x.ep.set_quiet_shutdown(true);
-      if (arg == "ignore_unexpected_eof") x.ep.set_ignore_unexpected_eof(true);
-      o.note = "set";  // no_renegotiation: closenotify never renegotiates anyway
-      return;
-    } else if (verb == "shutdown_write") {
-      x.io.shutdown_write();
-      o.note = "shutdown_write";
-      return;
-    } else if (verb == "close") {
-      x.end.close(/*reset_on_unread=*/true);
-      x.closed = true;
-      o.note = "closed";
-      return;
-    } else if (verb == "raw") {
-      o.note = send_raw(x, std::get<std::vector<std::uint8_t>>(from_hex(arg)));
-      return;
-    } else if (verb == "inject") {
-      o.note = inject(x, st.command);
-      return;
-    } else if (verb != "shutdown" && verb != "do_handshake") {
-      // A step this harness cannot run would leave the scenario silently untested from
-      // here on: count it against the run, so a new verb is noticed at once.
-      o.note = "unsupported step";
-      violations_.push_back({0, std::string(1, x.letter) + " step " + std::to_string(i + 1) + " (" +
-                                    st.command.substr(0, 40) + "): the fault harness cannot run this step"});
-      return;
+    const command cmd = diff::parse_command(st.command);
+    pending_call c{i, cmd.word, {}};
+    switch (cmd.verb) {
+      case command_verb::write:
+      case command_verb::write_all: c.call = diff::call_for(cmd, fresh(x, cmd.size)); break;
+      case command_verb::write_hex: {
+        const auto& bytes = hex_buffers_.emplace_back(std::get<std::vector<std::uint8_t>>(from_hex(cmd.argument)));
+        c.call = diff::call_for(cmd, bytes);
+        break;
+      }
+      case command_verb::set:
+        if (!diff::apply_option(x.ep, cmd.argument)) return unsupported(x, i);
+        o.note = "set";
+        return;
+      case command_verb::shutdown_write:
+        x.io.shutdown_write();
+        o.note = "shutdown_write";
+        return;
+      case command_verb::close:
+        x.end.close(/*reset_on_unread=*/true);
+        x.closed = true;
+        o.note = "closed";
+        return;
+      case command_verb::raw: o.note = raw(x, std::get<std::vector<std::uint8_t>>(from_hex(cmd.argument))); return;
+      case command_verb::inject: o.note = inject(x, st.command); return;
+      default:
+        if (!diff::calls_endpoint(cmd.verb)) return unsupported(x, i);
+        c.call = diff::call_for(cmd);
     }
     if (!attempt(x, c)) x.pending = std::move(c);
   }
 
-  /// send_raw: bytes straight onto the transport (through the fault), as a socket write
-  /// loop would; a short write or one EAGAIN is retried.
-  std::string send_raw(side& x, bytes_view bytes) {
-    int idle = 0;
-    while (!bytes.empty()) {
-      auto r = x.io.write(bytes);
-      if (r.status == io_status::ok) {
-        bytes = bytes.subspan(r.bytes);
-        idle = 0;
-      } else if (r.status == io_status::would_block && ++idle < 3) {
-        continue;
-      } else {
-        return "raw: " + std::string(to_string(r.status));
-      }
-    }
-    return "raw: ok";
+  // unsupported: a step this harness cannot run would leave the scenario silently
+  // untested from there on; it is counted against the run, so a new verb is noticed.
+  void unsupported(const side& x, std::size_t i) {
+    outcomes_[i].note = "unsupported step";
+    violations_.push_back({0, std::string(1, x.letter) + " step " + std::to_string(i + 1) + " (" +
+                                  s_.steps[i].command.substr(0, 40) + "): the fault harness cannot run this step"});
+  }
+
+  /// raw: bytes straight onto the transport (through the fault), as a socket write loop
+  /// would send them: a short write, or an EAGAIN or two in a row, is retried.
+  std::string raw(side& x, bytes_view bytes) {
+    return "raw: " + std::string(to_string(diff::send_raw(x.io, bytes, [](int in_a_row) { return in_a_row < 3; })));
   }
 
   std::string inject(side& x, const std::string& command) {
@@ -539,7 +536,7 @@ class run {
     auto sealed = x.injector->seal_hostile(static_cast<std::uint8_t>(t), plaintext, out, pad);
     if (auto* f = std::get_if<fatal>(&sealed)) return "inject: cannot seal: " + std::string(f->reason);
     out.resize(std::get<std::size_t>(sealed));
-    const std::string sent = send_raw(x, out);
+    const std::string sent = raw(x, out);
     if (sent != "raw: ok") return "inject " + sent;  // a record cut short never opens
     if (t == static_cast<int>(content_type::application_data)) {
       x.sent.insert(x.sent.end(), plaintext.begin(), plaintext.end());

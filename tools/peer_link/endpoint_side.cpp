@@ -1,7 +1,8 @@
 // endpoint_side.cpp — closenotify's endpoint as a side of a differential run: a thread
 // that takes protocol commands and answers with the messages the OpenSSL peer would
 // print, over a transport that announces, as the peer's socket BIO does, when a
-// blocking call is about to wait.
+// blocking call is about to wait. What a command calls is endpoint_verbs' (the fault
+// harness runs the same); the socket, its waits and the messages are this file's.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -9,16 +10,15 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <sstream>
 #include <thread>
 #include <utility>
 
 #include "closenotify/endpoint.hpp"
 #include "closenotify/hex.hpp"
+#include "endpoint_verbs.hpp"
 #include "side.hpp"
 
 namespace closenotify::diff {
@@ -103,20 +103,6 @@ class probing_transport final : public transport {
 
   void shutdown_write() noexcept override {
     if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
-  }
-
-  /// raw: bytes straight to the socket (a scenario's `raw` and `inject`), blocking.
-  bool raw(bytes_view in) {
-    while (!in.empty()) {
-      auto r = write(in);
-      if (r.status == io_status::would_block) {
-        if (!wait(POLLOUT, "write")) return false;
-        continue;
-      }
-      if (r.status != io_status::ok) return false;
-      in = in.subspan(r.bytes);
-    }
-    return true;
   }
 
   void close() {
@@ -244,26 +230,37 @@ class endpoint_side final : public side {
     return m;
   }
 
-  message done(std::string_view call, int ret, bool ssl_call, std::string data = {}) {
+  // done: the `done` message of a command that is not an endpoint call.
+  message done(std::string_view call, int ret) {
     message m;
     m.kind = message_kind::done;
     m.fields["call"] = std::string(call);
     m.fields["ret"] = std::to_string(ret);
-    std::string err = "-";
-    int os = 0;
-    if (ssl_call) {
-      auto e = endpoint_.get_error(ret);
-      if (mutation_ == mutation::read_ignores_close_notify && e == ssl_error::zero_return) e = ssl_error::want_read;
-      err = std::string(to_string(e));
-      if (err.starts_with("SSL_ERROR_")) err.erase(0, 10);
-      if (e == ssl_error::syscall) os = endpoint_.os_error();
-      m.reason = std::string(endpoint_.error_reason());
-    }
-    m.fields["err"] = err;
+    m.fields["err"] = "-";
+    m.fields["errno"] = "0";
+    m.fields["data"] = "-";
+    return observed(std::move(m));
+  }
+
+  // done: the `done` message of an endpoint call, as the peer prints an SSL_* call's.
+  message done(std::string_view call, const call_outcome& o, bytes_view data) {
+    message m;
+    m.kind = message_kind::done;
+    m.fields["call"] = std::string(call);
+    m.fields["ret"] = std::to_string(o.ret);
+    auto e = o.err;
+    if (mutation_ == mutation::read_ignores_close_notify && e == ssl_error::zero_return) e = ssl_error::want_read;
+    m.fields["err"] = std::string(error_name(e));
+    m.fields["errno"] = std::to_string(e == ssl_error::syscall ? endpoint_.os_error() : 0);
+    m.reason = std::string(o.reason);
+    m.fields["data"] = data.empty() ? "-" : to_hex(data);
+    return observed(std::move(m));
+  }
+
+  // observed: the fields every `done` has, whatever the command.
+  message observed(message m) {
     m.fields["flags"] = std::to_string(endpoint_.get_shutdown());
-    m.fields["data"] = data.empty() ? "-" : data;
     m.fields["recv"] = recv_.empty() ? "-" : recv_;
-    m.fields["errno"] = std::to_string(os);
     m.fields["rx"] = std::to_string(transport_.rx());
     m.fields["tx"] = std::to_string(transport_.tx());
     auto wire = transport_.take_wire();
@@ -271,118 +268,74 @@ class endpoint_side final : public side {
     return m;
   }
 
-  // wait_for_socket: read_all / write_all in nonblocking mode wait as the peer does.
-  bool wait_for_socket(ssl_error e) {
-    return transport_.wait(e == ssl_error::want_write ? POLLOUT : POLLIN,
-                           e == ssl_error::want_write ? "write" : "read");
+  // socket_waits: read_all / write_all in nonblocking mode wait as the peer does.
+  struct socket_waits final : call_hooks {
+    explicit socket_waits(probing_transport& t) : io(t) {}
+    bool wait(ssl_error e) override {
+      return io.wait(e == ssl_error::want_write ? POLLOUT : POLLIN, e == ssl_error::want_write ? "write" : "read");
+    }
+    probing_transport& io;
+  };
+
+  // call_endpoint: an endpoint call (endpoint_verbs), with the mutations applied around it.
+  message call_endpoint(const command& c) {
+    // `write N` and `write_all N` write the peer's pattern. As the OpenSSL peer does, the
+    // same bytes are written from the same buffer (a retry); other bytes are copied in,
+    // reusing the buffer when they fit.
+    if (c.verb == command_verb::write || c.verb == command_verb::write_all) {
+      if (auto content = pattern(c.size); content != write_buffer_) write_buffer_ = content;
+    } else if (c.verb == command_verb::write_hex) {
+      auto bytes = from_hex(c.argument);
+      if (auto* e = std::get_if<config_error>(&bytes)) return error(e->message);
+      if (auto& content = std::get<std::vector<std::uint8_t>>(bytes); content != write_buffer_) write_buffer_ = content;
+    }
+    if (c.verb == command_verb::shutdown && mutation_ == mutation::no_close_notify) endpoint_.set_quiet_shutdown(true);
+    const int before = endpoint_.get_shutdown();
+    auto call = call_for(c, write_buffer_);
+    socket_waits waits(transport_);
+    const auto o = perform(endpoint_, call, waits);
+    message m = done(c.verb == command_verb::write_hex ? "write" : c.word, o, call.got);
+    if (c.verb == command_verb::shutdown && mutation_ == mutation::first_shutdown_returns_one && o.ret == 0 &&
+        before == 0) {
+      m.fields["ret"] = "1";
+      m.fields["err"] = "NONE";
+    }
+    return m;
   }
 
-  message run(const std::string& command) {
-    std::istringstream in(command);
-    std::string verb, arg;
-    in >> verb >> arg;
+  message run(const std::string& line) {
+    const command c = parse_command(line);
     recv_.clear();
-    if (verb == "mode") {
-      transport_.set_nonblocking(arg == "nonblocking");
+    if (c.verb == command_verb::mode || c.verb == command_verb::quit) {
+      if (c.verb == command_verb::mode) transport_.set_nonblocking(c.argument == "nonblocking");
       message m;
       m.kind = message_kind::ok;
       return m;
     }
-    if (verb == "quit") {
-      message m;
-      m.kind = message_kind::ok;
-      return m;
-    }
-    if (transport_.closed() && verb != "set") return error("fd closed");
-    // Sizes were checked by the scenario parser; anything else reads as 0.
-    std::size_t n = 0;
-    std::from_chars(arg.data(), arg.data() + arg.size(), n);
-    if (verb == "shutdown") {
-      if (mutation_ == mutation::no_close_notify) endpoint_.set_quiet_shutdown(true);
-      const int before = endpoint_.get_shutdown();
-      int ret = endpoint_.shutdown();
-      message m = done(verb, ret, true);
-      if (mutation_ == mutation::first_shutdown_returns_one && ret == 0 && before == 0) {
-        m.fields["ret"] = "1";
-        m.fields["err"] = "NONE";
+    if (transport_.closed() && c.verb != command_verb::set) return error("fd closed");
+    if (calls_endpoint(c.verb)) return call_endpoint(c);
+    switch (c.verb) {
+      case command_verb::renegotiate: return error("closenotify does not renegotiate (docs/divergences.md B)");
+      case command_verb::set:
+        if (!apply_option(endpoint_, c.argument)) return error("unknown option " + c.argument);
+        return done("set", 1);
+      case command_verb::shutdown_write:
+        transport_.shutdown_write();
+        return done(c.word, 0);
+      case command_verb::close: {
+        auto m = done(c.word, 0);
+        transport_.close();
+        return m;
       }
-      return m;
-    }
-    if (verb == "read" || verb == "peek") {
-      std::vector<std::uint8_t> buf(n);
-      int ret = verb == "read" ? endpoint_.read(buf) : endpoint_.peek(buf);
-      return done(verb, ret, true, ret > 0 ? to_hex(bytes_view{buf}.first(static_cast<std::size_t>(ret))) : "");
-    }
-    if (verb == "write" || verb == "write_hex") {
-      std::vector<std::uint8_t> content;
-      if (verb == "write") {
-        content = pattern(n);
-      } else {
-        auto bytes = from_hex(arg);
+      case command_verb::raw: {
+        auto bytes = from_hex(c.argument);
         if (auto* e = std::get_if<config_error>(&bytes)) return error(e->message);
-        content = std::get<std::vector<std::uint8_t>>(bytes);
+        const auto sent = send_raw(transport_, std::get<std::vector<std::uint8_t>>(bytes),
+                                   [this](int) { return transport_.wait(POLLOUT, "write"); });
+        return done(c.word, sent == io_status::ok ? 0 : -1);
       }
-      // As the OpenSSL peer does: the same bytes are written from the same buffer (a
-      // retry); other bytes are copied in, reusing the buffer when they fit.
-      if (content != write_buffer_) write_buffer_ = content;
-      return done("write", endpoint_.write(write_buffer_), true);
+      default: return error("unknown command '" + c.word + "'");
     }
-    if (verb == "read_all") {
-      std::vector<std::uint8_t> got;
-      std::vector<std::uint8_t> buf(16384);
-      int ret = 0;
-      while (got.size() < n) {
-        ret = endpoint_.read(mutable_bytes{buf}.first(std::min(buf.size(), n - got.size())));
-        if (ret > 0) {
-          got.insert(got.end(), buf.begin(), buf.begin() + ret);
-          continue;
-        }
-        auto e = endpoint_.get_error(ret);
-        if ((e == ssl_error::want_read || e == ssl_error::want_write) && wait_for_socket(e)) continue;
-        break;
-      }
-      return done("read_all", got.size() == n ? static_cast<int>(n) : ret, true, to_hex(got));
-    }
-    if (verb == "write_all") {
-      if (auto content = pattern(n); content != write_buffer_) write_buffer_ = content;  // as the peer
-      int ret = 0;
-      for (;;) {
-        ret = endpoint_.write(write_buffer_);
-        if (ret > 0) break;
-        auto e = endpoint_.get_error(ret);
-        if ((e == ssl_error::want_read || e == ssl_error::want_write) && wait_for_socket(e)) continue;
-        break;
-      }
-      return done("write_all", ret, true);
-    }
-    if (verb == "key_update") {
-      return done(verb, endpoint_.key_update(arg == "requested" ? key_update_request::update_requested
-                                                                 : key_update_request::update_not_requested),
-                  true);
-    }
-    if (verb == "do_handshake") return done(verb, endpoint_.do_handshake(), true);
-    if (verb == "renegotiate") return error("closenotify does not renegotiate (docs/divergences.md B)");
-    if (verb == "set") {
-      if (arg == "quiet_shutdown") endpoint_.set_quiet_shutdown(true);
-      else if (arg == "ignore_unexpected_eof") endpoint_.set_ignore_unexpected_eof(true);
-      else if (arg != "no_renegotiation") return error("unknown option " + arg);  // never renegotiates anyway
-      return done("set", 1, false);
-    }
-    if (verb == "shutdown_write") {
-      transport_.shutdown_write();
-      return done(verb, 0, false);
-    }
-    if (verb == "close") {
-      auto m = done(verb, 0, false);
-      transport_.close();
-      return m;
-    }
-    if (verb == "raw") {
-      auto bytes = from_hex(arg);
-      if (auto* e = std::get_if<config_error>(&bytes)) return error(e->message);
-      return done(verb, transport_.raw(std::get<std::vector<std::uint8_t>>(bytes)) ? 0 : -1, false);
-    }
-    return error("unknown command '" + verb + "'");
   }
 
   int cancel_;
