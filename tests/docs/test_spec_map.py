@@ -119,6 +119,17 @@ def divergence_ids(root):
     return set(re.findall(r'^## ([A-Z])\.', read(path), re.M)) if os.path.exists(path) else set()
 
 
+def listed_divergence_ids(root):
+    """The ids the runner accepts (tests/scenarios/divergences.ids), first word of each line."""
+    path = os.path.join(root, 'tests', 'scenarios', 'divergences.ids')
+    ids = set()
+    for line in read(path).splitlines():
+        line = line.strip()
+        if line and not line.startswith('#'):
+            ids.add(line.split()[0])
+    return ids
+
+
 def load_pages(ref):
     pages = {}
     for path in glob.glob(os.path.join(ref, '[0-9][0-9][0-9]_*.txt')):
@@ -227,6 +238,7 @@ def main():
     units = unit_test_names(root)
     mesons = meson_test_names(root)
     divergences = divergence_ids(root)
+    listed = listed_divergence_ids(root)
     not_in_111 = scenarios_setting(root, NOT_IN_111)
     seen = {}
     counts = {'live': 0, 'text': 0, 'na': 0, 'untested': 0, 'contradicted': 0}
@@ -369,6 +381,14 @@ def main():
                 problems.append('%s: scenario %s cites a sentence that is not in page %s: "%s"' % (where, scenario, page, quote[:80]))
         print('checked %d quotes and %d page cites against %s' %
               (sum(len(r['quotes']) for r in rows), len(cites), os.path.normpath(ref)))
+
+    # The runner reads the ids file, people read the markdown: the two must name the same entries.
+    for x in sorted(listed - divergences):
+        problems.append('tests/scenarios/divergences.ids lists %s; docs/divergences.md has no "## %s." section' % (x, x))
+    for x in sorted(divergences - listed):
+        problems.append('docs/divergences.md has "## %s."; tests/scenarios/divergences.ids does not list it' % x)
+    print('divergences: %d ids, the same in docs/divergences.md and tests/scenarios/divergences.ids' % len(listed)
+          if listed == divergences else 'divergences: the ids file and docs/divergences.md differ')
 
     for p in problems:
         print('FAIL: ' + p)

@@ -65,8 +65,43 @@ def main():
         if run.returncode != 0 or "clean bidirectional shutdown" not in run.stdout:
             print("FAIL: the example did not complete a clean shutdown")
             return 1
+        if not installed_catalogue_is_used(destdir, libdir, source):
+            return 1
     print("PASS")
     return 0
+
+
+def installed_catalogue_is_used(destdir, libdir, source):
+    """The installed closenotify reads the installed scenario catalogue and divergence ids,
+    not the source tree it was built from: with all but one family removed from the
+    installed copy, `diff --list` lists that family alone."""
+    scns = glob.glob(os.path.join(destdir, "**", "share", "closenotify", "scenarios", "*.scn"), recursive=True)
+    ids = glob.glob(os.path.join(destdir, "**", "share", "closenotify", "scenarios", "divergences.ids"), recursive=True)
+    source_scns = glob.glob(os.path.join(source, "tests", "scenarios", "*.scn"))
+    print("installed catalogue: %d of %d scenario files, %d divergence-ids file" % (len(scns), len(source_scns), len(ids)))
+    if len(scns) != len(source_scns) or len(ids) != 1:
+        print("FAIL: the scenario catalogue and divergences.ids are not installed under share/closenotify/scenarios")
+        return False
+    exes = glob.glob(os.path.join(destdir, "**", "bin", "closenotify"), recursive=True)
+    if len(exes) != 1:
+        print("FAIL: expected one installed closenotify, found %s" % exes)
+        return False
+    keep = os.path.join(os.path.dirname(scns[0]), "alerts.scn")
+    for f in scns:
+        if f != keep:
+            os.remove(f)
+    env = {k: v for k, v in os.environ.items() if k not in ("CLOSENOTIFY_PEER", "CLOSENOTIFY_DATA_DIR")}
+    env["LD_LIBRARY_PATH"] = libdir
+    run = subprocess.run([exes[0], "diff", "--list", "--openssl", "3.0"], env=env, capture_output=True, text=True,
+                         timeout=120)
+    cases = [l.strip() for l in run.stdout.splitlines() if l.startswith("  ")]
+    families = sorted({c.split("-")[0] for c in cases})
+    print("installed closenotify diff --list: exit %d, %d cases, families %s" % (run.returncode, len(cases), families))
+    if run.returncode != 0 or not cases or families != ["alerts"]:
+        print(run.stderr)
+        print("FAIL: the installed closenotify must list the installed catalogue (alerts only), not the source tree's")
+        return False
+    return True
 
 
 if __name__ == "__main__":

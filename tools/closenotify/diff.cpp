@@ -20,6 +20,7 @@
 #include "compare_versions.hpp"
 #include "openssl_option.hpp"
 #include "output_file.hpp"
+#include "catalogue.hpp"
 #include "selection.hpp"
 
 namespace closenotify::cli {
@@ -76,8 +77,10 @@ const char* const diff_help =
     "  --exec-peers            start a new OpenSSL peer process for every peer of every case,\n"
     "                          instead of reusing pooled ones (same results, several times\n"
     "                          slower: for ruling the pool out; docs/performance.md)\n"
-    "  --scenarios DIR         the catalogue (default: the source tree's tests/scenarios)\n"
-    "  --divergences FILE      the documented divergences (default: docs/divergences.md)\n"
+    "  --scenarios DIR         the catalogue (default: the installed one, share/closenotify/\n"
+    "                          scenarios, else the source tree's tests/scenarios)\n"
+    "  --divergences FILE      the ids of the documented divergences (default: divergences.ids\n"
+    "                          of the default catalogue; docs/divergences.md explains each)\n"
     "  --peer PATH[,PATH]      these OpenSSL peer executables instead of the ones next to this\n"
     "                          program, each run as the version it reports\n"
     "  --pcap FILE             with --scenario or --explain: every run of the selection as one\n"
@@ -299,9 +302,9 @@ outcome run_diff(const std::vector<std::string>& args) {
   if (!o.positional.empty()) return usage("unexpected argument '" + o.positional.front() + "'");
   ::signal(SIGPIPE, SIG_IGN);  // a peer that died must not take the runner with it
 
-  const std::string root = CLOSENOTIFY_SOURCE_ROOT;
-  const std::string scenarios_dir = o.get("scenarios").value_or(root + "/tests/scenarios");
-  const std::string divergences_path = o.get("divergences").value_or(root + "/docs/divergences.md");
+  const auto catalogue = diff::find_catalogue(program_dir());
+  const std::string scenarios_dir = o.get("scenarios").value_or(catalogue.scenarios_dir);
+  const std::string divergences_path = o.get("divergences").value_or(catalogue.divergence_ids);
   diff::run_config base;
   if (auto m = o.get("mutate")) {
     auto mut = diff::parse_mutation(*m);

@@ -1,9 +1,11 @@
 // main.cpp — `closenotify`: the differential matrix, annotated traces, sealing and
 // opening single TLS records from the command line, the benchmarks, and serve/connect
 // against real TLS peers.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commands.hpp"
@@ -11,31 +13,74 @@
 
 namespace {
 
-constexpr const char* kTopHelp =
+// The commands, in the order --help lists them (the main job first): the one place a
+// command is named.
+struct command {
+  std::string_view name;
+  std::string_view summary;  // continuation lines start with a newline
+  closenotify::cli::outcome (*run)(const std::vector<std::string>&);
+};
+
+constexpr command kCommands[] = {
+    {"diff", "the differential matrix: every scenario against each live OpenSSL version",
+     closenotify::cli::run_diff},
+    {"trace",
+     "one scenario against a live OpenSSL as an annotated timeline (or JSON,\n"
+     "Mermaid), with a pcap and key log for Wireshark",
+     closenotify::cli::run_trace},
+    {"replay", "fuzz inputs (endpoint event scripts) against a live OpenSSL, minimised",
+     closenotify::cli::run_replay},
+    {"seal", "protect one alert, application_data or handshake record; prints it as hex",
+     closenotify::cli::run_seal},
+    {"open", "authenticate and decode one or more consecutive records given as hex", closenotify::cli::run_open},
+    {"demo", "seal and open a close_notify with every matrix suite and print a table", closenotify::cli::run_demo},
+    {"bench",
+     "performance as ratios against raw BoringSSL AEAD and against OpenSSL (its\n"
+     "3.0 peer unless --peer)",
+     closenotify::cli::run_bench},
+    {"profiles", "where the five SSL_shutdown pages differ, as closenotify's profiles",
+     closenotify::cli::run_profiles},
+    {"serve",
+     "a TLS server (handshake by OpenSSL, then closenotify) for curl, gnutls-cli,\n"
+     "openssl s_client: one line per connection about its teardown",
+     closenotify::cli::run_serve},
+    {"connect", "a TLS client the same way, against any TLS server", closenotify::cli::run_connect},
+};
+
+constexpr std::string_view kTopHelpHead =
     "usage: closenotify <command> [options]\n"
     "\n"
     "A reference reimplementation of TLS record-layer shutdown (OpenSSL SSL_shutdown\n"
     "semantics, one profile per release), checked against live OpenSSL peers (1.1.1, 3.0,\n"
     "3.5: each one that is built; --openssl picks), plus single-record tools.\n"
     "\n"
-    "commands:\n"
-    "  seal    protect one alert, application_data or handshake record; prints it as hex\n"
-    "  open    authenticate and decode one or more consecutive records given as hex\n"
-    "  diff    the differential matrix: every scenario against each live OpenSSL version\n"
-    "  trace   one scenario against a live OpenSSL as an annotated timeline (or JSON,\n"
-    "          Mermaid), with a pcap and key log for Wireshark\n"
-    "  replay  fuzz inputs (endpoint event scripts) against a live OpenSSL, minimised\n"
-    "  demo    seal and open a close_notify with every matrix suite and print a table\n"
-    "  bench   performance as ratios against raw BoringSSL AEAD and against OpenSSL (its\n"
-    "          3.0 peer unless --peer)\n"
-    "  profiles  where the five SSL_shutdown pages differ, as closenotify's profiles\n"
-    "  serve   a TLS server (handshake by OpenSSL, then closenotify) for curl, gnutls-cli,\n"
-    "          openssl s_client: one line per connection about its teardown\n"
-    "  connect a TLS client the same way, against any TLS server\n"
+    "commands:\n";
+
+constexpr std::string_view kTopHelpTail =
     "\n"
     "`closenotify <command> --help` explains each command's options, with examples.\n"
     "Errors are one line on stderr starting with \"closenotify: error: \"; exit status 2\n"
     "means bad usage or input, 1 a record that does not open.\n";
+
+std::string top_help() {
+  std::string out(kTopHelpHead);
+  for (const auto& c : kCommands) {
+    std::string line = "  " + std::string(c.name);
+    line.resize(std::max<std::size_t>(line.size() + 1, 10), ' ');
+    for (const char ch : c.summary) {
+      line += ch;
+      if (ch == '\n') line += "          ";
+    }
+    out += line + "\n";
+  }
+  return out + std::string(kTopHelpTail);
+}
+
+std::string command_names() {
+  std::string out;
+  for (const auto& c : kCommands) out += (out.empty() ? "" : ", ") + std::string(c.name);
+  return out;
+}
 
 // One line, whatever the message holds: callers compare stderr line by line, and input
 // echoed in a message (a scenario line, an argument) must not drive the terminal (an
@@ -83,21 +128,13 @@ int main(int argc, char** argv) {
     const std::string command = args.front();
     args.erase(args.begin());
     if (command == "--help" || command == "-h" || command == "help") {
-      std::fputs(kTopHelp, stdout);
+      std::fputs(top_help().c_str(), stdout);
       return finish(exit_ok);
     }
-    if (command == "seal") return finish(run_seal(args));
-    if (command == "open") return finish(run_open(args));
-    if (command == "demo") return finish(run_demo(args));
-    if (command == "diff") return finish(run_diff(args));
-    if (command == "trace") return finish(run_trace(args));
-    if (command == "replay") return finish(run_replay(args));
-    if (command == "bench") return finish(run_bench(args));
-    if (command == "profiles") return finish(run_profiles(args));
-    if (command == "serve") return finish(run_serve(args));
-    if (command == "connect") return finish(run_connect(args));
-    print_error("unknown command '" + command +
-                "' (commands: diff, trace, replay, seal, open, demo, bench, profiles, serve, connect)");
+    for (const auto& c : kCommands) {
+      if (c.name == command) return finish(c.run(args));
+    }
+    print_error("unknown command '" + command + "' (commands: " + command_names() + ")");
     return exit_usage;
   } catch (const std::exception& e) {
     // Nothing on the record path throws; this is for allocation failure and the like.

@@ -8,13 +8,14 @@
 
 namespace closenotify::cli {
 
-namespace {
-
 std::string program_dir() {
   std::error_code ec;
   auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::string(".") : p.parent_path().string();
 }
+
+
+namespace {
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;

@@ -11,6 +11,10 @@
 
 namespace closenotify::cli {
 
+/// program_dir: the folder this program runs from (the peers and the installed data are
+/// found from it).
+std::string program_dir();
+
 /// openssl_choice: the versions a command runs against, and the series it cannot (each
 /// shown as its skip line).
 struct openssl_choice {

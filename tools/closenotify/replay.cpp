@@ -15,8 +15,9 @@
 #include <thread>
 
 #include "input_file.hpp"
+#include "json.hpp"
+#include "catalogue.hpp"
 #include "replay.hpp"
-#include "report.hpp"
 #include "commands.hpp"
 #include "openssl_option.hpp"
 #include "output_file.hpp"
@@ -47,7 +48,8 @@ const char* const replay_help =
     "  --no-minimise      report disagreements as they are\n"
     "  --json FILE        per-input results as JSON ('-' for stdout)\n"
     "  --quiet            no progress output\n"
-    "  --divergences FILE the documented divergences (default: docs/divergences.md)\n"
+    "  --divergences FILE the ids of the documented divergences (default: the catalogue's\n"
+    "                     divergences.ids; docs/divergences.md explains each)\n"
     "  --openssl VERSION  the live OpenSSL: 1.1.1, 3.0 or 3.5 (default 3.0, or the only one\n"
     "                     whose peer is built); closenotify follows its profile\n"
     "  --peer PATH        the OpenSSL peer executable (default: the --openssl version's, next\n"
@@ -117,7 +119,7 @@ outcome run_replay(const std::vector<std::string>& args) {
     config.mutate = *mut;
   }
   const std::string divergences_path =
-      o.get("divergences").value_or(std::string(CLOSENOTIFY_SOURCE_ROOT) + "/docs/divergences.md");
+      o.get("divergences").value_or(diff::find_catalogue(program_dir()).divergence_ids);
   auto divergences_text = tools::read_input_file(divergences_path, {});
   if (auto* e = std::get_if<tools::error>(&divergences_text)) return usage(e->message);
   const auto documented = diff::documented_divergences(std::get<std::string>(divergences_text));
@@ -188,22 +190,30 @@ outcome run_replay(const std::vector<std::string>& args) {
   text << wall << " s wall, " << *jobs << " jobs\n";
 
   if (auto j = o.get("json")) {
-    std::ostringstream js;
-    js << "{\"openssl\":" << diff::json_string(openssl.series->name)
-       << ",\"openssl_version\":" << diff::json_string(openssl.version) << ",\"inputs\":[";
-    for (std::size_t i = 0; i < results.size(); ++i) {
-      const auto& r = results[i];
-      js << (i ? "," : "") << "{\"input\":" << diff::json_string(r.input) << ",\"result\":\""
-         << to_string(r.result.cmp.result) << "\",\"events\":" << r.original_events
-         << ",\"minimised_events\":" << r.minimised.events.size() << ",\"runs\":" << r.runs
-         << ",\"first_difference\":" << diff::json_string(r.first_difference) << ",\"dropped\":" << r.dropped.size();
-      if (r.result.cmp.result == diff::verdict::skipped) js << ",\"note\":" << diff::json_string(r.result.cmp.note);
-      js << "}";
+    tools::json inputs = tools::json::array();
+    for (const auto& r : results) {
+      tools::json one = {{"input", r.input},
+                         {"result", to_string(r.result.cmp.result)},
+                         {"events", r.original_events},
+                         {"minimised_events", r.minimised.events.size()},
+                         {"runs", r.runs},
+                         {"first_difference", r.first_difference},
+                         {"dropped", r.dropped.size()}};
+      if (r.result.cmp.result == diff::verdict::skipped) one["note"] = r.result.cmp.note;
+      inputs.push_back(std::move(one));
     }
-    js << "],\"totals\":{\"inputs\":" << results.size() << ",\"agree\":" << agree << ",\"diverge_documented\":"
-       << documented_n << ",\"disagree\":" << disagree << ",\"errors\":" << errors << ",\"skipped\":" << skipped
-       << "},\"wall_seconds\":" << wall << "}\n";
-    if (auto f = tools::write_output("--json", *j, js.str())) return *f;
+    const tools::json doc = {{"openssl", openssl.series->name},
+                             {"openssl_version", openssl.version},
+                             {"inputs", std::move(inputs)},
+                             {"totals",
+                              {{"inputs", results.size()},
+                               {"agree", agree},
+                               {"diverge_documented", documented_n},
+                               {"disagree", disagree},
+                               {"errors", errors},
+                               {"skipped", skipped}}},
+                             {"wall_seconds", wall}};
+    if (auto f = tools::write_output("--json", *j, tools::json_text(doc) + "\n")) return *f;
   }
   return disagree == 0 && errors == 0 ? exit_ok : exit_rejected;
 }

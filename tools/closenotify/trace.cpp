@@ -17,6 +17,7 @@
 #include "commands.hpp"
 #include "openssl_option.hpp"
 #include "output_file.hpp"
+#include "catalogue.hpp"
 #include "selection.hpp"
 
 namespace closenotify::cli {
@@ -56,7 +57,8 @@ const char* const trace_help =
     "  --color WHEN        auto (default: colour on a terminal unless NO_COLOR is set),\n"
     "                      always or never\n"
     "  --width N           line width of the timeline (default: the terminal's, else 120)\n"
-    "  --scenarios DIR     the catalogue (default: the source tree's tests/scenarios)\n"
+    "  --scenarios DIR     the catalogue (default: the installed one, else the source tree's\n"
+    "                      tests/scenarios)\n"
     "  --peer PATH         the OpenSSL peer executable (default: the --openssl version's, next\n"
     "                      to this program)\n"
     "\n"
@@ -97,7 +99,7 @@ outcome run_trace(const std::vector<std::string>& args) {
   if (o.positional.size() > 1) return usage("unexpected argument '" + o.positional[1] + "'");
   ::signal(SIGPIPE, SIG_IGN);
 
-  const std::string scenarios_dir = o.get("scenarios").value_or(std::string(CLOSENOTIFY_SOURCE_ROOT) + "/tests/scenarios");
+  const std::string scenarios_dir = o.get("scenarios").value_or(diff::find_catalogue(program_dir()).scenarios_dir);
   auto loaded = diff::load_scenarios(scenarios_dir);
   if (auto* e = std::get_if<diff::parse_error>(&loaded)) return failure{exit_usage, e->message};
   const auto& scenarios = std::get<std::vector<diff::scenario>>(loaded);

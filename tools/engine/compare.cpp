@@ -14,19 +14,18 @@ std::string_view to_string(verdict v) {
   return "?";
 }
 
-std::set<std::string> documented_divergences(std::string_view markdown) {
+std::set<std::string> documented_divergences(std::string_view ids_file) {
   std::set<std::string> ids;
   std::size_t pos = 0;
-  while (pos < markdown.size()) {
-    auto end = markdown.find('\n', pos);
-    if (end == std::string_view::npos) end = markdown.size();
-    auto line = markdown.substr(pos, end - pos);
+  while (pos < ids_file.size()) {
+    auto end = ids_file.find('\n', pos);
+    if (end == std::string_view::npos) end = ids_file.size();
+    auto line = ids_file.substr(pos, end - pos);
     pos = end + 1;
-    if (!line.starts_with("## ")) continue;
-    line.remove_prefix(3);
-    auto dot = line.find('.');
-    if (dot == std::string_view::npos || dot == 0 || dot > 8) continue;
-    ids.emplace(line.substr(0, dot));
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos || line[first] == '#') continue;
+    line.remove_prefix(first);
+    ids.emplace(line.substr(0, line.find_first_of(" \t")));
   }
   return ids;
 }

@@ -39,7 +39,8 @@ struct comparison {
 comparison compare(const scenario& s, const run_result& reference, const run_result& candidate,
                    const std::set<std::string>& documented);
 
-/// documented_divergences: the ids of the "## X. title" entries of a divergences file.
-std::set<std::string> documented_divergences(std::string_view markdown);
+/// documented_divergences: the ids a divergence-ids file lists (tests/scenarios/
+/// divergences.ids: one id and its title per line, `#` comments).
+std::set<std::string> documented_divergences(std::string_view ids_file);
 
 }  // namespace closenotify::diff
