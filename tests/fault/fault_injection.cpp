@@ -791,7 +791,7 @@ int main(int argc, char** argv) {
     else return usage();
   }
   auto loaded = diff::load_scenarios(opt.directory);
-  if (auto* e = std::get_if<diff::parse_error>(&loaded)) {
+  if (auto* e = std::get_if<tools::error>(&loaded)) {
     std::fprintf(stderr, "fault_injection: %s\n", e->message.c_str());
     return 2;
   }

@@ -19,7 +19,7 @@ namespace {
 
 scenario parse_one(std::string_view text) {
   auto r = parse_scenarios(text, "t.scn");
-  if (auto* e = std::get_if<parse_error>(&r)) FAIL(e->message);
+  if (auto* e = std::get_if<tools::error>(&r)) FAIL(e->message);
   auto v = std::get<std::vector<scenario>>(r);
   REQUIRE(v.size() == 1);
   return v[0];
@@ -27,7 +27,7 @@ scenario parse_one(std::string_view text) {
 
 std::string parse_failure(std::string_view text) {
   auto r = parse_scenarios(text, "t.scn");
-  auto* e = std::get_if<parse_error>(&r);
+  auto* e = std::get_if<tools::error>(&r);
   REQUIRE(e != nullptr);
   return e->message;
 }
@@ -154,7 +154,7 @@ TEST_SUITE("scenario") {
 
   TEST_CASE("the catalogue in the source tree parses, names are unique, and it is large enough") {
     auto r = load_scenarios(CLOSENOTIFY_SOURCE_ROOT "/tests/scenarios");
-    if (auto* e = std::get_if<parse_error>(&r)) FAIL(e->message);
+    if (auto* e = std::get_if<tools::error>(&r)) FAIL(e->message);
     const auto& all = std::get<std::vector<scenario>>(r);
     // Issue 5: at least 60 scenarios, so at least 60 x 24 = 1440 cases.
     CHECK(all.size() >= 60);

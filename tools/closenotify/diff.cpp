@@ -327,7 +327,7 @@ outcome run_diff(const std::vector<std::string>& args) {
   }
 
   auto loaded = diff::load_scenarios(scenarios_dir);
-  if (auto* e = std::get_if<diff::parse_error>(&loaded)) return failure{exit_usage, e->message};
+  if (auto* e = std::get_if<tools::error>(&loaded)) return *e;
   const auto& scenarios = std::get<std::vector<diff::scenario>>(loaded);
   auto divergences_text = tools::read_input_file(divergences_path, {});
   if (auto* e = std::get_if<tools::error>(&divergences_text)) return usage(e->message);

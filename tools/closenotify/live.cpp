@@ -9,12 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <optional>
 #include <variant>
 
-#include "report.hpp"
+#include "json.hpp"
 #include "session_keys.hpp"
 #include "side.hpp"
 #include "closenotify/alert.hpp"
@@ -82,21 +83,20 @@ std::string seconds(milliseconds d) {
 // handshake: the OpenSSL peer on `fd` does the handshake and hands the keys over; it
 // closes its copy of the socket without another byte on it. A silent client costs
 // handshake_timeout.
-std::variant<diff::session_keys, std::string> handshake(int fd, role r, const settings& s,
-                                                        clock::time_point deadline) {
+tools::result<diff::session_keys> handshake(int fd, role r, const settings& s, clock::time_point deadline) {
   auto spawned = diff::spawn_peer(s.peer_path, fd);
-  if (auto* e = std::get_if<std::string>(&spawned)) return *e;
+  if (auto* e = std::get_if<tools::error>(&spawned)) return *e;
   auto& peer = std::get<std::unique_ptr<diff::side>>(spawned);
-  auto answer = [&](const std::string& command) -> std::variant<diff::message, std::string> {
-    if (!peer->send(command)) return std::string("the OpenSSL peer is gone");
+  auto answer = [&](const std::string& command) -> tools::result<diff::message> {
+    if (!peer->send(command)) return tools::fail("the OpenSSL peer is gone");
     for (;;) {
-      if (stop_requested(s.stop_fd)) return std::string("stopped (the program is exiting)");
+      if (stop_requested(s.stop_fd)) return tools::fail("stopped (the program is exiting)");
       const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
-      if (left.count() <= 0) return "handshake timed out after " + seconds(s.handshake_timeout);
+      if (left.count() <= 0) return tools::fail("handshake timed out after " + seconds(s.handshake_timeout));
       auto m = peer->next(std::min(left, milliseconds(100)));
       if (!m || m->kind == diff::message_kind::blocked) continue;
       if (m->kind == diff::message_kind::ok) return *m;
-      return m->text;
+      return tools::fail(m->text);
     }
   };
   std::string command = std::string("handshake role=") + (r == role::server ? "server" : "client") +
@@ -104,15 +104,15 @@ std::variant<diff::session_keys, std::string> handshake(int fd, role r, const se
   if (r == role::server && !s.cert.empty()) command += " cert=" + s.cert + " key=" + s.key;
   if (r == role::client && !s.sni.empty()) command += " sni=" + s.sni;
   auto hs = answer(command);
-  if (auto* e = std::get_if<std::string>(&hs)) {
+  if (auto* e = std::get_if<tools::error>(&hs)) {
     peer->terminate();
     return *e;
   }
   auto handed = answer("handoff");
   peer->terminate();  // released to the pool, or killed: either way it never writes again
-  if (auto* e = std::get_if<std::string>(&handed)) return "hand-off: " + *e;
+  if (auto* e = std::get_if<tools::error>(&handed)) return tools::fail("hand-off: " + e->message);
   auto keys = diff::keys_from_message(std::get<diff::message>(handed), r);
-  if (auto* e = std::get_if<config_error>(&keys)) return "hand-off: " + e->message;
+  if (auto* e = std::get_if<config_error>(&keys)) return tools::fail("hand-off: " + e->message);
   return std::get<diff::session_keys>(keys);
 }
 
@@ -182,10 +182,10 @@ class connection {
 
   void run() {
     auto hs = handshake(fd_, rep_.local_role, s_, start_ + s_.handshake_timeout);
-    if (auto* e = std::get_if<std::string>(&hs)) {
+    if (auto* e = std::get_if<tools::error>(&hs)) {
       rep_.outcome = "handshake-failed";
-      rep_.error = *e;
-      note(*e);
+      rep_.error = e->message;
+      note(e->message);
       return;
     }
     const auto& keys = std::get<diff::session_keys>(hs);
@@ -512,12 +512,6 @@ std::string list(const std::vector<std::string>& v) {
   return out;
 }
 
-std::string json_list(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (const auto& x : v) out += (out.size() > 1 ? ", " : "") + diff::json_string(x);
-  return out + "]";
-}
-
 }  // namespace
 
 std::string format_line(const report& r) {
@@ -537,24 +531,29 @@ std::string format_line(const report& r) {
 }
 
 std::string format_json(const report& r) {
-  char ms[32];
-  std::snprintf(ms, sizeof ms, "%.3f", r.ms);
-  std::string j = "{\"conn\": " + std::to_string(r.id) + ", \"address\": " + diff::json_string(r.address) +
-                  ", \"role\": " + diff::json_string(r.local_role == role::server ? "server" : "client") +
-                  ", \"handshake\": " + (r.handshake_ok ? "true" : "false") +
-                  ", \"version\": " + diff::json_string(r.version) + ", \"suite\": " + diff::json_string(r.suite) +
-                  ", \"bytes_in\": " + std::to_string(r.bytes_in) + ", \"bytes_out\": " + std::to_string(r.bytes_out) +
-                  ", \"first_close\": " + diff::json_string(r.first_close) + ", \"first_close_how\": " +
-                  diff::json_string(r.first_close_how) + ", \"peer_close\": " + diff::json_string(r.peer_close) +
-                  ", \"alerts_sent\": " + json_list(r.alerts_sent) +
-                  ", \"alerts_received\": " + json_list(r.alerts_received) +
-                  ", \"close_notify_sent\": " + (r.close_notify_sent ? "true" : "false") +
-                  ", \"close_notify_received\": " + (r.close_notify_received ? "true" : "false") +
-                  ", \"shutdown\": " + (r.shutdown_called ? std::to_string(r.shutdown_ret) : std::string("null")) +
-                  ", \"error\": " + diff::json_string(r.error) + ", \"outcome\": " + diff::json_string(r.outcome) +
-                  ", \"goal_met\": " + (r.goal_met ? "true" : "false") + ", \"ms\": " + ms;
-  if (!r.trace.empty()) j += ", \"trace\": " + json_list(r.trace);
-  return j + "}";
+  tools::json j = {{"conn", r.id},
+                   {"address", r.address},
+                   {"role", r.local_role == role::server ? "server" : "client"},
+                   {"handshake", r.handshake_ok},
+                   {"version", r.version},
+                   {"suite", r.suite},
+                   {"bytes_in", r.bytes_in},
+                   {"bytes_out", r.bytes_out},
+                   {"first_close", r.first_close},
+                   {"first_close_how", r.first_close_how},
+                   {"peer_close", r.peer_close},
+                   {"alerts_sent", r.alerts_sent},
+                   {"alerts_received", r.alerts_received},
+                   {"close_notify_sent", r.close_notify_sent},
+                   {"close_notify_received", r.close_notify_received},
+                   {"shutdown", r.shutdown_called ? tools::json(r.shutdown_ret) : tools::json(nullptr)},
+                   {"error", r.error},
+                   {"outcome", r.outcome},
+                   {"goal_met", r.goal_met},
+                   // milliseconds to the microsecond, as the text line's "%.1f ms" is to the tenth
+                   {"ms", std::round(r.ms * 1000) / 1000}};
+  if (!r.trace.empty()) j["trace"] = r.trace;
+  return tools::json_text(j);  // one line: serve and connect log one object per line
 }
 
 }  // namespace closenotify::cli::live

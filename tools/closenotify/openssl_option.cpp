@@ -46,7 +46,7 @@ std::variant<openssl_choice, failure> available(const options& o) {
   if (paths.empty()) return usage("--peer: a path, or paths separated by commas");
   for (const auto& path : paths) {
     auto p = diff::probe_peer(path);
-    if (auto* why = std::get_if<std::string>(&p)) return usage(*why);
+    if (auto* why = std::get_if<tools::error>(&p)) return *why;
     auto& live = std::get<diff::live_openssl>(p);
     for (const auto& other : out.live) {
       if (other.series == live.series) {

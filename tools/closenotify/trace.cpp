@@ -101,7 +101,7 @@ outcome run_trace(const std::vector<std::string>& args) {
 
   const std::string scenarios_dir = o.get("scenarios").value_or(diff::find_catalogue(program_dir()).scenarios_dir);
   auto loaded = diff::load_scenarios(scenarios_dir);
-  if (auto* e = std::get_if<diff::parse_error>(&loaded)) return failure{exit_usage, e->message};
+  if (auto* e = std::get_if<tools::error>(&loaded)) return *e;
   const auto& scenarios = std::get<std::vector<diff::scenario>>(loaded);
   const diff::scenario* s = find_scenario(scenarios, o.positional[0]);
   if (s == nullptr) return usage(unknown_scenario(scenarios, o.positional[0]));

@@ -152,8 +152,8 @@ class runner {
     b_.probe = b_fd;
     a_.probe = candidate_ ? ::fcntl(a_fd, F_DUPFD_CLOEXEC, 0) : a_fd;
     for (auto* p : {&pa, &pb}) {
-      if (auto* e = std::get_if<std::string>(p)) {
-        fail(*e);
+      if (auto* e = std::get_if<tools::error>(p)) {
+        fail(e->message);
         if (candidate_) close_socket(a_fd);
         return false;
       }
@@ -206,9 +206,9 @@ class runner {
     record_handshake(*ha, *hb);
     if (candidate_) {
       auto ep = make_endpoint_side(a_fd, keys_a, config_.mutate, config_.profile);
-      if (auto* e = std::get_if<std::string>(&ep)) {
+      if (auto* e = std::get_if<tools::error>(&ep)) {
         close_socket(a_fd);
-        fail(*e);
+        fail(e->message);
         return false;
       }
       a_.s = std::move(std::get<std::unique_ptr<side>>(ep));
@@ -418,8 +418,8 @@ class runner {
     std::string command = st.command;
     if (st.verb() == "inject") {
       auto sealed = inject(x, st.command);
-      if (auto* e = std::get_if<std::string>(&sealed)) {
-        fail("step " + std::to_string(i + 1) + ": " + *e);
+      if (auto* e = std::get_if<tools::error>(&sealed)) {
+        fail("step " + std::to_string(i + 1) + ": " + e->message);
         return;
       }
       command = "raw " + to_hex(std::get<std::vector<std::uint8_t>>(sealed));
@@ -461,7 +461,7 @@ class runner {
     }
   }
 
-  std::variant<std::vector<std::uint8_t>, std::string> inject(side_state& x, const std::string& command) {
+  tools::result<std::vector<std::uint8_t>> inject(side_state& x, const std::string& command) {
     std::istringstream in(command);
     std::string verb, type, hex, pad_word;
     std::size_t pad = 0;
@@ -475,7 +475,7 @@ class runner {
       hex.resize(star);
     }
     auto bytes = from_hex(hex == "-" ? "" : hex);
-    if (auto* e = std::get_if<config_error>(&bytes)) return e->message;
+    if (auto* e = std::get_if<config_error>(&bytes)) return tools::fail(e->message);
     const auto& unit = std::get<std::vector<std::uint8_t>>(bytes);
     std::vector<std::uint8_t> plaintext;
     for (std::size_t i = 0; i < repeat; ++i) plaintext.insert(plaintext.end(), unit.begin(), unit.end());

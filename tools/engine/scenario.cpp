@@ -132,13 +132,12 @@ std::optional<std::string> skip_reason(const scenario& s, const cell& c) {
   return std::nullopt;
 }
 
-std::variant<std::vector<scenario>, parse_error> parse_scenarios(std::string_view text,
-                                                                  const std::string& file) {
+tools::result<std::vector<scenario>> parse_scenarios(std::string_view text, const std::string& file) {
   std::vector<scenario> out;
   std::string family, family_title;
   int line_no = 0;
   auto fail = [&](const std::string& what) {
-    return parse_error{file + ":" + std::to_string(line_no) + ": " + what};
+    return tools::usage(file + ":" + std::to_string(line_no) + ": " + what);
   };
   std::size_t pos = 0;
   while (pos <= text.size()) {
@@ -238,26 +237,26 @@ std::variant<std::vector<scenario>, parse_error> parse_scenarios(std::string_vie
 // bounds leave room for generated scenarios (replay's) while refusing /dev/zero and the like.
 constexpr tools::input_limits kScenarioFileLimits{16u << 20, 64u << 10};
 
-std::variant<std::vector<scenario>, parse_error> load_scenarios(const std::string& directory) {
+tools::result<std::vector<scenario>> load_scenarios(const std::string& directory) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::is_directory(directory, ec)) return parse_error{directory + ": not a directory"};
+  if (!fs::is_directory(directory, ec)) return tools::usage(directory + ": not a directory");
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(directory, ec)) {
     if (e.path().extension() == ".scn") files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
-  if (files.empty()) return parse_error{directory + ": no .scn files"};
+  if (files.empty()) return tools::usage(directory + ": no .scn files");
   std::vector<scenario> all;
   std::set<std::string> names;
   for (const auto& f : files) {
     auto text = tools::read_input_file(f.string(), kScenarioFileLimits);
-    if (auto* e = std::get_if<tools::error>(&text)) return parse_error{e->message};
+    if (auto* e = std::get_if<tools::error>(&text)) return *e;
     auto parsed = parse_scenarios(std::get<std::string>(text), f.filename().string());
-    if (auto* e = std::get_if<parse_error>(&parsed)) return *e;
+    if (auto* e = std::get_if<tools::error>(&parsed)) return *e;
     for (auto& s : std::get<std::vector<scenario>>(parsed)) {
       if (!names.insert(s.name).second) {
-        return parse_error{s.file + ":" + std::to_string(s.line) + ": scenario name '" + s.name + "' used twice"};
+        return tools::usage(s.file + ":" + std::to_string(s.line) + ": scenario name '" + s.name + "' used twice");
       }
       all.push_back(std::move(s));
     }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "closenotify/profile.hpp"
+#include "error.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -67,15 +68,10 @@ std::optional<std::string> skip_reason(const scenario& s, const cell& c);
 /// profile ("OpenSSL 1.1.1 has no SSL_OP_IGNORE_UNEXPECTED_EOF"), or nothing.
 std::optional<std::string> version_skip_reason(const scenario& s, profile_id live);
 
-struct parse_error {
-  std::string message;  // "file:line: what is wrong"
-};
-
 /// parse_scenarios: one file's text. Every problem is reported with its line.
-std::variant<std::vector<scenario>, parse_error> parse_scenarios(std::string_view text,
-                                                                  const std::string& file);
+tools::result<std::vector<scenario>> parse_scenarios(std::string_view text, const std::string& file);
 
 /// load_scenarios: every *.scn file in a directory, sorted by file name, names unique.
-std::variant<std::vector<scenario>, parse_error> load_scenarios(const std::string& directory);
+tools::result<std::vector<scenario>> load_scenarios(const std::string& directory);
 
 }  // namespace closenotify::diff

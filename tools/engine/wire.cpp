@@ -119,20 +119,20 @@ configured<wire_decoder> wire_decoder::create(const session_keys& keys, role sen
   return wire_decoder(keys, sender, std::move(std::get<record_protection>(p)));
 }
 
-std::variant<std::vector<std::uint8_t>, std::string> wire_decoder::seal_next(std::uint8_t type, bytes_view plaintext,
+tools::result<std::vector<std::uint8_t>> wire_decoder::seal_next(std::uint8_t type, bytes_view plaintext,
                                                                              std::size_t padding) const {
   // A copy of this direction at the same secret and sequence number.
   auto copy = protection_.version() == protocol_version::tls13
                   ? record_protection::tls13(protection_.suite(), protection_.traffic_secret(),
                                              protection_.sequence_number())
                   : keys_.protection_at(sender_, protection_.sequence_number());
-  if (auto* e = std::get_if<config_error>(&copy)) return e->message;
+  if (auto* e = std::get_if<config_error>(&copy)) return tools::fail(e->message);
   auto& p = std::get<record_protection>(copy);
   std::vector<std::uint8_t> out(p.sealed_size(plaintext.size(), padding));
   // seal_hostile: an injected record is hostile input by design (an unknown inner type,
   // a plaintext over 2^14); only what the receiver cannot even frame is refused.
   auto sealed = p.seal_hostile(type, plaintext, out, padding);
-  if (auto* f = std::get_if<fatal>(&sealed)) return "cannot seal the injected record: " + std::string(f->reason);
+  if (auto* f = std::get_if<fatal>(&sealed)) return tools::fail("cannot seal the injected record: " + std::string(f->reason));
   out.resize(std::get<std::size_t>(sealed));
   return out;
 }

@@ -11,6 +11,7 @@
 
 #include "closenotify/record_framing.hpp"
 #include "closenotify/record_protection.hpp"
+#include "error.hpp"
 #include "session_keys.hpp"
 
 namespace closenotify::diff {
@@ -44,7 +45,7 @@ class wire_decoder {
 
   /// seal_next: a record protected as this side's next one, for a scenario's `inject`.
   /// Does not advance: feeding the injected bytes back does.
-  std::variant<std::vector<std::uint8_t>, std::string> seal_next(std::uint8_t type, bytes_view plaintext,
+  tools::result<std::vector<std::uint8_t>> seal_next(std::uint8_t type, bytes_view plaintext,
                                                                  std::size_t padding) const;
 
  private:

@@ -355,12 +355,12 @@ class endpoint_side final : public side {
 
 }  // namespace
 
-std::variant<std::unique_ptr<side>, std::string> make_endpoint_side(int socket_fd, const session_keys& keys,
+tools::result<std::unique_ptr<side>> make_endpoint_side(int socket_fd, const session_keys& keys,
                                                                     mutation m, profile_id profile) {
   auto read = keys.read_protection();
-  if (auto* e = std::get_if<config_error>(&read)) return "read keys: " + e->message;
+  if (auto* e = std::get_if<config_error>(&read)) return tools::fail("read keys: " + e->message);
   auto write = keys.write_protection();
-  if (auto* e = std::get_if<config_error>(&write)) return "write keys: " + e->message;
+  if (auto* e = std::get_if<config_error>(&write)) return tools::fail("write keys: " + e->message);
   return std::unique_ptr<side>(new endpoint_side(socket_fd, keys, std::move(std::get<record_protection>(read)),
                                                  std::move(std::get<record_protection>(write)), m, profile));
 }

@@ -62,22 +62,22 @@ const openssl_series* series_of_version(std::string_view version) noexcept {
   return nullptr;
 }
 
-std::variant<live_openssl, std::string> probe_peer(const std::string& peer_path) {
-  if (!executable(peer_path)) return "no OpenSSL peer executable at " + peer_path;
+tools::result<live_openssl> probe_peer(const std::string& peer_path) {
+  if (!executable(peer_path)) return tools::fail("no OpenSSL peer executable at " + peer_path);
   int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return std::string("socketpair failed");
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return tools::fail("socketpair failed");
   auto spawned = spawn_peer(peer_path, fds[0]);
   close_socket(fds[0]);
   close_socket(fds[1]);
-  if (auto* why = std::get_if<std::string>(&spawned)) return *why;
+  if (auto* why = std::get_if<tools::error>(&spawned)) return *why;
   auto& peer = std::get<std::unique_ptr<side>>(spawned);
   std::optional<message> m;
   if (peer->send("hello")) m = peer->next(std::chrono::milliseconds(5000));
   peer->terminate();  // back to the pool: the matrix's first case reuses it
-  if (!m) return "the peer at " + peer_path + " does not answer";
+  if (!m) return tools::fail("the peer at " + peer_path + " does not answer");
   if (m->kind != message_kind::ok || m->field("openssl").empty()) {
-    return "the peer at " + peer_path + " does not say its OpenSSL version" +
-           (m->kind == message_kind::error ? " (" + m->text + ")" : "");
+    return tools::fail("the peer at " + peer_path + " does not say its OpenSSL version" +
+                       (m->kind == message_kind::error ? " (" + m->text + ")" : ""));
   }
   live_openssl live;
   live.version = m->field("openssl");
@@ -87,8 +87,8 @@ std::variant<live_openssl, std::string> probe_peer(const std::string& peer_path)
   live.peer_path = peer_path;
   live.series = series_of_version(live.version);
   if (live.series == nullptr) {
-    return "the peer at " + peer_path + " is " + live.version + ", not a series closenotify has a profile for (" +
-           openssl_series_names() + ")";
+    return tools::fail("the peer at " + peer_path + " is " + live.version +
+                       ", not a series closenotify has a profile for (" + openssl_series_names() + ")");
   }
   return live;
 }
@@ -105,10 +105,10 @@ std::string peer_path_in(const std::string& program_dir, const openssl_series& s
   return built;
 }
 
-std::variant<live_openssl, std::string> probe_series(const std::string& program_dir, const openssl_series& s) {
+tools::result<live_openssl> probe_series(const std::string& program_dir, const openssl_series& s) {
   const std::string path = peer_path_in(program_dir, s);
   if (!executable(path)) {
-    return "no peer (run " + std::string(s.install) + ", then " + std::string(kRebuild) + ")";
+    return tools::fail("no peer (run " + std::string(s.install) + ", then " + std::string(kRebuild) + ")");
   }
   return probe_peer(path);
 }
@@ -119,8 +119,8 @@ openssl_discovery discover_openssl(const std::string& program_dir) {
   std::vector<live_openssl> misnamed;  // a peer whose file name is another series'
   for (std::size_t i = 0; i < kSeries.size(); ++i) {
     auto p = probe_series(program_dir, kSeries[i]);
-    if (auto* why = std::get_if<std::string>(&p)) {
-      problems[i] = *why;
+    if (auto* why = std::get_if<tools::error>(&p)) {
+      problems[i] = why->message;
       continue;
     }
     auto& live = std::get<live_openssl>(p);

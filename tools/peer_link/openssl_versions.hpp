@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "closenotify/profile.hpp"
+#include "error.hpp"
 
 namespace closenotify::diff {
 
@@ -46,7 +47,7 @@ const openssl_series* series_of_version(std::string_view version) noexcept;
 
 /// probe_peer: start the peer, ask `hello`, and name its series from the answer (the
 /// version string wins over the file name). Fails with a one-line reason.
-std::variant<live_openssl, std::string> probe_peer(const std::string& peer_path);
+tools::result<live_openssl> probe_peer(const std::string& peer_path);
 
 /// missing_openssl: a series that cannot run here, and why ("no peer (run ...)").
 struct missing_openssl {
@@ -69,7 +70,7 @@ std::string peer_path_in(const std::string& program_dir, const openssl_series& s
 /// probe_series: the peer of `s` next to the program, asked what it is; or why there is
 /// none to ask ("no peer (run ...)", or probe_peer's reason). The answer may be another
 /// series: the version string wins over the file name.
-std::variant<live_openssl, std::string> probe_series(const std::string& program_dir, const openssl_series& s);
+tools::result<live_openssl> probe_series(const std::string& program_dir, const openssl_series& s);
 
 /// discover_openssl: every series, each asked once through its peer next to the program.
 /// A series whose peer is missing, does not answer, or is another series' is missing

@@ -264,21 +264,21 @@ class peer_process final : public side {
 // A new peer process: `--pool 3` with a channel at fd 3, or `--fd 3` with the socket there.
 // Its stdin is a socket, not a pipe, so that a command to a peer that has died can be
 // sent with MSG_NOSIGNAL.
-std::variant<process, std::string> start_process(const std::string& peer_path, bool pooled, int socket_fd) {
+tools::result<process> start_process(const std::string& peer_path, bool pooled, int socket_fd) {
   int in[2], out[2], channel[2] = {-1, -1};
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) {
-    return std::string("socketpair: ") + std::strerror(errno);
+    return tools::fail(std::string("socketpair: ") + std::strerror(errno));
   }
   if (::pipe2(out, O_CLOEXEC) != 0) {
     const int e = errno;
     ::close(in[0]);
     ::close(in[1]);
-    return std::string("pipe: ") + std::strerror(e);
+    return tools::fail(std::string("pipe: ") + std::strerror(e));
   }
   if (pooled && ::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, channel) != 0) {
     const int e = errno;
     for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
-    return std::string("socketpair: ") + std::strerror(e);
+    return tools::fail(std::string("socketpair: ") + std::strerror(e));
   }
   std::shared_lock guard(spawn_guard);
   auto spawned = pooled ? tools::spawn_child(peer_path, {"--pool", "3"}, {in[0], out[1], true, channel[1]})
@@ -291,7 +291,7 @@ std::variant<process, std::string> start_process(const std::string& peer_path, b
     ::close(in[1]);
     ::close(out[0]);
     if (channel[0] >= 0) ::close(channel[0]);
-    return "cannot start the OpenSSL peer: " + e->message;
+    return tools::fail("cannot start the OpenSSL peer: " + e->message);
   }
   return process{std::get<pid_t>(spawned), in[1], out[0], channel[0]};
 }
@@ -309,7 +309,7 @@ std::unique_ptr<side> pooled_peer(const std::string& peer_path, int socket_fd) {
       p = *idle;
     } else {
       auto started = start_process(peer_path, true, -1);
-      if (std::holds_alternative<std::string>(started)) return nullptr;
+      if (std::holds_alternative<tools::error>(started)) return nullptr;
       p = std::get<process>(started);
     }
     auto peer = std::make_unique<peer_process>(p, peer_path);
@@ -331,12 +331,12 @@ void close_socket(int fd) {
   ::close(fd);
 }
 
-std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& peer_path, int socket_fd) {
+tools::result<std::unique_ptr<side>> spawn_peer(const std::string& peer_path, int socket_fd) {
   if (start_mode == peer_start::pooled) {
     if (auto peer = pooled_peer(peer_path, socket_fd)) return peer;
   }
   auto started = start_process(peer_path, false, socket_fd);
-  if (auto* e = std::get_if<std::string>(&started)) return *e;
+  if (auto* e = std::get_if<tools::error>(&started)) return *e;
   return std::unique_ptr<side>(new peer_process(std::get<process>(started), peer_path));
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "error.hpp"
 #include "protocol.hpp"
 #include "session_keys.hpp"
 
@@ -31,7 +32,7 @@ class side {
 /// the caller keeps its own): a pooled `peer_path --pool 3` process the socket is sent
 /// to, or a new `peer_path --fd 3` (peer_start::exec, or a peer that cannot pool).
 /// Fails with a one-line reason.
-std::variant<std::unique_ptr<side>, std::string> spawn_peer(const std::string& peer_path, int socket_fd);
+tools::result<std::unique_ptr<side>> spawn_peer(const std::string& peer_path, int socket_fd);
 
 /// How spawn_peer starts peers: pooled processes reused case after case (the default),
 /// or a new process per peer (`--exec-peers`: slower; what `closenotify bench` compares
@@ -61,7 +62,7 @@ std::string_view mutation_names();
 /// closes), keys and sequence numbers from the OpenSSL side's hand-off.
 /// `profile`: which page's behaviour the endpoint follows where the pages differ
 /// (profile.hpp); openssl-3.0 unless asked.
-std::variant<std::unique_ptr<side>, std::string> make_endpoint_side(int socket_fd, const session_keys& keys,
+tools::result<std::unique_ptr<side>> make_endpoint_side(int socket_fd, const session_keys& keys,
                                                                     mutation m,
                                                                     profile_id profile = profile_id::openssl_3_0);
 

@@ -28,4 +28,8 @@ using result = std::variant<T, error>;
 /// usage: an error of the person at the keyboard (exit status 2).
 inline error usage(std::string message) { return error{exit_usage, std::move(message)}; }
 
+/// fail: something the harness needs could not be done (a peer that does not start, a
+/// key that does not derive): exit status 2, as bad input, since no case was decided.
+inline error fail(std::string message) { return error{exit_usage, std::move(message)}; }
+
 }  // namespace closenotify::tools
