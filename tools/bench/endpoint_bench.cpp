@@ -11,6 +11,7 @@
 
 #include "bench.hpp"
 #include "counting_malloc.hpp"
+#include "json.hpp"
 #include "memory_transport.hpp"
 
 namespace closenotify::bench {
@@ -149,7 +150,7 @@ int internal_syscalls(const std::vector<std::string>& args) {
       reads += p.ta->stats().reads + p.tb->stats().reads;
       writes += p.ta->stats().writes + p.tb->stats().writes;
     }
-    std::printf("{\"k\": %zu, \"reads\": %zu, \"writes\": %zu}\n", k, reads, writes);
+    std::printf("%s\n", tools::json_text({{"k", k}, {"reads", reads}, {"writes", writes}}).c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "closenotify-bench: %s\n", e.what());

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -117,7 +118,7 @@ std::variant<std::size_t, tools::error> count_option(const tools::options& o, co
 
 void openssl_figures(const config& c, const cipher_suite& s, results& r) {
   peer_process peer(c.peer, std::string(s.name));
-  if (r.machine.openssl.empty()) r.machine.openssl = peer.ask("hello")["openssl"];
+  if (r.machine.openssl.empty()) r.machine.openssl = peer.text(peer.ask("hello"), "openssl");
   endpoint_bench cn(s);
   const std::string app_cmd = "app " + std::to_string(c.app_batch);
   const std::string close_cmd = "close " + std::to_string(c.endpoint_close_batch);
@@ -193,7 +194,7 @@ void openssl_figures(const config& c, const cipher_suite& s, results& r) {
   std::vector<double> client, server, per_record, exchange;
   for (int rep = 0; rep < 3; ++rep) {
     const auto a = peer.ask("memory");
-    h.counting = a.count("counting") != 0 && a.at("counting") == "true";
+    h.counting = a.value("counting", tools::json(false)) == true;
     if (!h.counting) break;
     client.push_back(peer.number(a, "client_bytes"));
     server.push_back(peer.number(a, "server_bytes"));
@@ -303,17 +304,17 @@ diff_result diff_figure(const config& c, bool exec_peers) {
     if (result.status < 0) throw failed("cannot run closenotify diff: " + result.why);
     d.exit_statuses.push_back(result.status);
     std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const tools::json doc = tools::json::parse(text, nullptr, false);
     std::size_t cases = 0, skipped = 0;
     bool found = false;
-    for (std::string line; std::getline(in, line);) {
-      if (line.find("\"totals\"") != std::string::npos) {
-        const auto t = flat_json(line.substr(line.find('{', line.find("\"totals\""))));
-        if (t.count("cases") && t.count("skipped")) {
-          cases = std::stoul(t.at("cases"));
-          skipped = std::stoul(t.at("skipped"));
-          found = true;
-        }
-        break;
+    if (!doc.is_discarded() && doc.is_object()) {
+      const auto t = doc.find("totals");
+      if (t != doc.end() && t->is_object() && t->contains("cases") && t->contains("skipped") &&
+          (*t)["cases"].is_number_unsigned() && (*t)["skipped"].is_number_unsigned()) {
+        cases = (*t)["cases"].get<std::size_t>();
+        skipped = (*t)["skipped"].get<std::size_t>();
+        found = true;
       }
     }
     if (!found) throw failed("closenotify diff (exit " + std::to_string(result.status) + ") wrote no totals");

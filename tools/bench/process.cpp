@@ -16,48 +16,6 @@
 
 namespace closenotify::bench {
 
-std::map<std::string, std::string> flat_json(const std::string& line) {
-  std::map<std::string, std::string> out;
-  std::size_t i = line.find('{');
-  if (i == std::string::npos) return out;
-  ++i;
-  auto skip = [&] {
-    while (i < line.size() && (line[i] == ' ' || line[i] == ',' || line[i] == '\t')) ++i;
-  };
-  auto string_at = [&]() -> std::string {
-    std::string s;
-    ++i;  // opening quote
-    while (i < line.size() && line[i] != '"') {
-      if (line[i] == '\\' && i + 1 < line.size()) ++i;
-      s += line[i++];
-    }
-    ++i;
-    return s;
-  };
-  for (;;) {
-    skip();
-    if (i >= line.size() || line[i] != '"') break;
-    std::string key = string_at();
-    while (i < line.size() && (line[i] == ' ' || line[i] == ':')) ++i;
-    if (i >= line.size()) break;
-    if (line[i] == '"') {
-      out[key] = string_at();
-    } else {
-      std::size_t j = i;
-      while (j < line.size() && line[j] != ',' && line[j] != '}') ++j;
-      std::string v = line.substr(i, j - i);
-      while (!v.empty() && v.back() == ' ') v.pop_back();
-      out[key] = v;
-      i = j;
-    }
-  }
-  return out;
-}
-
-namespace {
-
-}  // namespace
-
 peer_process::peer_process(const std::string& peer_path, const std::string& suite) : suite_(suite) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw failed("pipe: " + std::string(std::strerror(errno)));
@@ -88,7 +46,7 @@ peer_process::~peer_process() {
   }
 }
 
-std::map<std::string, std::string> peer_process::ask(const std::string& command) {
+tools::json peer_process::ask(const std::string& command) {
   const std::string line = command + "\n";
   if (::write(to_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     throw failed("OpenSSL peer (" + suite_ + ") is gone");
@@ -96,17 +54,31 @@ std::map<std::string, std::string> peer_process::ask(const std::string& command)
   std::string answer;
   for (int c; (c = std::fgetc(from_)) != EOF && c != '\n';) answer += static_cast<char>(c);
   if (answer.empty()) throw failed("OpenSSL peer (" + suite_ + ") did not answer `" + command + "`");
-  auto m = flat_json(answer);
+  tools::json m = tools::json::parse(answer, nullptr, false);
+  if (m.is_discarded() || !m.is_object()) {
+    throw failed("OpenSSL peer (" + suite_ + "), `" + command + "`: not a JSON object: " + answer);
+  }
   if (auto e = m.find("error"); e != m.end()) {
-    throw failed("OpenSSL peer (" + suite_ + "), `" + command + "`: " + e->second);
+    throw failed("OpenSSL peer (" + suite_ + "), `" + command + "`: " +
+                 (e->is_string() ? e->get<std::string>() : tools::json_text(*e)));
   }
   return m;
 }
 
-double peer_process::number(const std::map<std::string, std::string>& answer, const std::string& key) {
+double peer_process::number(const tools::json& answer, const std::string& key) {
   auto it = answer.find(key);
-  if (it == answer.end()) throw failed("OpenSSL peer (" + suite_ + ") answered without " + key);
-  return std::strtod(it->second.c_str(), nullptr);
+  if (it == answer.end() || !it->is_number()) {
+    throw failed("OpenSSL peer (" + suite_ + ") answered without a number " + key);
+  }
+  return it->get<double>();
+}
+
+std::string peer_process::text(const tools::json& answer, const std::string& key) {
+  auto it = answer.find(key);
+  if (it == answer.end() || !it->is_string()) {
+    throw failed("OpenSSL peer (" + suite_ + ") answered without a string " + key);
+  }
+  return it->get<std::string>();
 }
 
 std::optional<std::string> find_in_path(const std::string& name) {

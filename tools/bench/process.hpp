@@ -10,11 +10,9 @@
 #include <string>
 #include <vector>
 
-namespace closenotify::bench {
+#include "json.hpp"
 
-/// flat_json: the members of a one-line JSON object whose values are numbers, strings or
-/// booleans (what the peer prints), as text; strings without their quotes.
-std::map<std::string, std::string> flat_json(const std::string& line);
+namespace closenotify::bench {
 
 /// peer_process: `closenotify-peer --bench SUITE`, driven line by line.
 class peer_process {
@@ -23,10 +21,13 @@ class peer_process {
   ~peer_process();
   peer_process(const peer_process&) = delete;
   peer_process& operator=(const peer_process&) = delete;
-  /// ask: one command; its answer's members. Throws failed on an `error` answer or a
-  /// peer that died.
-  std::map<std::string, std::string> ask(const std::string& command);
-  double number(const std::map<std::string, std::string>& answer, const std::string& key);
+  /// ask: one command; its answer, a JSON object. Throws failed on an `error` answer, an
+  /// answer that is not a JSON object, or a peer that died.
+  tools::json ask(const std::string& command);
+  /// number / text: one member of an answer; throws failed when it is missing or of
+  /// another type.
+  double number(const tools::json& answer, const std::string& key);
+  std::string text(const tools::json& answer, const std::string& key);
 
  private:
   pid_t pid_ = -1;

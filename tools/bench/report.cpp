@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "bench.hpp"
+#include "json.hpp"
 
 namespace closenotify::bench {
 
@@ -335,154 +336,138 @@ void print_table(std::ostream& out, const results& r) {
 
 namespace {
 
-std::string jstr(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+// jnum: a measured figure; null when there is none (NaN, an infinite ratio). A whole
+// number (a count, a byte size) is written as an integer, as it always was.
+tools::json jnum(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  if (v == std::floor(v) && std::fabs(v) < 9007199254740992.0) return static_cast<std::int64_t>(v);
+  return v;
 }
 
-std::string jnum(double v) {
-  if (!std::isfinite(v)) return "null";
-  std::ostringstream o;
-  o << std::setprecision(10) << v;
-  return o.str();
+tools::json jstat(const stat& s) {
+  return {{"median", jnum(s.median)}, {"min", jnum(s.min)}, {"max", jnum(s.max)}, {"n", s.n}};
 }
 
-std::string jstat(const stat& s) {
-  return "{\"median\": " + jnum(s.median) + ", \"min\": " + jnum(s.min) + ", \"max\": " + jnum(s.max) +
-         ", \"n\": " + std::to_string(s.n) + "}";
+tools::json jtiming(const timing_row& row, const std::string& baseline_name) {
+  tools::json j = {{"suite", row.suite},
+                   {"what", row.what},
+                   {"unit", row.unit},
+                   {"closenotify", jstat(row.closenotify)},
+                   {baseline_name, jstat(row.baseline)},
+                   {"ratio", jstat(row.ratio)}};
+  for (const auto& [name, st] : row.detail) j[name] = jstat(st);
+  return j;
 }
 
-std::string jtiming(const timing_row& row, const std::string& baseline_name, const std::string& target) {
-  std::string detail;
-  for (const auto& [name, st] : row.detail) detail += ", " + jstr(name) + ": " + jstat(st);
-  return "{\"suite\": " + jstr(row.suite) + ", \"what\": " + jstr(row.what) + ", \"unit\": " + jstr(row.unit) +
-         ", \"closenotify\": " + jstat(row.closenotify) + ", \"" + baseline_name + "\": " + jstat(row.baseline) +
-         ", \"ratio\": " + jstat(row.ratio) + detail + (target.empty() ? "" : ", " + target) + "}";
-}
-
-std::string jcount(const syscall_count& c) {
-  return "{\"a_writes\": " + std::to_string(c.a_writes) + ", \"a_reads\": " + std::to_string(c.a_reads) +
-         ", \"b_writes\": " + std::to_string(c.b_writes) + ", \"b_reads\": " + std::to_string(c.b_reads) +
-         ", \"writes\": " + std::to_string(c.writes()) + ", \"reads\": " + std::to_string(c.reads()) + "}";
+tools::json jcount(const syscall_count& c) {
+  return {{"a_writes", c.a_writes}, {"a_reads", c.a_reads}, {"b_writes", c.b_writes},
+          {"b_reads", c.b_reads},   {"writes", c.writes()},   {"reads", c.reads()}};
 }
 
 template <class T, class F>
-std::string jlist(const std::vector<T>& v, F f, const std::string& indent = "    ") {
-  std::string out = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ",\n" : "\n") + indent + f(v[i]);
-  return out + (v.empty() ? "]" : "\n  ]");
+tools::json jlist(const std::vector<T>& v, F f) {
+  tools::json out = tools::json::array();
+  for (const auto& x : v) out.push_back(f(x));
+  return out;
+}
+
+tools::json jdiff(const std::optional<diff_result>& r6) {
+  if (!r6) return nullptr;
+  const auto& d = *r6;
+  return {{"command", d.command},
+          {"runs", d.runs},
+          {"wall_seconds", jstat(d.wall_seconds)},
+          {"cases", d.cases},
+          {"cases_run", d.cases_run},
+          {"cases_per_second", jstat(d.cases_per_second)},
+          {"exit_statuses", d.exit_statuses}};
 }
 
 }  // namespace
 
 void write_json(std::ostream& out, const results& r) {
   const auto& m = r.machine;
-  out << "{\n";
-  out << "  \"machine\": {\"date\": " << jstr(m.date) << ", \"cpu\": " << jstr(m.cpu) << ", \"cores\": " << m.cores
-      << ", \"load_average_start\": " << jnum(m.load_before)
-      << ", \"load_average_before_diff\": " << jnum(m.load_before_diff) << ", \"load_average_end\": " << jnum(m.load_after)
-      << ", \"compiler\": " << jstr(m.compiler) << ", \"build_type\": " << jstr(m.build_type)
-      << ", \"boringssl\": " << jstr(m.boringssl) << ", \"openssl\": " << jstr(m.openssl) << "},\n";
-  out << "  \"command\": " << jstr(r.command) << ",\n";
-  out << "  \"samples\": " << r.samples << ",\n  \"quick\": " << (r.quick ? "true" : "false") << ",\n";
-  std::string suites;
-  for (const auto& s : r.suites) suites += (suites.empty() ? "" : ", ") + jstr(s);
-  out << "  \"suites\": [" << suites << "],\n";
-  out << "  \"app_data_vs_raw\": "
-      << jlist(r.app_vs_raw,
-               [](const timing_row& row) {
-                 return jtiming(row, "raw", "\"target\": \">= 0.95\", \"met\": " +
-                                                std::string(row.ratio.median >= 0.95 ? "true" : "false"));
-               })
-      << ",\n";
-  std::string checks;
-  for (const auto& s : r.raw_checks) checks += (checks.empty() ? "" : ", ") + jstr(s);
-  out << "  \"raw_aead_opens_closenotify_record\": [" << checks << "],\n";
-  out << "  \"close_notify_vs_raw\": "
-      << jlist(r.close_vs_raw,
-               [](const timing_row& row) {
-                 return jtiming(row, "raw", "\"target\": \"<= 1.3\", \"met\": " +
-                                                std::string(row.ratio.median <= 1.3 ? "true" : "false"));
-               })
-      << ",\n";
-  out << "  \"vs_openssl\": " << jlist(r.vs_openssl, [](const timing_row& row) { return jtiming(row, "openssl", ""); })
-      << ",\n";
-  out << "  \"shutdown_syscalls\": "
-      << jlist(r.syscalls,
-               [](const syscall_row& row) {
-                 std::string per;
-                 for (const auto& [suite, c] : row.per_suite) per += (per.empty() ? "" : ", ") + jstr(suite) + ": " + jcount(c);
-                 const syscall_count first = row.per_suite.empty() ? syscall_count{} : row.per_suite.begin()->second;
-                 std::string strace = "null";
-                 if (row.strace) {
-                   strace = "{\"available\": " + std::string(row.strace->available ? "true" : "false") +
-                            ", \"note\": " + jstr(row.strace->note);
-                   if (row.strace->available) {
-                     strace += ", \"writes\": " + jnum(row.strace->writes) + ", \"reads\": " + jnum(row.strace->reads);
-                   } else {
-                     strace += ", \"apt_package\": \"strace\"";
-                   }
-                   strace += "}";
-                 }
-                 return "{\"implementation\": " + jstr(row.implementation) + ", \"read_ahead\": " +
-                        (row.read_ahead ? "true" : "false") + ", \"writes\": " + std::to_string(first.writes()) +
-                        ", \"reads\": " + std::to_string(first.reads()) + ", \"target\": {\"writes\": 2, \"reads\": 2}" +
-                        ", \"met\": " + (first.writes() == 2 && first.reads() == 2 ? "true" : "false") +
-                        ", \"per_suite\": {" + per + "}, \"strace\": " + strace + "}";
-               })
-      << ",\n";
-  out << "  \"heap\": {\"closenotify\": "
-      << jlist(r.heaps,
-               [](const closenotify_heap& h) {
-                 return "{\"suite\": " + jstr(h.suite) + ", \"counting\": " + (h.counting ? "true" : "false") +
-                        ", \"sizeof_endpoint\": " + std::to_string(h.sizeof_endpoint) +
-                        ", \"sizeof_record_reader\": " + std::to_string(h.sizeof_record_reader) +
-                        ", \"record_buffer_bytes\": " + std::to_string(h.record_buffer) +
-                        ", \"sizeof_record_protection\": " + std::to_string(h.sizeof_record_protection) +
-                        ", \"record_protection_heap_bytes\": " + jstat(h.protection_heap_bytes) +
-                        ", \"connection_bytes\": " + jstat(h.connection_heap_bytes) +
-                        ", \"allocations_per_record_record_layer\": " + jstat(h.record_layer_allocations) +
-                        ", \"allocations_per_record_endpoint\": " + jstat(h.endpoint_allocations) +
-                        ", \"allocations_shutdown_exchange\": " + jstat(h.shutdown_exchange_allocations) +
-                        ", \"target_allocations_per_record\": 0, \"met\": " +
-                        (h.record_layer_allocations.max == 0 && h.endpoint_allocations.max == 0 ? "true" : "false") +
-                        "}";
-               })
-      << ",\n  \"openssl\": "
-      << jlist(r.openssl_heaps,
-               [](const openssl_heap& h) {
-                 return "{\"suite\": " + jstr(h.suite) + ", \"counting\": " + (h.counting ? "true" : "false") +
-                        ", \"client_bytes\": " + jstat(h.client_bytes) + ", \"server_bytes\": " + jstat(h.server_bytes) +
-                        ", \"allocations_per_record\": " + jstat(h.allocations_per_record) +
-                        ", \"allocations_shutdown_exchange\": " + jstat(h.shutdown_exchange_allocations) + "}";
-               })
-      << "},\n";
-  auto diff_json = [&](const char* key, const std::optional<diff_result>& r6, const char* end) {
-    if (!r6) {
-      out << "  \"" << key << "\": null" << end;
-      return;
+  tools::json doc;
+  doc["machine"] = {{"date", m.date},
+                    {"cpu", m.cpu},
+                    {"cores", m.cores},
+                    {"load_average_start", jnum(m.load_before)},
+                    {"load_average_before_diff", jnum(m.load_before_diff)},
+                    {"load_average_end", jnum(m.load_after)},
+                    {"compiler", m.compiler},
+                    {"build_type", m.build_type},
+                    {"boringssl", m.boringssl},
+                    {"openssl", m.openssl}};
+  doc["command"] = r.command;
+  doc["samples"] = r.samples;
+  doc["quick"] = r.quick;
+  doc["suites"] = r.suites;
+  doc["app_data_vs_raw"] = jlist(r.app_vs_raw, [](const timing_row& row) {
+    tools::json j = jtiming(row, "raw");
+    j["target"] = ">= 0.95";
+    j["met"] = row.ratio.median >= 0.95;
+    return j;
+  });
+  doc["raw_aead_opens_closenotify_record"] = r.raw_checks;
+  doc["close_notify_vs_raw"] = jlist(r.close_vs_raw, [](const timing_row& row) {
+    tools::json j = jtiming(row, "raw");
+    j["target"] = "<= 1.3";
+    j["met"] = row.ratio.median <= 1.3;
+    return j;
+  });
+  doc["vs_openssl"] = jlist(r.vs_openssl, [](const timing_row& row) { return jtiming(row, "openssl"); });
+  doc["shutdown_syscalls"] = jlist(r.syscalls, [](const syscall_row& row) {
+    tools::json per = tools::json::object();
+    for (const auto& [suite, c] : row.per_suite) per[suite] = jcount(c);
+    const syscall_count first = row.per_suite.empty() ? syscall_count{} : row.per_suite.begin()->second;
+    tools::json strace = nullptr;
+    if (row.strace) {
+      strace = {{"available", row.strace->available}, {"note", row.strace->note}};
+      if (row.strace->available) {
+        strace["writes"] = jnum(row.strace->writes);
+        strace["reads"] = jnum(row.strace->reads);
+      } else {
+        strace["apt_package"] = "strace";
+      }
     }
-    const auto& d = *r6;
-    std::string exits;
-    for (int e : d.exit_statuses) exits += (exits.empty() ? "" : ", ") + std::to_string(e);
-    out << "  \"" << key << "\": {\"command\": " << jstr(d.command) << ", \"runs\": " << d.runs
-        << ", \"wall_seconds\": " << jstat(d.wall_seconds) << ", \"cases\": " << d.cases
-        << ", \"cases_run\": " << d.cases_run << ", \"cases_per_second\": " << jstat(d.cases_per_second)
-        << ", \"exit_statuses\": [" << exits << "]}" << end;
-  };
-  diff_json("diff", r.diff, ",\n");
-  diff_json("diff_exec_peers", r.diff_exec, "\n");
-  out << "}\n";
+    return tools::json{{"implementation", row.implementation},
+                       {"read_ahead", row.read_ahead},
+                       {"writes", first.writes()},
+                       {"reads", first.reads()},
+                       {"target", {{"writes", 2}, {"reads", 2}}},
+                       {"met", first.writes() == 2 && first.reads() == 2},
+                       {"per_suite", std::move(per)},
+                       {"strace", std::move(strace)}};
+  });
+  doc["heap"] = {
+      {"closenotify", jlist(r.heaps,
+                            [](const closenotify_heap& h) {
+                              return tools::json{
+                                  {"suite", h.suite},
+                                  {"counting", h.counting},
+                                  {"sizeof_endpoint", h.sizeof_endpoint},
+                                  {"sizeof_record_reader", h.sizeof_record_reader},
+                                  {"record_buffer_bytes", h.record_buffer},
+                                  {"sizeof_record_protection", h.sizeof_record_protection},
+                                  {"record_protection_heap_bytes", jstat(h.protection_heap_bytes)},
+                                  {"connection_bytes", jstat(h.connection_heap_bytes)},
+                                  {"allocations_per_record_record_layer", jstat(h.record_layer_allocations)},
+                                  {"allocations_per_record_endpoint", jstat(h.endpoint_allocations)},
+                                  {"allocations_shutdown_exchange", jstat(h.shutdown_exchange_allocations)},
+                                  {"target_allocations_per_record", 0},
+                                  {"met", h.record_layer_allocations.max == 0 && h.endpoint_allocations.max == 0}};
+                            })},
+      {"openssl", jlist(r.openssl_heaps, [](const openssl_heap& h) {
+         return tools::json{{"suite", h.suite},
+                            {"counting", h.counting},
+                            {"client_bytes", jstat(h.client_bytes)},
+                            {"server_bytes", jstat(h.server_bytes)},
+                            {"allocations_per_record", jstat(h.allocations_per_record)},
+                            {"allocations_shutdown_exchange", jstat(h.shutdown_exchange_allocations)}};
+       })}};
+  doc["diff"] = jdiff(r.diff);
+  doc["diff_exec_peers"] = jdiff(r.diff_exec);
+  out << tools::json_text(doc, 2) << "\n";
 }
 
 }  // namespace closenotify::bench

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "version_comparison.hpp"
-#include "report.hpp"
+#include "json.hpp"
 #include "closenotify/cipher_suite.hpp"
 #include "openssl_option.hpp"
 #include "output_file.hpp"
@@ -228,94 +228,93 @@ void print_text(std::ostream& out, const diff::version_comparison& c, const std:
 }
 
 // json_cells: the cells' names as a JSON array.
-std::string json_cells(const std::vector<const diff::version_case*>& cells) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    out += (i ? ", " : "") + diff::json_string(diff::cell_name(cells[i]->def.c));
-  }
-  return out + "]";
+tools::json json_cells(const std::vector<const diff::version_case*>& cells) {
+  tools::json out = tools::json::array();
+  for (const auto* vc : cells) out.push_back(diff::cell_name(vc->def.c));
+  return out;
 }
 
 void write_json(std::ostream& out, const diff::version_comparison& c, const std::vector<diff::scenario_versions>& all,
                 const std::vector<diff::missing_openssl>& missing) {
-  using diff::json_string;
   const totals t = count(c, all);
-  out << "{\n  \"releases\": [";
-  for (std::size_t r = 0; r < c.releases.size(); ++r) {
-    out << (r ? ", " : "") << "{\"openssl\": " << json_string(series(c.releases[r]))
-        << ", \"openssl_version\": " << json_string(c.releases[r].version)
-        << ", \"profile\": " << json_string(profile_for(c.releases[r].series->profile).name) << "}";
+  tools::json releases = tools::json::array();
+  for (const auto& r : c.releases) {
+    releases.push_back({{"openssl", series(r)},
+                        {"openssl_version", r.version},
+                        {"profile", profile_for(r.series->profile).name}});
   }
-  out << "],\n  \"skipped_versions\": [";
-  for (std::size_t i = 0; i < missing.size(); ++i) {
-    out << (i ? ", " : "") << "{\"openssl\": " << json_string(missing[i].series->name)
-        << ", \"reason\": " << json_string(missing[i].reason) << "}";
-  }
-  out << "],\n  \"totals\": {\"scenarios\": " << t.scenarios << ", \"scenarios_differing\": " << t.differing
-      << ", \"cells\": " << t.cases << ", \"cells_compared\": " << t.compared
-      << ", \"cells_differing\": " << t.cells_differing << ", \"cells_not_applicable\": " << t.cells_skipped
-      << ", \"release_skips\": " << t.release_skips << ", \"reference_runs\": " << c.runs
-      << ", \"errors\": " << t.errors << "},\n  \"scenarios\": [\n";
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    const auto& sv = all[i];
+  tools::json skipped = tools::json::array();
+  for (const auto& m : missing) skipped.push_back({{"openssl", m.series->name}, {"reason", m.reason}});
+  tools::json scenarios = tools::json::array();
+  for (const auto& sv : all) {
     const auto cells = applicable(sv);
     std::size_t differing = 0;
     for (const auto& p : sv.patterns) differing += p.differences->empty() ? 0 : p.cases.size();
-    out << "    {\"scenario\": " << json_string(sv.s->name) << ", \"family\": " << json_string(sv.s->family)
-        << ", \"family_title\": " << json_string(sv.s->family_title) << ", \"differs\": "
-        << (sv.differs() ? "true" : "false") << ", \"cells\": " << sv.cases.size()
-        << ", \"cells_applicable\": " << cells.size() << ", \"cells_differing\": " << differing << ",\n     \"steps\": [";
-    for (std::size_t k = 0; k < sv.s->steps.size(); ++k) {
-      out << (k ? ", " : "") << json_string(std::string(1, diff::side_letter(sv.s->steps[k].side)) + " " +
-                                            sv.s->steps[k].command);
-    }
-    out << "],\n     \"patterns\": [";
-    for (std::size_t p = 0; p < sv.patterns.size(); ++p) {
-      const auto& pat = sv.patterns[p];
-      out << (p ? "," : "") << "\n       {\"summary\": " << json_string(diff::describe_cells(pat.cases, cells))
-          << ", \"cells\": " << json_cells(pat.cases) << ", \"differences\": [";
-      for (std::size_t k = 0; k < pat.differences->size(); ++k) {
-        const auto& d = (*pat.differences)[k];
-        out << (k ? "," : "") << "\n         {\"step\": "
-            << (d.step == std::string::npos ? std::string("null") : std::to_string(d.step + 1)) << ", \"side\": \""
-            << diff::side_letter(d.side) << "\", \"command\": " << json_string(d.command)
-            << ", \"field\": " << json_string(d.field) << ", \"values\": {";
+    tools::json steps = tools::json::array();
+    for (const auto& step : sv.s->steps) steps.push_back(std::string(1, diff::side_letter(step.side)) + " " + step.command);
+    tools::json patterns = tools::json::array();
+    for (const auto& pat : sv.patterns) {
+      tools::json differences = tools::json::array();
+      for (const auto& d : *pat.differences) {
+        tools::json values = tools::json::object();
         for (std::size_t r = 0; r < c.releases.size(); ++r) {
-          out << (r ? ", " : "") << json_string(series(c.releases[r])) << ": "
-              << (d.values[r] ? json_string(*d.values[r]) : std::string("null"));
+          values[series(c.releases[r])] = d.values[r] ? tools::json(*d.values[r]) : tools::json(nullptr);
         }
-        out << "}}";
+        differences.push_back({{"step", d.step == std::string::npos ? tools::json(nullptr) : tools::json(d.step + 1)},
+                               {"side", std::string(1, diff::side_letter(d.side))},
+                               {"command", d.command},
+                               {"field", d.field},
+                               {"values", std::move(values)}});
       }
-      out << "]}";
+      patterns.push_back({{"summary", diff::describe_cells(pat.cases, cells)},
+                          {"cells", json_cells(pat.cases)},
+                          {"differences", std::move(differences)}});
     }
-    out << "],\n     \"release_skips\": [";
-    const auto rskips = release_skips(sv);
-    for (std::size_t k = 0; k < rskips.size(); ++k) {
-      out << (k ? ", " : "") << "{\"openssl\": " << json_string(series(c.releases[rskips[k].release]))
-          << ", \"reason\": " << json_string(rskips[k].reason)
-          << ", \"summary\": " << json_string(diff::describe_cells(rskips[k].cells, cells))
-          << ", \"cells\": " << json_cells(rskips[k].cells) << "}";
+    tools::json rskips = tools::json::array();
+    for (const auto& rs : release_skips(sv)) {
+      rskips.push_back({{"openssl", series(c.releases[rs.release])},
+                        {"reason", rs.reason},
+                        {"summary", diff::describe_cells(rs.cells, cells)},
+                        {"cells", json_cells(rs.cells)}});
     }
-    out << "],\n     \"not_applicable\": [";
-    const auto cskips = cell_skips(sv);
-    for (std::size_t k = 0; k < cskips.size(); ++k) {
-      out << (k ? ", " : "") << "{\"reason\": " << json_string(cskips[k].first)
-          << ", \"cells\": " << json_cells(cskips[k].second) << "}";
-    }
-    out << "],\n     \"errors\": [";
-    bool first = true;
+    tools::json cskips = tools::json::array();
+    for (const auto& [reason, which] : cell_skips(sv)) cskips.push_back({{"reason", reason}, {"cells", json_cells(which)}});
+    tools::json errors = tools::json::array();
     for (const auto* vc : sv.cases) {
       for (std::size_t r = 0; r < vc->errors.size(); ++r) {
         if (vc->errors[r].empty()) continue;
-        out << (first ? "" : ", ") << "{\"openssl\": " << json_string(series(c.releases[r]))
-            << ", \"cell\": " << json_string(diff::cell_name(vc->def.c))
-            << ", \"error\": " << json_string(vc->errors[r]) << "}";
-        first = false;
+        errors.push_back({{"openssl", series(c.releases[r])},
+                          {"cell", diff::cell_name(vc->def.c)},
+                          {"error", vc->errors[r]}});
       }
     }
-    out << "]}" << (i + 1 < all.size() ? "," : "") << "\n";
+    scenarios.push_back({{"scenario", sv.s->name},
+                         {"family", sv.s->family},
+                         {"family_title", sv.s->family_title},
+                         {"differs", sv.differs()},
+                         {"cells", sv.cases.size()},
+                         {"cells_applicable", cells.size()},
+                         {"cells_differing", differing},
+                         {"steps", std::move(steps)},
+                         {"patterns", std::move(patterns)},
+                         {"release_skips", std::move(rskips)},
+                         {"not_applicable", std::move(cskips)},
+                         {"errors", std::move(errors)}});
   }
-  out << "  ]\n}\n";
+  const tools::json doc = {{"releases", std::move(releases)},
+                           {"skipped_versions", std::move(skipped)},
+                           {"totals",
+                            {{"scenarios", t.scenarios},
+                             {"scenarios_differing", t.differing},
+                             {"cells", t.cases},
+                             {"cells_compared", t.compared},
+                             {"cells_differing", t.cells_differing},
+                             {"cells_not_applicable", t.cells_skipped},
+                             {"release_skips", t.release_skips},
+                             {"reference_runs", c.runs},
+                             {"errors", t.errors}}},
+                           {"scenarios", std::move(scenarios)}};
+  out << tools::json_text(doc, 2) << "\n";
 }
 
 // parse_cells: --cells CELL[,CELL], each suite/role/io of the matrix.

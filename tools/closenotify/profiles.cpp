@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "report.hpp"
 #include "closenotify/profile.hpp"
 #include "commands.hpp"
+#include "json.hpp"
 #include "output_file.hpp"
 
 namespace closenotify::cli {
@@ -134,28 +134,20 @@ std::string answer(const profile& p, const check_row& c) {
 }
 
 std::string as_json() {
-  std::string j = "{\n  \"profiles\": [";
-  bool first = true;
+  tools::json list = tools::json::array();
   for (const profile& p : profiles()) {
-    j += first ? "\n" : ",\n";
-    first = false;
-    j += "    {\"name\": \"" + std::string(p.name) + "\", \"pages\": " + diff::json_string(p.pages) +
-         ", \"checked_live\": " + (p.checked_live() ? "true" : "false") +
-         ", \"live_version\": " + diff::json_string(p.live_version);
-    for (const row& r : rows()) j += ", \"" + std::string(r.key) + "\": \"" + r.value(p) + "\"";
-    for (const check_row& c : kChecks) j += ", \"" + std::string(c.key) + "\": " + diff::json_string(answer(p, c));
-    j += "}";
+    tools::json one = {{"name", p.name},
+                       {"pages", p.pages},
+                       {"checked_live", p.checked_live()},
+                       {"live_version", p.live_version}};
+    for (const row& r : rows()) one[r.key] = r.value(p);
+    for (const check_row& c : kChecks) one[c.key] = answer(p, c);
+    list.push_back(std::move(one));
   }
-  j += "\n  ],\n  \"rows\": [";
-  first = true;
-  for (const row& r : rows()) {
-    j += first ? "\n" : ",\n";
-    first = false;
-    j += "    {\"key\": \"" + std::string(r.key) + "\", \"question\": " + diff::json_string(r.question) +
-         ", \"basis\": " + diff::json_string(r.basis) + "}";
-  }
-  j += "\n  ]\n}\n";
-  return j;
+  tools::json row_list = tools::json::array();
+  for (const row& r : rows()) row_list.push_back({{"key", r.key}, {"question", r.question}, {"basis", r.basis}});
+  const tools::json doc = {{"profiles", std::move(list)}, {"rows", std::move(row_list)}};
+  return tools::json_text(doc, 2) + "\n";
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "closenotify/record_framing.hpp"
 #include "closenotify/record_protection.hpp"
 #include "input_file.hpp"
+#include "json.hpp"
 #include "commands.hpp"
 
 namespace closenotify::cli {
@@ -328,28 +329,17 @@ std::string describe_handshake(bytes_view m) {
   return out;
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 std::string render(const tls_plaintext& p, std::uint64_t seq, bool json) {
   const bytes_view f = p.fragment;
   if (json) {
-    std::string out = "{\"seq\":" + std::to_string(seq) + ",\"type\":\"" + type_name(p.type) +
-                      "\",\"length\":" + std::to_string(f.size()) + ",\"hex\":\"" + to_hex(f) + "\"";
+    tools::json j = {{"seq", seq}, {"type", type_name(p.type)}, {"length", f.size()}, {"hex", to_hex(f)}};
     if (p.type == content_type::alert && f.size() == 2) {
-      out += ",\"level\":\"" + std::string(to_string(static_cast<alert_level>(f[0]))) +
-             "\",\"description\":\"" + std::string(to_string(static_cast<alert_description>(f[1]))) +
-             "\"";
+      j["level"] = to_string(static_cast<alert_level>(f[0]));
+      j["description"] = to_string(static_cast<alert_description>(f[1]));
     } else if (p.type == content_type::handshake) {
-      out += ",\"handshake\":\"" + json_escape(describe_handshake(f)) + "\"";
+      j["handshake"] = describe_handshake(f);
     }
-    return out + "}";
+    return tools::json_text(j);  // one line per record
   }
   if (p.type == content_type::alert && f.size() == 2) {
     return "alert " + std::string(to_string(static_cast<alert_level>(f[0]))) + " " +

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -27,7 +28,7 @@
 #include "side.hpp"
 #include "closenotify/cipher_suite.hpp"
 #include "commands.hpp"
-#include "report.hpp"
+#include "json.hpp"
 #include "live.hpp"
 #include "openssl_option.hpp"
 #include "selection.hpp"
@@ -365,12 +366,13 @@ outcome run_serve(const std::vector<std::string>& args) {
     const std::string where = address_of(bound);
     std::string line;
     if (json) {
-      line = "{\"listening\": " + diff::json_string(where) + ", \"version\": " + diff::json_string(settings->version) +
-             ", \"suites\": " + diff::json_string(settings->suites) + ", \"respond\": " +
-             diff::json_string(std::string(live::to_string(settings->respond))) + ", \"shutdown\": " +
-             diff::json_string(std::string(live::to_string(settings->policy))) + ", \"openssl\": " +
-             diff::json_string(settings->openssl_version) + ", \"profile\": " +
-             diff::json_string(profile_for(settings->profile).name) + "}";
+      line = tools::json_text({{"listening", where},
+                               {"version", settings->version},
+                               {"suites", settings->suites},
+                               {"respond", live::to_string(settings->respond)},
+                               {"shutdown", live::to_string(settings->policy)},
+                               {"openssl", settings->openssl_version},
+                               {"profile", profile_for(settings->profile).name}});
     } else {
       line = "closenotify serve: listening on " + where + " (" +
              (settings->version == "any" ? std::string("tls1.2, tls1.3") : settings->version) + "; respond " +
@@ -466,9 +468,11 @@ outcome run_serve(const std::vector<std::string>& args) {
     std::snprintf(t, sizeof t, "%.2f", secs);
     std::string line;
     if (json) {
-      line = "{\"summary\": {\"connections\": " + std::to_string(state->done);
-      for (const char* k : kOutcomes) line += ", " + diff::json_string(k) + ": " + std::to_string(state->outcomes[k]);
-      line += ", \"goal_met\": " + std::to_string(state->goal_met) + ", \"seconds\": " + t + "}}";
+      tools::json summary = {{"connections", state->done}};
+      for (const char* k : kOutcomes) summary[k] = state->outcomes[k];
+      summary["goal_met"] = state->goal_met;
+      summary["seconds"] = std::round(secs * 100) / 100;  // to the hundredth, as the text line
+      line = tools::json_text({{"summary", std::move(summary)}});
     } else {
       line = "closenotify serve: " + std::to_string(state->done) + " connections in " + t + " s:";
       bool first = true;

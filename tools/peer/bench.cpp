@@ -42,6 +42,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -49,6 +50,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "peer.hpp"
 
@@ -98,23 +101,13 @@ std::int64_t live_bytes() { return g_live_bytes.load(std::memory_order_relaxed);
 
 // ---- output --------------------------------------------------------------------------
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+// Every answer is one JSON object on one line, keys in the order set. Bytes that are not
+// UTF-8 (an OpenSSL reason string could carry any) are replaced, never an exception.
+using json = nlohmann::ordered_json;
 
-void answer(const std::string& json) {
-  std::fwrite(json.data(), 1, json.size(), stdout);
+void answer(const json& j) {
+  const std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
 }
@@ -306,9 +299,9 @@ class Bench {
     for (int i = 0; i < 8; ++i) app_record();  // warm up
   }
 
-  std::string run(const std::vector<std::string>& w) {
+  json run(const std::vector<std::string>& w) {
     const std::string& c = w[0];
-    if (c == "hello") return "{\"openssl\": " + json_string(OpenSSL_version(OPENSSL_VERSION)) + "}";
+    if (c == "hello") return {{"openssl", OpenSSL_version(OPENSSL_VERSION)}};
     if (c == "app" && w.size() == 2) return app(count_of(w[1]));
     if (c == "close" && w.size() == 2) return close(count_of(w[1]));
     if (c == "memory" && w.size() == 1) return memory();
@@ -324,14 +317,14 @@ class Bench {
     if (r != kRecord) throw BenchError{ssl_failure("SSL_read", steady_.server, r)};
   }
 
-  std::string app(std::size_t n) {
+  json app(std::size_t n) {
     const std::uint64_t t0 = now_ns();
     for (std::size_t i = 0; i < n; ++i) app_record();
     const std::uint64_t t1 = now_ns();
-    return "{\"records\": " + std::to_string(n) + ", \"ns\": " + std::to_string(t1 - t0) + "}";
+    return {{"records", n}, {"ns", t1 - t0}};
   }
 
-  std::string close(std::size_t n) {
+  json close(std::size_t n) {
     std::vector<std::unique_ptr<Connection>> conns;
     for (std::size_t i = 0; i < n; ++i) {
       conns.push_back(std::make_unique<Connection>());
@@ -346,13 +339,12 @@ class Bench {
     const std::uint64_t t2 = now_ns();
     for (auto& k : conns) bad += SSL_get_error(k->server, 0) != SSL_ERROR_ZERO_RETURN;
     if (bad != 0) throw BenchError{std::to_string(bad) + " unexpected SSL_shutdown / SSL_read results"};
-    return "{\"n\": " + std::to_string(n) + ", \"shutdown_ns\": " + std::to_string(t1 - t0) +
-           ", \"read_ns\": " + std::to_string(t2 - t1) + "}";
+    return {{"n", n}, {"shutdown_ns", t1 - t0}, {"read_ns", t2 - t1}};
   }
 
-  std::string memory() {
-    if (!g_counting) return "{\"counting\": false}";
-    std::string out = "{\"counting\": true";
+  json memory() {
+    if (!g_counting) return {{"counting", false}};
+    json out = {{"counting", true}};
     {
       Connection k;
       k.over_socketpair(*ctx_);
@@ -363,20 +355,18 @@ class Bench {
       std::int64_t before = live_bytes();
       SSL_free(k.client);
       k.client = nullptr;
-      out += ", \"client_bytes\": " + std::to_string(before - live_bytes());
+      out["client_bytes"] = before - live_bytes();
       before = live_bytes();
       SSL_free(k.server);
       k.server = nullptr;
-      out += ", \"server_bytes\": " + std::to_string(before - live_bytes());
+      out["server_bytes"] = before - live_bytes();
     }
     {
       constexpr int kRecords = 256;
       const std::uint64_t a0 = allocations();
       for (int i = 0; i < kRecords; ++i) app_record();
       const double per = static_cast<double>(allocations() - a0) / kRecords;
-      char num[64];
-      std::snprintf(num, sizeof num, "%.4f", per);
-      out += ", \"allocations_per_record\": " + std::string(num);
+      out["allocations_per_record"] = std::round(per * 1e4) / 1e4;  // to 4 decimals
     }
     {
       Connection k;
@@ -384,12 +374,12 @@ class Bench {
       k.handshake();
       const std::uint64_t a0 = allocations();
       k.shutdown_exchange();
-      out += ", \"allocations_shutdown_exchange\": " + std::to_string(allocations() - a0);
+      out["allocations_shutdown_exchange"] = allocations() - a0;
     }
-    return out + "}";
+    return out;
   }
 
-  std::string syscalls(bool read_ahead) {
+  json syscalls(bool read_ahead) {
     auto ctx = read_ahead ? make_contexts(suite_, true) : nullptr;
     Connection k;
     k.over_socketpair(read_ahead ? *ctx : *ctx_);
@@ -397,9 +387,10 @@ class Bench {
     k.client_io = {};
     k.server_io = {};
     k.shutdown_exchange();
-    return "{\"client_reads\": " + std::to_string(k.client_io.reads) + ", \"client_writes\": " +
-           std::to_string(k.client_io.writes) + ", \"server_reads\": " + std::to_string(k.server_io.reads) +
-           ", \"server_writes\": " + std::to_string(k.server_io.writes) + "}";
+    return {{"client_reads", k.client_io.reads},
+            {"client_writes", k.client_io.writes},
+            {"server_reads", k.server_io.reads},
+            {"server_writes", k.server_io.writes}};
   }
 
   std::string suite_;
@@ -425,7 +416,7 @@ int run(const std::vector<std::string>& args) {
   try {
     b = std::make_unique<Bench>(args[0]);
   } catch (const BenchError& e) {
-    answer("{\"error\": " + json_string(e.what) + "}");
+    answer({{"error", e.what}});
     return 1;
   }
   std::string line;
@@ -438,7 +429,7 @@ int run(const std::vector<std::string>& args) {
     try {
       answer(b->run(w));
     } catch (const BenchError& e) {
-      answer("{\"error\": " + json_string(e.what) + "}");
+      answer({{"error", e.what}});
     }
   }
   return 0;
@@ -464,11 +455,10 @@ int run_syscalls(const std::vector<std::string>& args) {
       total.reads += c.client_io.reads + c.server_io.reads;
       total.writes += c.client_io.writes + c.server_io.writes;
     }
-    answer("{\"k\": " + std::to_string(k) + ", \"reads\": " + std::to_string(total.reads) +
-           ", \"writes\": " + std::to_string(total.writes) + "}");
+    answer({{"k", k}, {"reads", total.reads}, {"writes", total.writes}});
     return 0;
   } catch (const BenchError& e) {
-    answer("{\"error\": " + json_string(e.what) + "}");
+    answer({{"error", e.what}});
     return 1;
   }
 }

@@ -7,7 +7,7 @@
 
 #include "closenotify/alert.hpp"
 #include "closenotify/hex.hpp"
-#include "report.hpp"
+#include "json.hpp"
 
 namespace closenotify::diff {
 
@@ -274,7 +274,7 @@ std::vector<std::size_t> step_cites(const std::vector<std::size_t>& placed, std:
   return out;
 }
 
-std::string json_bytes(const std::vector<std::uint8_t>& b) { return json_string(b.empty() ? "" : to_hex(b)); }
+std::string hex_or_empty(const std::vector<std::uint8_t>& b) { return b.empty() ? "" : to_hex(b); }
 
 std::string mermaid_text(std::string s) {
   // ';' ends a statement and '#' starts an entity in Mermaid's sequence diagrams.
@@ -425,58 +425,63 @@ void write_trace_json(std::ostream& out, const trace_input& t) {
   const auto& s = *t.s;
   const auto& r = t.run;
   const auto placed = cites_for_steps(t);
-  out << "{\n  \"scenario\": " << json_string(s.name) << ",\n  \"family\": " << json_string(s.family)
-      << ",\n  \"file\": " << json_string(s.file) << ",\n  \"line\": " << s.line
-      << ",\n  \"suite\": " << json_string(t.c.suite) << ",\n  \"version\": \"" << (t.c.tls13 ? "tls1.3" : "tls1.2")
-      << "\",\n  \"role\": \"" << (t.c.a_is_client ? "client" : "server") << "\",\n  \"io\": \"" << io_text(t.c)
-      << "\",\n  \"run\": \"" << (t.candidate ? "candidate" : "reference") << "\",\n  \"a\": "
-      << json_string(t.candidate ? "closenotify" : "openssl") << ",\n  \"profile\": "
-      << json_string(t.profile) << ",\n  \"b\": \"openssl\",\n  \"openssl\": "
-      << json_string(t.peer_version) << ",\n  \"harness_error\": " << json_string(r.harness_error)
-      << ",\n  \"handoff\": {\"rseq\": " << r.handoff_rseq << ", \"wseq\": " << r.handoff_wseq << "},\n  \"cites\": [";
+  tools::json cites = tools::json::array();
   for (std::size_t k = 0; k < s.cites.size(); ++k) {
-    out << (k ? ", " : "") << "{\"text\": " << json_string(s.cites[k]) << ", \"step\": ";
-    if (placed[k] == std::string::npos) out << "null";
-    else out << placed[k] + 1;
-    out << "}";
+    cites.push_back({{"text", s.cites[k]},
+                     {"step", placed[k] == std::string::npos ? tools::json(nullptr) : tools::json(placed[k] + 1)}});
   }
-  out << "],\n  \"handshake\": [";
-  bool first = true;
+  tools::json handshake = tools::json::array();
   for (const auto& chunk : r.stream) {
     if (chunk.step != wire_chunk::handshake_step) continue;
-    out << (first ? "\n" : ",\n") << "    {\"from\": \"" << side_letter(chunk.from) << "\", \"bytes\": " << chunk.bytes.size()
-        << ", \"wire\": " << json_bytes(chunk.bytes) << "}";
-    first = false;
+    handshake.push_back({{"from", std::string(1, side_letter(chunk.from))},
+                         {"bytes", chunk.bytes.size()},
+                         {"wire", hex_or_empty(chunk.bytes)}});
   }
-  out << "\n  ],\n  \"steps\": [";
-  for (std::size_t i = 0; i < r.steps.size(); ++i) {
-    const auto& o = r.steps[i];
-    out << (i ? ",\n" : "\n") << "    {\"step\": " << o.step + 1 << ", \"side\": \"" << side_letter(o.side)
-        << "\", \"command\": " << json_string(o.command)
-        << ", \"call\": " << json_string(call_text(o.command, o.side == side_id::a && t.candidate));
+  tools::json steps = tools::json::array();
+  for (const auto& o : r.steps) {
+    tools::json step = {{"step", o.step + 1},
+                        {"side", std::string(1, side_letter(o.side))},
+                        {"command", o.command},
+                        {"call", call_text(o.command, o.side == side_id::a && t.candidate)}};
     for (const auto& f : observation_fields()) {
-      if (auto it = o.fields.find(f); it != o.fields.end()) out << ", " << json_string(f) << ": " << json_string(it->second);
+      if (auto it = o.fields.find(f); it != o.fields.end()) step[f] = it->second;
     }
-    out << ", \"records\": [";
-    for (std::size_t k = 0; k < o.records.size(); ++k) {
-      const auto& rec = o.records[k];
-      out << (k ? ", " : "") << "{\"header\": " << json_string(to_hex(rec.header))
-          << ", \"opened\": " << (rec.opened ? "true" : "false");
+    tools::json records = tools::json::array();
+    for (const auto& rec : o.records) {
+      tools::json one = {{"header", to_hex(rec.header)}, {"opened", rec.opened}};
       if (rec.opened) {
-        out << ", \"type\": " << json_string(to_string(rec.type)) << ", \"plaintext\": " << json_bytes(rec.plaintext);
+        one["type"] = to_string(rec.type);
+        one["plaintext"] = hex_or_empty(rec.plaintext);
       }
-      if (auto a = alert_kind(rec); !a.empty()) out << ", \"alert\": " << json_string(a);
-      out << ", \"text\": " << json_string(record_text(rec)) << "}";
+      if (auto a = alert_kind(rec); !a.empty()) one["alert"] = a;
+      one["text"] = record_text(rec);
+      records.push_back(std::move(one));
     }
-    out << "], \"cites\": [";
-    bool fc = true;
-    for (auto k : step_cites(placed, o.step)) {
-      out << (fc ? "" : ", ") << k + 1;
-      fc = false;
-    }
-    out << "]}";
+    step["records"] = std::move(records);
+    tools::json step_cited = tools::json::array();
+    for (auto k : step_cites(placed, o.step)) step_cited.push_back(k + 1);
+    step["cites"] = std::move(step_cited);
+    steps.push_back(std::move(step));
   }
-  out << "\n  ]\n}\n";
+  const tools::json doc = {{"scenario", s.name},
+                           {"family", s.family},
+                           {"file", s.file},
+                           {"line", s.line},
+                           {"suite", t.c.suite},
+                           {"version", t.c.tls13 ? "tls1.3" : "tls1.2"},
+                           {"role", t.c.a_is_client ? "client" : "server"},
+                           {"io", io_text(t.c)},
+                           {"run", t.candidate ? "candidate" : "reference"},
+                           {"a", t.candidate ? "closenotify" : "openssl"},
+                           {"profile", t.profile},
+                           {"b", "openssl"},
+                           {"openssl", t.peer_version},
+                           {"harness_error", r.harness_error},
+                           {"handoff", {{"rseq", r.handoff_rseq}, {"wseq", r.handoff_wseq}}},
+                           {"cites", std::move(cites)},
+                           {"handshake", std::move(handshake)},
+                           {"steps", std::move(steps)}};
+  out << tools::json_text(doc, 2) << "\n";
 }
 
 void write_mermaid(std::ostream& out, const trace_input& t) {
