@@ -506,21 +506,9 @@ class run {
   }
 
   std::string inject(side& x, const std::string& command) {
-    std::istringstream in(command);
-    std::string verb, type, hex, pad_word;
-    std::size_t pad = 0;
-    in >> verb >> type >> hex >> pad_word >> pad;
-    static const std::map<std::string, int> types = {
-        {"invalid", 0}, {"change_cipher_spec", 20}, {"alert", 21}, {"handshake", 22}, {"application_data", 23}};
-    const int t = types.contains(type) ? types.at(type) : std::stoi(type);
-    std::size_t repeat = 1;  // HEX*N: HEX repeated N times
-    if (auto star = hex.find('*'); star != std::string::npos) {
-      repeat = std::stoul(hex.substr(star + 1));
-      hex.resize(star);
-    }
-    const auto unit = std::get<std::vector<std::uint8_t>>(from_hex(hex == "-" ? "" : hex));
-    std::vector<std::uint8_t> plaintext;
-    for (std::size_t i = 0; i < repeat; ++i) plaintext.insert(plaintext.end(), unit.begin(), unit.end());
+    auto parsed = diff::parse_injection(command);
+    if (auto* e = std::get_if<tools::error>(&parsed)) return e->message;
+    const auto& [t, plaintext, pad] = std::get<diff::injection>(parsed);
     // The injector starts at the side's current write keys and sequence number and then
     // counts on its own; it starts again if the endpoint has written since.
     const auto& w = x.ep.write_protection();
@@ -533,15 +521,15 @@ class run {
     }
     std::vector<std::uint8_t> out(x.injector->sealed_size(plaintext.size(), pad));
     // seal_hostile: injected records are hostile input by design (docs/scenarios.md).
-    auto sealed = x.injector->seal_hostile(static_cast<std::uint8_t>(t), plaintext, out, pad);
+    auto sealed = x.injector->seal_hostile(t, plaintext, out, pad);
     if (auto* f = std::get_if<fatal>(&sealed)) return "inject: cannot seal: " + std::string(f->reason);
     out.resize(std::get<std::size_t>(sealed));
     const std::string sent = raw(x, out);
     if (sent != "raw: ok") return "inject " + sent;  // a record cut short never opens
-    if (t == static_cast<int>(content_type::application_data)) {
+    if (t == static_cast<std::uint8_t>(content_type::application_data)) {
       x.sent.insert(x.sent.end(), plaintext.begin(), plaintext.end());
     }
-    if (t == static_cast<int>(content_type::alert) && plaintext.size() == 2 && plaintext[1] == 0 &&
+    if (t == static_cast<std::uint8_t>(content_type::alert) && plaintext.size() == 2 && plaintext[1] == 0 &&
         !x.sent_before_close_notify) {
       x.sent_before_close_notify = x.sent.size();
     }

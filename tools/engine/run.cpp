@@ -462,24 +462,10 @@ class runner {
   }
 
   tools::result<std::vector<std::uint8_t>> inject(side_state& x, const std::string& command) {
-    std::istringstream in(command);
-    std::string verb, type, hex, pad_word;
-    std::size_t pad = 0;
-    in >> verb >> type >> hex >> pad_word >> pad;
-    static const std::map<std::string, std::uint8_t> types = {
-        {"invalid", 0}, {"change_cipher_spec", 20}, {"alert", 21}, {"handshake", 22}, {"application_data", 23}};
-    std::uint8_t t = types.contains(type) ? types.at(type) : static_cast<std::uint8_t>(std::stoi(type));
-    std::size_t repeat = 1;
-    if (auto star = hex.find('*'); star != std::string::npos) {
-      repeat = std::stoul(hex.substr(star + 1));
-      hex.resize(star);
-    }
-    auto bytes = from_hex(hex == "-" ? "" : hex);
-    if (auto* e = std::get_if<config_error>(&bytes)) return tools::fail(e->message);
-    const auto& unit = std::get<std::vector<std::uint8_t>>(bytes);
-    std::vector<std::uint8_t> plaintext;
-    for (std::size_t i = 0; i < repeat; ++i) plaintext.insert(plaintext.end(), unit.begin(), unit.end());
-    return x.decoder->seal_next(t, plaintext, pad);
+    auto parsed = parse_injection(command);
+    if (auto* e = std::get_if<tools::error>(&parsed)) return *e;
+    const auto& in = std::get<injection>(parsed);
+    return x.decoder->seal_next(in.type, in.plaintext, in.padding);
   }
 
   void finish() {

@@ -2,11 +2,13 @@
 #include "scenario.hpp"
 
 #include <algorithm>
+#include <map>
 #include <charconv>
 #include <filesystem>
 #include <set>
 #include <sstream>
 
+#include "closenotify/hex.hpp"
 #include "input_file.hpp"
 #include "openssl_versions.hpp"
 
@@ -262,6 +264,38 @@ tools::result<std::vector<scenario>> load_scenarios(const std::string& directory
     }
   }
   return all;
+}
+
+tools::result<injection> parse_injection(std::string_view command) {
+  std::istringstream in{std::string(command)};
+  std::string verb, type, hex, pad_word;
+  std::size_t pad = 0;
+  in >> verb >> type >> hex >> pad_word >> pad;
+  static const std::map<std::string, std::uint8_t, std::less<>> types = {
+      {"invalid", 0}, {"change_cipher_spec", 20}, {"alert", 21}, {"handshake", 22}, {"application_data", 23}};
+  injection out;
+  out.padding = pad;
+  if (auto it = types.find(type); it != types.end()) {
+    out.type = it->second;
+  } else {
+    unsigned n = 256;
+    auto [p, ec] = std::from_chars(type.data(), type.data() + type.size(), n);
+    if (ec != std::errc{} || p != type.data() + type.size() || n > 255) {
+      return tools::fail("inject: unknown content type '" + type + "'");
+    }
+    out.type = static_cast<std::uint8_t>(n);
+  }
+  std::size_t repeat = 1;
+  if (auto star = hex.find('*'); star != std::string::npos) {
+    auto [p, ec] = std::from_chars(hex.data() + star + 1, hex.data() + hex.size(), repeat);
+    if (ec != std::errc{} || p != hex.data() + hex.size()) return tools::fail("inject: bad repeat in '" + hex + "'");
+    hex.resize(star);
+  }
+  auto bytes = from_hex(hex == "-" ? "" : hex);
+  if (auto* e = std::get_if<config_error>(&bytes)) return tools::fail("inject: " + e->message);
+  const auto& unit = std::get<std::vector<std::uint8_t>>(bytes);
+  for (std::size_t i = 0; i < repeat; ++i) out.plaintext.insert(out.plaintext.end(), unit.begin(), unit.end());
+  return out;
 }
 
 std::optional<std::string> version_skip_reason(const scenario& s, profile_id live) {

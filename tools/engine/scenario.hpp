@@ -2,6 +2,8 @@
 // user extends without recompiling. The grammar is in docs/scenarios.md.
 #pragma once
 
+#include <string_view>
+
 #include "closenotify/profile.hpp"
 #include "error.hpp"
 
@@ -63,6 +65,16 @@ struct cell {
 
 /// skip_reason: why a scenario does not apply to a cell, or nothing if it does.
 std::optional<std::string> skip_reason(const scenario& s, const cell& c);
+
+/// injection: an `inject TYPE HEX[*N] [pad N]` step (docs/scenarios.md): the record's
+/// content type byte (a name or a number), its plaintext (HEX repeated N times; "-" is
+/// empty), and the TLS 1.3 padding.
+struct injection {
+  std::uint8_t type = 0;
+  std::vector<std::uint8_t> plaintext;
+  std::size_t padding = 0;
+};
+tools::result<injection> parse_injection(std::string_view command);
 
 /// version_skip_reason: why a scenario cannot run against a live series, from its
 /// profile ("OpenSSL 1.1.1 has no SSL_OP_IGNORE_UNEXPECTED_EOF"), or nothing.
