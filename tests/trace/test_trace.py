@@ -79,6 +79,27 @@ class timeline(unittest.TestCase):
         self.assertIn("\033[", out)
 
 
+    def test_no_line_wider_than_the_terminal_at_80_columns_and_up(self):
+        # Every sixth scenario of the catalogue (the longest headers, cites and records
+        # among them), in a TLS 1.3 and a TLS 1.2 cell, at 80, 100 and 132 columns.
+        listed = subprocess.run([BINARY, "diff", "--list", "--openssl", "3.0"], capture_output=True, text=True,
+                                timeout=120).stdout
+        names = sorted({l.strip().split("/")[0] for l in listed.splitlines() if l.startswith("  ")})
+        self.assertGreater(len(names), 100)
+        checked = 0
+        for name in names[::6]:
+            for suite in ("TLS_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384"):
+                for width in (80, 100, 132):
+                    code, out, err = run(name, "--suite", suite, "--width", str(width))
+                    if code == 2 and "does not apply" in err:
+                        continue
+                    self.assertIn(code, (0, 1), err)
+                    wide = [l for l in out.splitlines() if len(l) > width]
+                    self.assertEqual(wide, [], "%s %s at %d columns" % (name, suite, width))
+                    checked += 1
+        self.assertGreater(checked, 60)
+
+
 class errors(unittest.TestCase):
     def fails(self, *args, listed):
         code, out, err = run(*args)

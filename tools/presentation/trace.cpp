@@ -196,6 +196,10 @@ tone result_tone(const std::string& err) {
   return tone::plain;
 }
 
+// The narrowest the timeline is laid out for; a wider --width or terminal gets wider
+// columns, a narrower one this (two 30-column cells).
+constexpr std::size_t kNarrowest = 69;
+
 // wrap: `text` in lines of at most `width` characters, later lines indented.
 std::vector<std::string> wrap(const std::string& text, std::size_t width, std::size_t indent = 4) {
   std::vector<std::string> out;
@@ -220,7 +224,8 @@ std::vector<std::string> wrap(const std::string& text, std::size_t width, std::s
 class timeline {
  public:
   timeline(std::ostream& out, const trace_style& st) : out_(out), st_(st) {
-    col_ = std::max<std::size_t>(30, (std::max<std::size_t>(st.width, 70) - 6) / 2);
+    // A row is a 4-wide label, 2 spaces, A's column, " | ", B's column: 9 + 2 columns.
+    col_ = (std::max<std::size_t>(st.width, kNarrowest) - 9) / 2;
   }
 
   std::string paint(const std::string& s, tone t) const {
@@ -316,24 +321,36 @@ void print_trace(std::ostream& out, const trace_input& t, const trace_style& sty
   const auto& s = *t.s;
   const auto& r = t.run;
   out << tl.paint("closenotify trace " + s.name, tone::head) << "\n";
-  out << "  family    " << s.family << ": " << s.family_title << "  (" << s.file << ":" << s.line << ")\n";
-  out << "  cell      " << t.c.suite << " (" << (t.c.tls13 ? "TLS 1.3" : "TLS 1.2") << "), A is the "
-      << (t.c.a_is_client ? "client" : "server") << ", " << io_text(t.c) << " sockets\n";
+  // A header field: its label in the first 12 columns, the text wrapped beside it.
+  const std::size_t text_width = std::max<std::size_t>(kNarrowest, style.width) - 12;
+  const auto field_line = [&](const std::string& label, const std::string& text) {
+    const auto lines = wrap(text, text_width, 0);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      out << (i == 0 ? "  " + label + std::string(10 - label.size(), ' ') : std::string(12, ' ')) << lines[i] << "\n";
+    }
+  };
+  field_line("family", s.family + ": " + s.family_title + "  (" + s.file + ":" + std::to_string(s.line) + ")");
+  field_line("cell", t.c.suite + " (" + (t.c.tls13 ? "TLS 1.3" : "TLS 1.2") + "), A is the " +
+                         (t.c.a_is_client ? "client" : "server") + ", " + io_text(t.c) + " sockets");
   const std::string openssl = t.peer_version.empty() ? "the OpenSSL peer" : t.peer_version;
   if (t.candidate) {
-    out << "  run       candidate: A is closenotify (profile " << t.profile
-        << "), taken over from OpenSSL after the handshake; B is " << openssl << "\n";
+    field_line("run", "candidate: A is closenotify (profile " + t.profile +
+                          "), taken over from OpenSSL after the handshake; B is " + openssl);
   } else {
-    out << "  run       reference: A and B are both " << openssl << "\n";
+    field_line("run", "reference: A and B are both " + openssl);
   }
   const auto placed = cites_for_steps(t);
   for (std::size_t k = 0; k < s.cites.size(); ++k) {
-    auto lines = wrap("[" + std::to_string(k + 1) + "] " + s.cites[k], std::max<std::size_t>(40, style.width - 12), 4);
+    auto lines = wrap("[" + std::to_string(k + 1) + "] " + s.cites[k], text_width, 4);
     for (std::size_t i = 0; i < lines.size(); ++i) {
       out << (k == 0 && i == 0 ? "  cites     " : "            ") << tl.paint(lines[i], tone::cite) << "\n";
     }
   }
-  if (!r.harness_error.empty()) out << tl.paint("  the run could not be carried out: " + r.harness_error, tone::bad) << "\n";
+  if (!r.harness_error.empty()) {
+    for (const auto& l : wrap("the run could not be carried out: " + r.harness_error, text_width + 10, 4)) {
+      out << tl.paint("  " + l, tone::bad) << "\n";
+    }
+  }
   out << "\n";
 
   std::vector<cell_line> ha, hb;
@@ -416,9 +433,12 @@ void print_trace(std::ostream& out, const trace_input& t, const trace_style& sty
     tl.row(std::to_string(o.step + 1), a, b);
   }
   tl.rule();
-  out << "  --> / <-- records put on the wire (header: type version length, then the plaintext under the\n"
-         "  sender's keys); flags: SSL_get_shutdown after the call; [n]: the scenario's citation shown\n"
-         "  where the step's call and result are the ones it states\n";
+  for (const auto& l : wrap("--> / <-- records put on the wire (header: type version length, then the plaintext "
+                            "under the sender's keys); flags: SSL_get_shutdown after the call; [n]: the "
+                            "scenario's citation shown where the step's call and result are the ones it states",
+                            text_width + 10, 0)) {
+    out << "  " << l << "\n";
+  }
 }
 
 void write_trace_json(std::ostream& out, const trace_input& t) {
