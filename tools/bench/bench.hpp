@@ -15,21 +15,22 @@
 #include <ostream>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "closenotify/cipher_suite.hpp"
 #include "closenotify/endpoint.hpp"
 #include "closenotify/key_schedule.hpp"
 #include "closenotify/record_protection.hpp"
+#include "error.hpp"
 
 namespace closenotify::bench {
 
-/// failed: a measurement that could not be made (a wrong return value, a dead peer).
-struct failed : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+/// failed: a measurement that could not be made (a wrong return value, a dead peer):
+/// exit status 1, as `closenotify bench --help` says. Every figure returns it, as a
+/// tools::result or an std::optional<tools::error>, up to bench_main, which prints it.
+inline tools::error failed(std::string message) { return tools::error{tools::exit_rejected, std::move(message)}; }
 
 inline constexpr std::size_t record_payload = 16384;
 
@@ -46,11 +47,12 @@ stat summarize(std::vector<double> samples);
 
 /// interleave: `samples` rounds of a() and b(), alternating which goes first, so that
 /// load that comes and goes falls on both; returns both series (the values the callables
-/// return, e.g. ns per operation).
+/// return, e.g. ns per operation), or the first error either returned.
 struct pair_series {
   std::vector<double> a, b;
 };
-pair_series interleave(std::size_t samples, const std::function<double()>& a, const std::function<double()>& b);
+tools::result<pair_series> interleave(std::size_t samples, const std::function<tools::result<double>()>& a,
+                                      const std::function<tools::result<double>()>& b);
 
 /// ratios: a[i] / b[i] for each sample (or b[i] / a[i] with `inverse`).
 std::vector<double> ratios(const pair_series& s, bool inverse = false);
@@ -167,34 +169,38 @@ struct record_sizes {
   std::size_t app_batch, close_batch;
 };
 /// record_figures: figures 1 and 2 for one suite; also checks once that the raw AEAD
-/// opens a record closenotify sealed (same keys and nonces), else throws failed.
-void record_figures(const cipher_suite& s, std::size_t samples, record_sizes sizes, results& out);
+/// opens a record closenotify sealed (same keys and nonces), else fails.
+std::optional<tools::error> record_figures(const cipher_suite& s, std::size_t samples, record_sizes sizes, results& out);
 
 // ---- closenotify's side of figures 3, 4 and 5 (endpoint_bench.cpp) -------------------
 
 /// endpoint_bench: two closenotify endpoints of one suite over an in-memory transport.
 class endpoint_bench {
  public:
-  explicit endpoint_bench(const cipher_suite& s);
+  /// make: the pair, warmed up with a few records.
+  static tools::result<endpoint_bench> make(const cipher_suite& s);
+  endpoint_bench(endpoint_bench&&) noexcept;
+  endpoint_bench& operator=(endpoint_bench&&) noexcept;
   ~endpoint_bench();
   /// app: `n` x (client write of 16 KiB, server read of it); ns for all of them.
-  double app(std::size_t n);
+  tools::result<double> app(std::size_t n);
   /// close: `n` fresh endpoint pairs (made untimed), then n client shutdown() timed, then
   /// n server read() of the close_notify timed: {shutdown ns, read ns} for all n.
-  std::pair<double, double> close(std::size_t n);
+  tools::result<std::pair<double, double>> close(std::size_t n);
 
  private:
   struct state;
+  explicit endpoint_bench(const cipher_suite& s);
   std::unique_ptr<state> s_;
 };
 
 /// shutdown_syscalls: one bidirectional shutdown between two closenotify endpoints on a
 /// nonblocking AF_UNIX socketpair, counted by the fd_transport.
-syscall_count shutdown_syscalls(const cipher_suite& s, bool read_ahead);
+tools::result<syscall_count> shutdown_syscalls(const cipher_suite& s, bool read_ahead);
 /// internal_syscalls: `closenotify-bench --internal-syscalls`, the program strace runs.
 int internal_syscalls(const std::vector<std::string>& args);
 
 /// heap_figures: closenotify's part of figure 5.
-closenotify_heap heap_figures(const cipher_suite& s, std::size_t samples);
+tools::result<closenotify_heap> heap_figures(const cipher_suite& s, std::size_t samples);
 
 }  // namespace closenotify::bench

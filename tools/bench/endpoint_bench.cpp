@@ -8,6 +8,8 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <utility>
 
 #include "bench.hpp"
 #include "counting_malloc.hpp"
@@ -37,27 +39,35 @@ std::vector<std::uint8_t> payload() {
 
 // The exchange of figure 4, every return value checked: A shutdown (0), B read (0,
 // ZERO_RETURN), B shutdown (1), A shutdown (1).
-void shutdown_exchange(endpoint& a, endpoint& b) {
+std::optional<tools::error> shutdown_exchange(endpoint& a, endpoint& b) {
   std::array<std::uint8_t, 64> buf{};
   int r = a.shutdown();
-  if (r != 0) throw failed("first shutdown returned " + std::to_string(r) + " (" + std::string(a.error_reason()) + ")");
+  if (r != 0) return failed("first shutdown returned " + std::to_string(r) + " (" + std::string(a.error_reason()) + ")");
   r = b.read(buf);
   if (r != 0 || b.get_error(r) != ssl_error::zero_return) {
-    throw failed("read of close_notify returned " + std::to_string(r) + ", " + std::string(to_string(b.get_error(r))));
+    return failed("read of close_notify returned " + std::to_string(r) + ", " + std::string(to_string(b.get_error(r))));
   }
   r = b.shutdown();
-  if (r != 1) throw failed("responder's shutdown returned " + std::to_string(r));
+  if (r != 1) return failed("responder's shutdown returned " + std::to_string(r));
   r = a.shutdown();
-  if (r != 1) throw failed("second shutdown returned " + std::to_string(r) + ", " + std::string(to_string(a.get_error(r))));
+  if (r != 1) {
+    return failed("second shutdown returned " + std::to_string(r) + ", " + std::string(to_string(a.get_error(r))));
+  }
+  return std::nullopt;
 }
 
-// Two endpoints on a nonblocking AF_UNIX socketpair (fd_transport: read(2), send(2)).
+// Two endpoints on a nonblocking AF_UNIX socketpair (fd_transport: read(2), send(2)),
+// made by open().
 struct socket_pair {
   int fds[2] = {-1, -1};
   std::unique_ptr<fd_transport> ta, tb;
   std::unique_ptr<endpoint> a, b;
-  socket_pair(const suite_keys& k, bool read_ahead) {
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) throw failed(std::string("socketpair: ") + std::strerror(errno));
+  socket_pair() = default;
+  std::optional<tools::error> open(const suite_keys& k, bool read_ahead) {
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) {
+      fds[0] = fds[1] = -1;
+      return failed(std::string("socketpair: ") + std::strerror(errno));
+    }
     ta = std::make_unique<fd_transport>(fds[0]);
     tb = std::make_unique<fd_transport>(fds[1]);
     ta->set_nonblocking(true);
@@ -66,6 +76,7 @@ struct socket_pair {
     o.read_ahead = read_ahead;
     a = std::make_unique<endpoint>(*ta, role::client, k.protection(role::server), k.protection(role::client), o);
     b = std::make_unique<endpoint>(*tb, role::server, k.protection(role::client), k.protection(role::server), o);
+    return std::nullopt;
   }
   socket_pair(const socket_pair&) = delete;
   socket_pair& operator=(const socket_pair&) = delete;
@@ -85,28 +96,56 @@ struct endpoint_bench::state {
   endpoint_pair steady;
   std::vector<std::uint8_t> data = payload();
   std::vector<std::uint8_t> buf = std::vector<std::uint8_t>(record_payload);
+  // What the first record() that failed returned, for the message.
+  bool write_failed = false;
+  int returned = 0;
   explicit state(const cipher_suite& s) : keys{&s}, steady(keys) {}
 
-  void record() {
-    int w = steady.client->write(data);
-    if (w != static_cast<int>(record_payload)) throw failed("endpoint write returned " + std::to_string(w));
-    int r = steady.server->read(buf);
-    if (r != static_cast<int>(record_payload)) throw failed("endpoint read returned " + std::to_string(r));
+  // record: one 16 KiB write and its read; false when either returned another length
+  // (the rest of the loop is then skipped; failure() says what it was).
+  bool record() {
+    const int w = steady.client->write(data);
+    if (w != static_cast<int>(record_payload)) [[unlikely]] {
+      write_failed = true;
+      returned = w;
+      return false;
+    }
+    const int r = steady.server->read(buf);
+    if (r != static_cast<int>(record_payload)) [[unlikely]] {
+      write_failed = false;
+      returned = r;
+      return false;
+    }
+    return true;
+  }
+  tools::error failure() const {
+    return failed(std::string(write_failed ? "endpoint write" : "endpoint read") + " returned " + std::to_string(returned));
   }
 };
 
-endpoint_bench::endpoint_bench(const cipher_suite& s) : s_(std::make_unique<state>(s)) {
-  for (int i = 0; i < 8; ++i) s_->record();  // warm up
-}
+endpoint_bench::endpoint_bench(const cipher_suite& s) : s_(std::make_unique<state>(s)) {}
+endpoint_bench::endpoint_bench(endpoint_bench&&) noexcept = default;
+endpoint_bench& endpoint_bench::operator=(endpoint_bench&&) noexcept = default;
 endpoint_bench::~endpoint_bench() = default;
 
-double endpoint_bench::app(std::size_t n) {
-  const auto t0 = now_ns();
-  for (std::size_t i = 0; i < n; ++i) s_->record();
-  return static_cast<double>(now_ns() - t0);
+tools::result<endpoint_bench> endpoint_bench::make(const cipher_suite& s) {
+  endpoint_bench b(s);
+  for (int i = 0; i < 8; ++i) {  // warm up
+    if (!b.s_->record()) return b.s_->failure();
+  }
+  return b;
 }
 
-std::pair<double, double> endpoint_bench::close(std::size_t n) {
+tools::result<double> endpoint_bench::app(std::size_t n) {
+  bool ok = true;
+  const auto t0 = now_ns();
+  for (std::size_t i = 0; i < n && ok; ++i) ok = s_->record();
+  const auto t1 = now_ns();
+  if (!ok) return s_->failure();
+  return static_cast<double>(t1 - t0);
+}
+
+tools::result<std::pair<double, double>> endpoint_bench::close(std::size_t n) {
   std::vector<endpoint_pair> pairs;
   pairs.reserve(n);
   for (std::size_t i = 0; i < n; ++i) pairs.emplace_back(s_->keys);
@@ -117,16 +156,17 @@ std::pair<double, double> endpoint_bench::close(std::size_t n) {
   for (auto& p : pairs) bad += p.server->read(s_->buf) != 0;
   const auto t2 = now_ns();
   for (auto& p : pairs) bad += p.server->get_error(0) != ssl_error::zero_return;
-  if (bad != 0) throw failed(std::to_string(bad) + " unexpected shutdown / read results");
-  return {static_cast<double>(t1 - t0), static_cast<double>(t2 - t1)};
+  if (bad != 0) return failed(std::to_string(bad) + " unexpected shutdown / read results");
+  return std::pair{static_cast<double>(t1 - t0), static_cast<double>(t2 - t1)};
 }
 
 // ---- figure 4 ------------------------------------------------------------------------
 
-syscall_count shutdown_syscalls(const cipher_suite& s, bool read_ahead) {
-  socket_pair p(suite_keys{&s}, read_ahead);
-  shutdown_exchange(*p.a, *p.b);
-  return {p.ta->stats().reads, p.ta->stats().writes, p.tb->stats().reads, p.tb->stats().writes};
+tools::result<syscall_count> shutdown_syscalls(const cipher_suite& s, bool read_ahead) {
+  socket_pair p;
+  if (auto e = p.open(suite_keys{&s}, read_ahead)) return std::move(*e);
+  if (auto e = shutdown_exchange(*p.a, *p.b)) return std::move(*e);
+  return syscall_count{p.ta->stats().reads, p.ta->stats().writes, p.tb->stats().reads, p.tb->stats().writes};
 }
 
 int internal_syscalls(const std::vector<std::string>& args) {
@@ -142,25 +182,25 @@ int internal_syscalls(const std::vector<std::string>& args) {
     std::fprintf(stderr, "closenotify-bench: bad suite or count\n");
     return 2;
   }
-  try {
-    std::size_t reads = 0, writes = 0;
-    for (std::size_t i = 0; i < k; ++i) {
-      socket_pair p(suite_keys{s}, args.size() == 4);
-      if (args[2] == "shutdown") shutdown_exchange(*p.a, *p.b);
-      reads += p.ta->stats().reads + p.tb->stats().reads;
-      writes += p.ta->stats().writes + p.tb->stats().writes;
+  std::size_t reads = 0, writes = 0;
+  for (std::size_t i = 0; i < k; ++i) {
+    socket_pair p;
+    auto e = p.open(suite_keys{s}, args.size() == 4);
+    if (!e && args[2] == "shutdown") e = shutdown_exchange(*p.a, *p.b);
+    if (e) {
+      std::fprintf(stderr, "closenotify-bench: %s\n", e->message.c_str());
+      return e->exit_code;
     }
-    std::printf("%s\n", tools::json_text({{"k", k}, {"reads", reads}, {"writes", writes}}).c_str());
-    return 0;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "closenotify-bench: %s\n", e.what());
-    return 1;
+    reads += p.ta->stats().reads + p.tb->stats().reads;
+    writes += p.ta->stats().writes + p.tb->stats().writes;
   }
+  std::printf("%s\n", tools::json_text({{"k", k}, {"reads", reads}, {"writes", writes}}).c_str());
+  return 0;
 }
 
 // ---- figure 5 ------------------------------------------------------------------------
 
-closenotify_heap heap_figures(const cipher_suite& s, std::size_t samples) {
+tools::result<closenotify_heap> heap_figures(const cipher_suite& s, std::size_t samples) {
   closenotify_heap h;
   h.suite = std::string(s.name);
   h.counting = heap_counting();
@@ -188,35 +228,48 @@ closenotify_heap heap_figures(const cipher_suite& s, std::size_t samples) {
     {
       auto writer = k.protection(role::client);
       auto reader = k.protection(role::client);
-      auto one = [&] {
+      // one: nullptr, or what failed.
+      auto one = [&]() -> const char* {
         auto sealed = writer.seal(content_type::application_data, data, buf);
-        const std::size_t n = std::get<std::size_t>(sealed);
-        auto framed = parse_record(bytes_view(buf.data(), n), s.version);
-        const auto& ct = std::get<tls_ciphertext>(framed);
-        auto opened = reader.open(ct.header, mutable_bytes(buf.data() + record_header_size, ct.fragment.size()));
-        if (!std::holds_alternative<tls_plaintext>(opened)) throw failed("open failed");
+        const auto* n = std::get_if<std::size_t>(&sealed);
+        if (n == nullptr) return "seal failed";
+        auto framed = parse_record(bytes_view(buf.data(), *n), s.version);
+        const auto* ct = std::get_if<tls_ciphertext>(&framed);
+        if (ct == nullptr) return "parse_record failed";
+        auto opened = reader.open(ct->header, mutable_bytes(buf.data() + record_header_size, ct->fragment.size()));
+        if (!std::holds_alternative<tls_plaintext>(opened)) return "open failed";
+        return nullptr;
       };
-      for (int w = 0; w < 8; ++w) one();
+      const char* why = nullptr;
+      for (int w = 0; w < 8 && why == nullptr; ++w) why = one();
       const auto a0 = heap_now().allocations;
-      for (std::size_t r = 0; r < records; ++r) one();
-      record_layer.push_back(static_cast<double>(heap_now().allocations - a0) / records);
+      for (std::size_t r = 0; r < records && why == nullptr; ++r) why = one();
+      const auto a1 = heap_now().allocations;
+      if (why != nullptr) return failed(why);
+      record_layer.push_back(static_cast<double>(a1 - a0) / records);
     }
     {
       endpoint_pair p(k);
-      auto one = [&] {
-        if (p.client->write(data) != static_cast<int>(record_payload)) throw failed("endpoint write failed");
-        if (p.server->read(buf) != static_cast<int>(record_payload)) throw failed("endpoint read failed");
+      auto one = [&]() -> const char* {
+        if (p.client->write(data) != static_cast<int>(record_payload)) return "endpoint write failed";
+        if (p.server->read(buf) != static_cast<int>(record_payload)) return "endpoint read failed";
+        return nullptr;
       };
-      for (int w = 0; w < 8; ++w) one();
+      const char* why = nullptr;
+      for (int w = 0; w < 8 && why == nullptr; ++w) why = one();
       const auto a0 = heap_now().allocations;
-      for (std::size_t r = 0; r < records; ++r) one();
-      endpoint_records.push_back(static_cast<double>(heap_now().allocations - a0) / records);
+      for (std::size_t r = 0; r < records && why == nullptr; ++r) why = one();
+      const auto a1 = heap_now().allocations;
+      if (why != nullptr) return failed(why);
+      endpoint_records.push_back(static_cast<double>(a1 - a0) / records);
     }
     {
       endpoint_pair p(k);
       const auto a0 = heap_now().allocations;
-      shutdown_exchange(*p.client, *p.server);
-      exchange.push_back(static_cast<double>(heap_now().allocations - a0));
+      auto e = shutdown_exchange(*p.client, *p.server);
+      const auto a1 = heap_now().allocations;
+      if (e) return std::move(*e);
+      exchange.push_back(static_cast<double>(a1 - a0));
     }
   }
   h.protection_heap_bytes = summarize(protection);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -103,31 +104,43 @@ std::variant<std::size_t, tools::error> count_option(const tools::options& o, co
   auto v = o.get(name);
   if (!v) return def;
   std::size_t n = 0;
-  try {
-    std::size_t used = 0;
-    n = std::stoul(*v, &used);
-    if (used != v->size()) throw std::invalid_argument("trailing");
-  } catch (...) {
+  const char* end = v->data() + v->size();
+  const auto [at, ec] = std::from_chars(v->data(), end, n);
+  if (ec != std::errc() || at != end || n < lo || n > hi) {
     return tools::usage("--" + name + ": a number " + std::to_string(lo) + ".." + std::to_string(hi));
   }
-  if (n < lo || n > hi) return tools::usage("--" + name + ": a number " + std::to_string(lo) + ".." + std::to_string(hi));
   return n;
 }
 
 // ---- figures 3, 4 (OpenSSL part) and 5 (OpenSSL part) for one suite ---------------
 
-void openssl_figures(const config& c, const cipher_suite& s, results& r) {
-  peer_process peer(c.peer, std::string(s.name));
-  if (r.machine.openssl.empty()) r.machine.openssl = peer.text(peer.ask("hello"), "openssl");
-  endpoint_bench cn(s);
+std::optional<tools::error> openssl_figures(const config& c, const cipher_suite& s, results& r) {
+  peer_process peer{std::string(s.name)};
+  if (auto e = peer.start(c.peer)) return e;
+  if (r.machine.openssl.empty()) {
+    auto hello = peer.ask("hello");
+    if (auto* e = std::get_if<tools::error>(&hello)) return std::move(*e);
+    auto version = peer.text(std::get<tools::json>(hello), "openssl");
+    if (auto* e = std::get_if<tools::error>(&version)) return std::move(*e);
+    r.machine.openssl = std::get<std::string>(version);
+  }
+  auto made = endpoint_bench::make(s);
+  if (auto* e = std::get_if<tools::error>(&made)) return std::move(*e);
+  endpoint_bench& cn = std::get<endpoint_bench>(made);
   const std::string app_cmd = "app " + std::to_string(c.app_batch);
   const std::string close_cmd = "close " + std::to_string(c.endpoint_close_batch);
   // Warm-up of both.
-  cn.app(c.app_batch);
-  peer.ask(app_cmd);
+  {
+    auto mine = cn.app(c.app_batch);
+    if (auto* e = std::get_if<tools::error>(&mine)) return std::move(*e);
+    auto theirs = peer.ask(app_cmd);
+    if (auto* e = std::get_if<tools::error>(&theirs)) return std::move(*e);
+  }
   const double bytes = static_cast<double>(c.app_batch * record_payload);
-  auto app = interleave(
-      c.samples, [&] { return cn.app(c.app_batch); }, [&] { return peer.number(peer.ask(app_cmd), "ns"); });
+  auto interleaved = interleave(
+      c.samples, [&] { return cn.app(c.app_batch); }, [&] { return peer.ask_number(app_cmd, "ns"); });
+  if (auto* e = std::get_if<tools::error>(&interleaved)) return std::move(*e);
+  const pair_series& app = std::get<pair_series>(interleaved);
   auto mbs = [&](std::vector<double> ns) {
     for (double& v : ns) v = bytes / v * 1e3;
     return ns;
@@ -137,18 +150,29 @@ void openssl_figures(const config& c, const cipher_suite& s, results& r) {
 
   const double n = static_cast<double>(c.endpoint_close_batch);
   pair_series seal, open;
-  cn.close(c.endpoint_close_batch);
-  peer.ask(close_cmd);
+  {
+    auto mine = cn.close(c.endpoint_close_batch);
+    if (auto* e = std::get_if<tools::error>(&mine)) return std::move(*e);
+    auto theirs = peer.ask(close_cmd);
+    if (auto* e = std::get_if<tools::error>(&theirs)) return std::move(*e);
+  }
   for (std::size_t i = 0; i < c.samples; ++i) {
     for (int turn = 0; turn < 2; ++turn) {
       if ((turn == 0) == (i % 2 == 0)) {
-        const auto [sh, rd] = cn.close(c.endpoint_close_batch);
+        auto mine = cn.close(c.endpoint_close_batch);
+        if (auto* e = std::get_if<tools::error>(&mine)) return std::move(*e);
+        const auto [sh, rd] = std::get<std::pair<double, double>>(mine);
         seal.a.push_back(sh / n);
         open.a.push_back(rd / n);
       } else {
-        const auto a = peer.ask(close_cmd);
-        seal.b.push_back(peer.number(a, "shutdown_ns") / n);
-        open.b.push_back(peer.number(a, "read_ns") / n);
+        auto a = peer.ask(close_cmd);
+        if (auto* e = std::get_if<tools::error>(&a)) return std::move(*e);
+        auto sh = peer.number(std::get<tools::json>(a), "shutdown_ns");
+        if (auto* e = std::get_if<tools::error>(&sh)) return std::move(*e);
+        auto rd = peer.number(std::get<tools::json>(a), "read_ns");
+        if (auto* e = std::get_if<tools::error>(&rd)) return std::move(*e);
+        seal.b.push_back(std::get<double>(sh) / n);
+        open.b.push_back(std::get<double>(rd) / n);
       }
     }
   }
@@ -173,16 +197,22 @@ void openssl_figures(const config& c, const cipher_suite& s, results& r) {
       for (int rep = 0; rep < 3; ++rep) {
         syscall_count got;
         if (impl == "closenotify") {
-          got = shutdown_syscalls(s, ra);
+          auto mine = shutdown_syscalls(s, ra);
+          if (auto* e = std::get_if<tools::error>(&mine)) return std::move(*e);
+          got = std::get<syscall_count>(mine);
         } else {
-          const auto a = peer.ask(ra ? "syscalls read-ahead" : "syscalls");
-          got = {static_cast<std::size_t>(peer.number(a, "client_reads")),
-                 static_cast<std::size_t>(peer.number(a, "client_writes")),
-                 static_cast<std::size_t>(peer.number(a, "server_reads")),
-                 static_cast<std::size_t>(peer.number(a, "server_writes"))};
+          auto a = peer.ask(ra ? "syscalls read-ahead" : "syscalls");
+          if (auto* e = std::get_if<tools::error>(&a)) return std::move(*e);
+          std::size_t* fields[] = {&got.a_reads, &got.a_writes, &got.b_reads, &got.b_writes};
+          const char* keys[] = {"client_reads", "client_writes", "server_reads", "server_writes"};
+          for (std::size_t f = 0; f < 4; ++f) {
+            auto v = peer.number(std::get<tools::json>(a), keys[f]);
+            if (auto* e = std::get_if<tools::error>(&v)) return std::move(*e);
+            *fields[f] = static_cast<std::size_t>(std::get<double>(v));
+          }
         }
         if (rep == 0) first = got;
-        if (!(got == first)) throw failed(impl + " shutdown syscalls changed between repeats");
+        if (!(got == first)) return failed(impl + " shutdown syscalls changed between repeats");
       }
       row->per_suite[std::string(s.name)] = first;
     }
@@ -193,19 +223,25 @@ void openssl_figures(const config& c, const cipher_suite& s, results& r) {
   h.suite = std::string(s.name);
   std::vector<double> client, server, per_record, exchange;
   for (int rep = 0; rep < 3; ++rep) {
-    const auto a = peer.ask("memory");
+    auto answer = peer.ask("memory");
+    if (auto* e = std::get_if<tools::error>(&answer)) return std::move(*e);
+    const auto& a = std::get<tools::json>(answer);
     h.counting = a.value("counting", tools::json(false)) == true;
     if (!h.counting) break;
-    client.push_back(peer.number(a, "client_bytes"));
-    server.push_back(peer.number(a, "server_bytes"));
-    per_record.push_back(peer.number(a, "allocations_per_record"));
-    exchange.push_back(peer.number(a, "allocations_shutdown_exchange"));
+    for (auto [series, key] : {std::pair{&client, "client_bytes"}, std::pair{&server, "server_bytes"},
+                               std::pair{&per_record, "allocations_per_record"},
+                               std::pair{&exchange, "allocations_shutdown_exchange"}}) {
+      auto v = peer.number(a, key);
+      if (auto* e = std::get_if<tools::error>(&v)) return std::move(*e);
+      series->push_back(std::get<double>(v));
+    }
   }
   h.client_bytes = summarize(client);
   h.server_bytes = summarize(server);
   h.allocations_per_record = summarize(per_record);
   h.shutdown_exchange_allocations = summarize(exchange);
   r.openssl_heaps.push_back(h);
+  return std::nullopt;
 }
 
 // ---- figure 4's strace cross-check ------------------------------------------------
@@ -283,12 +319,12 @@ void strace_figures(const config& c, results& r) {
 
 // `exec_peers`: the same matrix with a new OpenSSL process for every peer, as before
 // peers were pooled; the ratio of the two is the pool's gain.
-diff_result diff_figure(const config& c, bool exec_peers) {
+tools::result<diff_result> diff_figure(const config& c, bool exec_peers) {
   diff_result d;
   std::vector<double> wall, rate;
   char path[] = "/tmp/closenotify-bench-diff-XXXXXX";
   const int fd = ::mkstemp(path);
-  if (fd < 0) throw failed("mkstemp failed");
+  if (fd < 0) return failed("mkstemp failed");
   ::close(fd);
   std::vector<std::string> argv{c.closenotify, "diff", "--jobs", std::to_string(c.diff_jobs), "--quiet"};
   if (!c.diff_family.empty()) argv.insert(argv.end(), {"--family", c.diff_family});
@@ -301,7 +337,10 @@ diff_result diff_figure(const config& c, bool exec_peers) {
   for (std::size_t i = 0; i < c.diff_runs; ++i) {
     progress(c, "figure 6: " + d.command + " (run " + std::to_string(i + 1) + " of " + std::to_string(c.diff_runs) + ")");
     const auto result = run(argv);
-    if (result.status < 0) throw failed("cannot run closenotify diff: " + result.why);
+    if (result.status < 0) {
+      std::remove(path);
+      return failed("cannot run closenotify diff: " + result.why);
+    }
     d.exit_statuses.push_back(result.status);
     std::ifstream in(path);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -317,7 +356,10 @@ diff_result diff_figure(const config& c, bool exec_peers) {
         found = true;
       }
     }
-    if (!found) throw failed("closenotify diff (exit " + std::to_string(result.status) + ") wrote no totals");
+    if (!found) {
+      std::remove(path);
+      return failed("closenotify diff (exit " + std::to_string(result.status) + ") wrote no totals");
+    }
     d.cases = cases;
     d.cases_run = cases - skipped;
     wall.push_back(result.seconds);
@@ -404,28 +446,36 @@ int bench_main(const std::vector<std::string>& args) {
     r.command += " " + args[i];
   }
   for (const auto* s : c.suites) r.suites.emplace_back(s->name);
-  try {
+  // figures: every figure in order, into r; the first error stops the run.
+  auto figures = [&]() -> std::optional<tools::error> {
     for (const auto* s : c.suites) {
       progress(c, "figures 1 and 2: " + std::string(s->name) + " (" + std::to_string(c.samples) + " samples)");
-      record_figures(*s, c.samples, {c.app_batch, c.close_batch}, r);
+      if (auto e = record_figures(*s, c.samples, {c.app_batch, c.close_batch}, r)) return e;
     }
     for (const auto* s : c.suites) {
       progress(c, "figures 3, 4, 5 against OpenSSL: " + std::string(s->name));
-      openssl_figures(c, *s, r);
+      if (auto e = openssl_figures(c, *s, r)) return e;
     }
     for (const auto* s : c.suites) {
       progress(c, "figure 5: heap, " + std::string(s->name));
-      r.heaps.push_back(heap_figures(*s, 3));
+      auto h = heap_figures(*s, 3);
+      if (auto* e = std::get_if<tools::error>(&h)) return std::move(*e);
+      r.heaps.push_back(std::move(std::get<closenotify_heap>(h)));
     }
     strace_figures(c, r);
     r.machine.load_before_diff = load_average();
     if (c.diff_runs > 0) {
-      r.diff = diff_figure(c, false);
-      r.diff_exec = diff_figure(c, true);
+      for (auto [exec_peers, to] : {std::pair{false, &r.diff}, std::pair{true, &r.diff_exec}}) {
+        auto d = diff_figure(c, exec_peers);
+        if (auto* e = std::get_if<tools::error>(&d)) return std::move(*e);
+        *to = std::move(std::get<diff_result>(d));
+      }
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "closenotify: error: bench: %s\n", e.what());
-    return 1;
+    return std::nullopt;
+  };
+  if (auto e = figures()) {
+    std::fprintf(stderr, "closenotify: error: bench: %s\n", e->message.c_str());
+    return e->exit_code;
   }
   r.machine.load_after = load_average();
 
@@ -453,6 +503,8 @@ int main(int argc, char** argv) {
   }
   // A peer that died must be an error message, not a SIGPIPE on the next command.
   std::signal(SIGPIPE, SIG_IGN);
+  // Failures come back as tools::error; this is for what nothing here throws on purpose
+  // (an allocation that fails), as in the CLI's main.
   try {
     return closenotify::bench::bench_main(args);
   } catch (const std::exception& e) {

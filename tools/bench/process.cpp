@@ -16,21 +16,32 @@
 
 namespace closenotify::bench {
 
-peer_process::peer_process(const std::string& peer_path, const std::string& suite) : suite_(suite) {
+std::optional<tools::error> peer_process::start(const std::string& peer_path) {
   int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw failed("pipe: " + std::string(std::strerror(errno)));
-  auto spawned = tools::spawn_child(peer_path, {"--bench", suite}, {in[0], out[1], false, -1});
+  if (::pipe2(in, O_CLOEXEC) != 0) return failed("pipe: " + std::string(std::strerror(errno)));
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    const int e = errno;
+    ::close(in[0]);
+    ::close(in[1]);
+    return failed("pipe: " + std::string(std::strerror(e)));
+  }
+  auto spawned = tools::spawn_child(peer_path, {"--bench", suite_}, {in[0], out[1], false, -1});
   ::close(in[0]);
   ::close(out[1]);
   if (auto* e = std::get_if<tools::error>(&spawned)) {
     ::close(in[1]);
     ::close(out[0]);
-    pid_ = -1;
-    throw failed(e->message);
+    return failed(e->message);
   }
   pid_ = std::get<pid_t>(spawned);
   to_ = in[1];
   from_ = ::fdopen(out[0], "r");
+  if (from_ == nullptr) {
+    const int e = errno;
+    ::close(out[0]);
+    return failed("fdopen: " + std::string(std::strerror(e)));
+  }
+  return std::nullopt;
 }
 
 peer_process::~peer_process() {
@@ -46,39 +57,45 @@ peer_process::~peer_process() {
   }
 }
 
-tools::json peer_process::ask(const std::string& command) {
+tools::result<tools::json> peer_process::ask(const std::string& command) {
   const std::string line = command + "\n";
-  if (::write(to_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-    throw failed("OpenSSL peer (" + suite_ + ") is gone");
+  if (from_ == nullptr || ::write(to_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    return failed("OpenSSL peer (" + suite_ + ") is gone");
   }
   std::string answer;
   for (int c; (c = std::fgetc(from_)) != EOF && c != '\n';) answer += static_cast<char>(c);
-  if (answer.empty()) throw failed("OpenSSL peer (" + suite_ + ") did not answer `" + command + "`");
+  if (answer.empty()) return failed("OpenSSL peer (" + suite_ + ") did not answer `" + command + "`");
   tools::json m = tools::json::parse(answer, nullptr, false);
   if (m.is_discarded() || !m.is_object()) {
-    throw failed("OpenSSL peer (" + suite_ + "), `" + command + "`: not a JSON object: " + answer);
+    return failed("OpenSSL peer (" + suite_ + "), `" + command + "`: not a JSON object: " + answer);
   }
   if (auto e = m.find("error"); e != m.end()) {
-    throw failed("OpenSSL peer (" + suite_ + "), `" + command + "`: " +
-                 (e->is_string() ? e->get<std::string>() : tools::json_text(*e)));
+    return failed("OpenSSL peer (" + suite_ + "), `" + command + "`: " +
+                  (e->is_string() ? e->get<std::string>() : tools::json_text(*e)));
   }
   return m;
 }
 
-double peer_process::number(const tools::json& answer, const std::string& key) {
+tools::result<double> peer_process::number(const tools::json& answer, const std::string& key) {
   auto it = answer.find(key);
   if (it == answer.end() || !it->is_number()) {
-    throw failed("OpenSSL peer (" + suite_ + ") answered without a number " + key);
+    return failed("OpenSSL peer (" + suite_ + ") answered without a number " + key);
   }
   return it->get<double>();
 }
 
-std::string peer_process::text(const tools::json& answer, const std::string& key) {
+tools::result<std::string> peer_process::text(const tools::json& answer, const std::string& key) {
   auto it = answer.find(key);
   if (it == answer.end() || !it->is_string()) {
-    throw failed("OpenSSL peer (" + suite_ + ") answered without a string " + key);
+    return failed("OpenSSL peer (" + suite_ + ") answered without a string " + key);
   }
   return it->get<std::string>();
+}
+
+tools::result<double> peer_process::ask_number(const std::string& command, const std::string& key) {
+  auto answer = ask(command);
+  if (auto* e = std::get_if<tools::error>(&answer)) return std::move(*e);
+  return number(std::get<tools::json>(answer), key);
 }
 
 std::optional<std::string> find_in_path(const std::string& name) {

@@ -8,8 +8,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "error.hpp"
 #include "json.hpp"
 
 namespace closenotify::bench {
@@ -17,17 +19,20 @@ namespace closenotify::bench {
 /// peer_process: `closenotify-peer --bench SUITE`, driven line by line.
 class peer_process {
  public:
-  peer_process(const std::string& peer_path, const std::string& suite);
+  explicit peer_process(std::string suite) : suite_(std::move(suite)) {}
   ~peer_process();
   peer_process(const peer_process&) = delete;
   peer_process& operator=(const peer_process&) = delete;
-  /// ask: one command; its answer, a JSON object. Throws failed on an `error` answer, an
-  /// answer that is not a JSON object, or a peer that died.
-  tools::json ask(const std::string& command);
-  /// number / text: one member of an answer; throws failed when it is missing or of
-  /// another type.
-  double number(const tools::json& answer, const std::string& key);
-  std::string text(const tools::json& answer, const std::string& key);
+  /// start: runs `peer_path --bench SUITE`.
+  std::optional<tools::error> start(const std::string& peer_path);
+  /// ask: one command; its answer, a JSON object. Fails on an `error` answer, an answer
+  /// that is not a JSON object, or a peer that died.
+  tools::result<tools::json> ask(const std::string& command);
+  /// number / text: one member of an answer; fails when it is missing or of another type.
+  tools::result<double> number(const tools::json& answer, const std::string& key);
+  tools::result<std::string> text(const tools::json& answer, const std::string& key);
+  /// ask_number: ask(command), then number(answer, key).
+  tools::result<double> ask_number(const std::string& command, const std::string& key);
 
  private:
   pid_t pid_ = -1;

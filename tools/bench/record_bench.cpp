@@ -14,6 +14,8 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
+#include <utility>
 
 #include "bench.hpp"
 #include "closenotify/record_framing.hpp"
@@ -41,10 +43,10 @@ class raw_aead {
   raw_aead(const cipher_suite& s, const traffic_keys& k) {
     const bytes_view iv = k.iv.view();
     for (std::size_t i = 0; i < iv.size() && i < nonce_length; ++i) mask_[i] = iv[i];
-    if (EVP_AEAD_CTX_init(ctx_.get(), aead_of(s.aead), k.key.view().data(), k.key.size(), tag, nullptr) != 1) {
-      throw failed("EVP_AEAD_CTX_init failed for " + std::string(s.name));
-    }
+    ok_ = EVP_AEAD_CTX_init(ctx_.get(), aead_of(s.aead), k.key.view().data(), k.key.size(), tag, nullptr) == 1;
   }
+  /// ok: whether EVP_AEAD_CTX_init took the key.
+  bool ok() const noexcept { return ok_; }
   const std::uint8_t* nonce(std::uint64_t seq) noexcept {
     nonce_ = mask_;
     for (int i = 0; i < 8; ++i) nonce_[nonce_length - 1 - i] ^= static_cast<std::uint8_t>(seq >> (8 * i));
@@ -54,6 +56,7 @@ class raw_aead {
 
  private:
   bssl::ScopedEVP_AEAD_CTX ctx_;
+  bool ok_ = false;
   std::array<std::uint8_t, nonce_length> mask_{};
   std::array<std::uint8_t, nonce_length> nonce_{};
 };
@@ -112,7 +115,7 @@ struct suite_bench {
   struct split {
     double total = 0, seal = 0, open = 0;
   };
-  split cn_app(std::size_t n) {
+  tools::result<split> cn_app(std::size_t n) {
     std::size_t bad = 0;
     split t;
     const auto t0 = now_ns();
@@ -140,13 +143,13 @@ struct suite_bench {
       t.open += static_cast<double>(d - c);
     }
     t.total = static_cast<double>(now_ns() - t0);
-    if (bad != 0) throw failed(std::string(s.name) + ": closenotify seal/open of a 16 KiB record failed");
+    if (bad != 0) return failed(std::string(s.name) + ": closenotify seal/open of a 16 KiB record failed");
     return t;
   }
 
   static constexpr std::array<std::uint8_t, 2> close_notify{1, 0};
 
-  double cn_close_seal(std::size_t n) {
+  tools::result<double> cn_close_seal(std::size_t n) {
     std::size_t bad = 0;
     const auto t0 = now_ns();
     for (std::size_t i = 0; i < n; ++i) {
@@ -154,11 +157,11 @@ struct suite_bench {
       bad += !std::holds_alternative<std::size_t>(sealed);
     }
     const auto t1 = now_ns();
-    if (bad != 0) throw failed(std::string(s.name) + ": closenotify could not seal a close_notify");
+    if (bad != 0) return failed(std::string(s.name) + ": closenotify could not seal a close_notify");
     return static_cast<double>(t1 - t0);
   }
 
-  double cn_close_open(std::size_t n) {
+  tools::result<double> cn_close_open(std::size_t n) {
     std::size_t bad = 0;
     const auto t0 = now_ns();
     for (std::size_t i = 0; i < n; ++i) {
@@ -174,12 +177,12 @@ struct suite_bench {
       bad += pt == nullptr || pt->type != content_type::alert || pt->fragment.size() != 2;
     }
     const auto t1 = now_ns();
-    if (bad != 0) throw failed(std::string(s.name) + ": closenotify could not open its close_notify");
+    if (bad != 0) return failed(std::string(s.name) + ": closenotify could not open its close_notify");
     return static_cast<double>(t1 - t0);
   }
 
   // ---- raw ----
-  split raw_app(std::size_t n) {
+  tools::result<split> raw_app(std::size_t n) {
     const raw_ad ad(s, 23, record_payload, explicit_nonce + record_payload + tag);
     std::uint8_t* const ct = record.data() + record_header_size + explicit_nonce;
     const std::size_t cap = record.size() - record_header_size - explicit_nonce;
@@ -201,7 +204,7 @@ struct suite_bench {
       t.open += static_cast<double>(d - c);
     }
     t.total = static_cast<double>(now_ns() - t0);
-    if (bad != 0) throw failed(std::string(s.name) + ": raw EVP_AEAD seal/open failed");
+    if (bad != 0) return failed(std::string(s.name) + ": raw EVP_AEAD seal/open failed");
     return t;
   }
 
@@ -209,7 +212,7 @@ struct suite_bench {
   // EVP_AEAD_CTX_seal_scatter with the 2-byte alert as input and, for TLS 1.3, the inner
   // content type as extra_in (so that a plaintext is never copied). Separates the cost of
   // that call's shape from closenotify's own code.
-  double raw_close_seal_scatter(std::size_t n) {
+  tools::result<double> raw_close_seal_scatter(std::size_t n) {
     const raw_ad ad(s, 21, close_payload_length, explicit_nonce + close_payload_length + tag);
     const std::size_t extra = s.version == protocol_version::tls13 ? 1 : 0;
     std::size_t bad = 0;
@@ -224,11 +227,11 @@ struct suite_bench {
     }
     const auto t1 = now_ns();
     raw_seq_open = raw_seq_seal;  // these records are not opened
-    if (bad != 0) throw failed(std::string(s.name) + ": raw EVP_AEAD_CTX_seal_scatter failed");
+    if (bad != 0) return failed(std::string(s.name) + ": raw EVP_AEAD_CTX_seal_scatter failed");
     return static_cast<double>(t1 - t0);
   }
 
-  double raw_close_seal(std::size_t n) {
+  tools::result<double> raw_close_seal(std::size_t n) {
     const raw_ad ad(s, 21, close_payload_length, explicit_nonce + close_payload_length + tag);
     std::size_t bad = 0;
     const auto t0 = now_ns();
@@ -241,11 +244,11 @@ struct suite_bench {
       raw_close_ct = sealed;
     }
     const auto t1 = now_ns();
-    if (bad != 0) throw failed(std::string(s.name) + ": raw EVP_AEAD seal of 3 bytes failed");
+    if (bad != 0) return failed(std::string(s.name) + ": raw EVP_AEAD seal of 3 bytes failed");
     return static_cast<double>(t1 - t0);
   }
 
-  double raw_close_open(std::size_t n) {
+  tools::result<double> raw_close_open(std::size_t n) {
     const raw_ad ad(s, 21, close_payload_length, explicit_nonce + close_payload_length + tag);
     std::size_t bad = 0;
     const auto t0 = now_ns();
@@ -257,7 +260,7 @@ struct suite_bench {
                                ad.length) != 1;
     }
     const auto t1 = now_ns();
-    if (bad != 0) throw failed(std::string(s.name) + ": raw EVP_AEAD open of 3 bytes failed");
+    if (bad != 0) return failed(std::string(s.name) + ": raw EVP_AEAD open of 3 bytes failed");
     return static_cast<double>(t1 - t0);
   }
 
@@ -265,11 +268,11 @@ struct suite_bench {
   // of its sequence number and the additional data the RFC defines: the two sides really
   // use the same keys and nonces. The reader opens the same record, so that both
   // directions stay at the same sequence number.
-  void check_same_keys() {
+  std::optional<tools::error> check_same_keys() {
     const std::uint64_t seq = writer.sequence_number();
     std::array<std::uint8_t, slot> rec{};
     auto sealed = writer.seal(content_type::alert, close_notify, rec);
-    if (!std::holds_alternative<std::size_t>(sealed)) throw failed(std::string(s.name) + ": seal failed");
+    if (!std::holds_alternative<std::size_t>(sealed)) return failed(std::string(s.name) + ": seal failed");
     const std::size_t len = std::get<std::size_t>(sealed);
     std::array<std::uint8_t, slot> copy = rec;
     const std::size_t fragment = len - record_header_size;
@@ -291,39 +294,47 @@ struct suite_bench {
     const bool ok = EVP_AEAD_CTX_open(raw_open.get(), ct, &opened, fragment - explicit_nonce, raw_open.nonce(seq),
                                       nonce_length, ct, fragment - explicit_nonce, ad.data(), ad_len) == 1 &&
                     opened == close_payload_length && std::memcmp(ct, close_payload.data(), opened) == 0;
-    if (!ok) throw failed(std::string(s.name) + ": the raw AEAD does not open closenotify's record: keys or nonces differ");
+    if (!ok) return failed(std::string(s.name) + ": the raw AEAD does not open closenotify's record: keys or nonces differ");
     auto framed = parse_record(bytes_view(rec.data(), len), s.version);
     const auto* c = std::get_if<tls_ciphertext>(&framed);
-    if (c == nullptr) throw failed(std::string(s.name) + ": parse_record failed");
+    if (c == nullptr) return failed(std::string(s.name) + ": parse_record failed");
     auto mine = reader.open(c->header, mutable_bytes(rec.data() + record_header_size, fragment));
-    if (!std::holds_alternative<tls_plaintext>(mine)) throw failed(std::string(s.name) + ": open failed");
+    if (!std::holds_alternative<tls_plaintext>(mine)) return failed(std::string(s.name) + ": open failed");
+    return std::nullopt;
   }
 };
 
 }  // namespace
 
-void record_figures(const cipher_suite& s, std::size_t samples, record_sizes sizes, results& out) {
+std::optional<tools::error> record_figures(const cipher_suite& s, std::size_t samples, record_sizes sizes,
+                                           results& out) {
   const suite_keys keys{&s};
   suite_bench b(s, keys);
+  if (!b.raw_seal.ok() || !b.raw_open.ok()) return failed("EVP_AEAD_CTX_init failed for " + std::string(s.name));
   b.slots.assign(sizes.close_batch * suite_bench::slot, 0);
-  b.check_same_keys();
+  if (auto e = b.check_same_keys()) return e;
   out.raw_checks.emplace_back(s.name);
 
   // Warm-up: caches, branch predictors, the CPU's clock.
-  (void)b.cn_app(sizes.app_batch);
-  (void)b.raw_app(sizes.app_batch);
+  for (auto warm : {b.cn_app(sizes.app_batch), b.raw_app(sizes.app_batch)}) {
+    if (auto* e = std::get_if<tools::error>(&warm)) return std::move(*e);
+  }
 
   const double bytes = static_cast<double>(sizes.app_batch * record_payload);
   std::vector<double> cn_total, raw_total, cn_seal, raw_seal, cn_open, raw_open;
   for (std::size_t i = 0; i < samples; ++i) {
     for (int turn = 0; turn < 2; ++turn) {
       if ((turn == 0) == (i % 2 == 0)) {
-        const auto t = b.cn_app(sizes.app_batch);
+        const auto r = b.cn_app(sizes.app_batch);
+        if (auto* e = std::get_if<tools::error>(&r)) return *e;
+        const auto& t = std::get<suite_bench::split>(r);
         cn_total.push_back(t.total);
         cn_seal.push_back(t.seal / static_cast<double>(sizes.app_batch));
         cn_open.push_back(t.open / static_cast<double>(sizes.app_batch));
       } else {
-        const auto t = b.raw_app(sizes.app_batch);
+        const auto r = b.raw_app(sizes.app_batch);
+        if (auto* e = std::get_if<tools::error>(&r)) return *e;
+        const auto& t = std::get<suite_bench::split>(r);
         raw_total.push_back(t.total);
         raw_seal.push_back(t.seal / static_cast<double>(sizes.app_batch));
         raw_open.push_back(t.open / static_cast<double>(sizes.app_batch));
@@ -351,24 +362,33 @@ void record_figures(const cipher_suite& s, std::size_t samples, record_sizes siz
   };
   // Seal and open are timed in separate batches; each seal batch is opened by the open
   // batch that follows it (closenotify's reader and the raw AEAD each open their own).
-  b.cn_close_seal(sizes.close_batch);
-  b.cn_close_open(sizes.close_batch);
-  b.raw_close_seal(sizes.close_batch);
-  b.raw_close_open(sizes.close_batch);
+  // batch: one of suite_bench's timed batches of close_batch records, its ns appended to
+  // `to` (nullptr: a warm-up, not kept).
+  auto batch = [&](tools::result<double> (suite_bench::*f)(std::size_t),
+                   std::vector<double>* to) -> std::optional<tools::error> {
+    auto r = (b.*f)(sizes.close_batch);
+    if (auto* e = std::get_if<tools::error>(&r)) return std::move(*e);
+    if (to != nullptr) to->push_back(std::get<double>(r));
+    return std::nullopt;
+  };
+  for (auto f : {&suite_bench::cn_close_seal, &suite_bench::cn_close_open, &suite_bench::raw_close_seal,
+                 &suite_bench::raw_close_open}) {
+    if (auto e = batch(f, nullptr)) return e;
+  }
   pair_series seal, open;
   std::vector<double> scatter;
   for (std::size_t i = 0; i < samples; ++i) {
     const bool cn_first = i % 2 == 0;
     for (int turn = 0; turn < 2; ++turn) {
       if ((turn == 0) == cn_first) {
-        seal.a.push_back(b.cn_close_seal(sizes.close_batch));
-        open.a.push_back(b.cn_close_open(sizes.close_batch));
+        if (auto e = batch(&suite_bench::cn_close_seal, &seal.a)) return e;
+        if (auto e = batch(&suite_bench::cn_close_open, &open.a)) return e;
       } else {
-        seal.b.push_back(b.raw_close_seal(sizes.close_batch));
-        open.b.push_back(b.raw_close_open(sizes.close_batch));
+        if (auto e = batch(&suite_bench::raw_close_seal, &seal.b)) return e;
+        if (auto e = batch(&suite_bench::raw_close_open, &open.b)) return e;
       }
     }
-    scatter.push_back(b.raw_close_seal_scatter(sizes.close_batch));
+    if (auto e = batch(&suite_bench::raw_close_seal_scatter, &scatter)) return e;
   }
   const std::string payload = std::to_string(b.close_payload_length) + "-byte payload";
   timing_row seal_row{std::string(s.name), "close_notify seal (" + payload + ")", summarize(per_op(seal.a)),
@@ -379,6 +399,7 @@ void record_figures(const cipher_suite& s, std::size_t samples, record_sizes siz
   out.close_vs_raw.push_back(timing_row{std::string(s.name), "close_notify open (" + payload + ")",
                                         summarize(per_op(open.a)), summarize(per_op(open.b)),
                                         summarize(ratios(open)), "ns"});
+  return std::nullopt;
 }
 
 }  // namespace closenotify::bench

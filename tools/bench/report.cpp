@@ -31,15 +31,15 @@ stat summarize(std::vector<double> v) {
   return s;
 }
 
-pair_series interleave(std::size_t samples, const std::function<double()>& a, const std::function<double()>& b) {
+tools::result<pair_series> interleave(std::size_t samples, const std::function<tools::result<double>()>& a,
+                                      const std::function<tools::result<double>()>& b) {
   pair_series s;
   for (std::size_t i = 0; i < samples; ++i) {
-    if (i % 2 == 0) {
-      s.a.push_back(a());
-      s.b.push_back(b());
-    } else {
-      s.b.push_back(b());
-      s.a.push_back(a());
+    for (int turn = 0; turn < 2; ++turn) {
+      const bool a_now = (turn == 0) == (i % 2 == 0);
+      auto v = a_now ? a() : b();
+      if (auto* e = std::get_if<tools::error>(&v)) return std::move(*e);
+      (a_now ? s.a : s.b).push_back(std::get<double>(v));
     }
   }
   return s;
