@@ -200,6 +200,24 @@ int internal_syscalls(const std::vector<std::string>& args) {
 
 // ---- figure 5 ------------------------------------------------------------------------
 
+namespace {
+
+// allocations_per_call: `one` 8 times to warm up, then `records` times with the heap's
+// allocations counted; their mean per call, or why `one` failed (checked after the
+// counted loop, which then stops early: the count is discarded).
+template <class F>
+tools::result<double> allocations_per_call(F&& one, std::size_t records) {
+  const char* why = nullptr;
+  for (int w = 0; w < 8 && why == nullptr; ++w) why = one();
+  const auto a0 = heap_now().allocations;
+  for (std::size_t r = 0; r < records && why == nullptr; ++r) why = one();
+  const auto a1 = heap_now().allocations;
+  if (why != nullptr) return failed(why);
+  return static_cast<double>(a1 - a0) / static_cast<double>(records);
+}
+
+}  // namespace
+
 tools::result<closenotify_heap> heap_figures(const cipher_suite& s, std::size_t samples) {
   closenotify_heap h;
   h.suite = std::string(s.name);
@@ -240,13 +258,9 @@ tools::result<closenotify_heap> heap_figures(const cipher_suite& s, std::size_t 
         if (!std::holds_alternative<tls_plaintext>(opened)) return "open failed";
         return nullptr;
       };
-      const char* why = nullptr;
-      for (int w = 0; w < 8 && why == nullptr; ++w) why = one();
-      const auto a0 = heap_now().allocations;
-      for (std::size_t r = 0; r < records && why == nullptr; ++r) why = one();
-      const auto a1 = heap_now().allocations;
-      if (why != nullptr) return failed(why);
-      record_layer.push_back(static_cast<double>(a1 - a0) / records);
+      auto per = allocations_per_call(one, records);
+      if (auto* e = std::get_if<tools::error>(&per)) return *e;
+      record_layer.push_back(std::get<double>(per));
     }
     {
       endpoint_pair p(k);
@@ -255,13 +269,9 @@ tools::result<closenotify_heap> heap_figures(const cipher_suite& s, std::size_t 
         if (p.server->read(buf) != static_cast<int>(record_payload)) return "endpoint read failed";
         return nullptr;
       };
-      const char* why = nullptr;
-      for (int w = 0; w < 8 && why == nullptr; ++w) why = one();
-      const auto a0 = heap_now().allocations;
-      for (std::size_t r = 0; r < records && why == nullptr; ++r) why = one();
-      const auto a1 = heap_now().allocations;
-      if (why != nullptr) return failed(why);
-      endpoint_records.push_back(static_cast<double>(a1 - a0) / records);
+      auto per = allocations_per_call(one, records);
+      if (auto* e = std::get_if<tools::error>(&per)) return *e;
+      endpoint_records.push_back(std::get<double>(per));
     }
     {
       endpoint_pair p(k);
