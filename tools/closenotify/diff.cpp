@@ -390,6 +390,11 @@ outcome run_diff(const std::vector<std::string>& args) {
     return exit_ok;
   }
 
+  // The whole matrix keeps each case's verdict and observations, not its transcripts,
+  // unless a capture of it was asked for.
+  if (!o.has("pcap")) {
+    for (auto& c : configs) c.keep_transcripts = false;
+  }
   const auto done = run_rounds(cases, runs, configs, documented, jobs, repeat, o.has("quiet"));
   const auto& flaky = done.flaky;
   const double wall = done.wall_seconds;

@@ -51,6 +51,16 @@ case_result run_one(const case_def& c, const run_config& config, const std::set<
   r.reference = run_case(*c.s, c.c, false, config);
   r.candidate = run_case(*c.s, c.c, true, config);
   r.cmp = compare(*c.s, r.reference, r.candidate, documented);
+  if (!config.keep_transcripts) {
+    for (auto* run : {&r.reference, &r.candidate}) {
+      run->wire_a = {};
+      run->wire_b = {};
+      run->transcript = {};
+      run->stream = {};
+      run->keylog = {};
+      for (auto& o : run->steps) o.records = {};
+    }
+  }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

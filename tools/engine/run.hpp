@@ -31,6 +31,10 @@ struct run_config {
   /// peer_profile: the live peer's series' profile (openssl_versions.hpp): which scenarios
   /// it can run at all.
   profile_id peer_profile = profile_id::openssl_3_0;
+  /// keep_transcripts: keep, once a case is compared, what only a capture or --explain
+  /// shows (the byte stream, the protocol lines, decrypted records, the key log). The
+  /// matrix drops them, or its memory would grow with every case (about 200 KiB each).
+  bool keep_transcripts = true;
 };
 
 /// observation: what one step did, as compared. `fields` keys: outcome, ret, err, flags,
