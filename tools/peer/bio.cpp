@@ -101,10 +101,6 @@ int bio_destroy(BIO* /*bio*/) { return 1; }
 
 }  // namespace
 
-Socket::~Socket() {
-  if (method_ != nullptr) BIO_meth_free(method_);
-}
-
 int Socket::close() {
   int fd = fd_;
   fd_ = -1;  // even a failed close(2) releases the descriptor on Linux
@@ -158,7 +154,8 @@ std::string Socket::wire_segments() const {
   for (std::size_t i = 0; i < wire_marks_.size(); ++i) {
     const std::size_t begin = wire_marks_[i].second;
     const std::size_t end = i + 1 < wire_marks_.size() ? wire_marks_[i + 1].second : wire_.size();
-    out += (out.empty() ? "" : "/") + std::to_string(wire_marks_[i].first) + ":" + hex(wire_.data() + begin, end - begin);
+    out += (out.empty() ? "" : "/") + std::to_string(wire_marks_[i].first) + ":";
+    append_hex(out, wire_.data() + begin, end - begin);
   }
   return out.empty() ? "-" : out;
 }
@@ -210,16 +207,37 @@ void Socket::wait(short events) {
   }
 }
 
-BIO* Socket::new_bio() {
-  if (method_ == nullptr) {
-    method_ = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "closenotify-peer socket");
-    if (method_ == nullptr || !BIO_meth_set_read(method_, bio_read) ||
-        !BIO_meth_set_write(method_, bio_write) || !BIO_meth_set_ctrl(method_, bio_ctrl) ||
-        !BIO_meth_set_create(method_, bio_create) || !BIO_meth_set_destroy(method_, bio_destroy)) {
-      return nullptr;
+namespace {
+
+// One method for the process, never freed (BIOs of the last connection may point to it
+// until exit). Not one per connection: each BIO_get_new_index call takes the next type
+// number for good (from BIO_TYPE_START, 128), and a pooled peer would run out after 127
+// connections. From the 128th call 3.5 returns -1 (measured), and -1 |
+// BIO_TYPE_SOURCE_SINK is a type with every flag bit set; 1.1.1 and 3.0 do not check
+// (bio_meth.c: "CRYPTO_UP_REF(&bio_count, &newval, ...) ... return newval"), and the
+// number runs into the BIO_TYPE_DESCRIPTOR and BIO_TYPE_FILTER bits. Either way, what
+// BIO_find_type and BIO_method_type said of a connection's BIO depended on how many
+// connections came before it.
+BIO_METHOD* socket_method() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "closenotify-peer socket");
+    if (m != nullptr && (!BIO_meth_set_read(m, bio_read) || !BIO_meth_set_write(m, bio_write) ||
+                         !BIO_meth_set_ctrl(m, bio_ctrl) || !BIO_meth_set_create(m, bio_create) ||
+                         !BIO_meth_set_destroy(m, bio_destroy))) {
+      BIO_meth_free(m);
+      m = nullptr;
     }
-  }
-  BIO* bio = BIO_new(method_);
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
+BIO* Socket::new_bio() {
+  BIO_METHOD* method = socket_method();
+  if (method == nullptr) return nullptr;
+  BIO* bio = BIO_new(method);
   if (bio == nullptr) return nullptr;
   BIO_set_data(bio, this);
   BIO_set_shutdown(bio, BIO_NOCLOSE);

@@ -5,7 +5,8 @@
 //
 // Builds (tools/peer/meson.build): closenotify-peer against the system's OpenSSL 3.0, and
 // closenotify-peer-<series> against each series tools/install-openssl.sh put in the
-// OpenSSL cache (1.1.1 and 3.5). 3.5 takes the 3.0 branch unchanged.
+// OpenSSL cache (1.1.1 and 3.5). 3.5 takes the 3.0 branch, and the 3.4 one where 3.4
+// deprecated a call.
 #pragma once
 
 #include <openssl/ec.h>
@@ -90,5 +91,17 @@ inline EVP_PKEY* new_p256_key() { return EVP_EC_gen("P-256"); }
 inline EVP_PKEY* new_rsa_key(unsigned int bits) { return EVP_RSA_gen(bits); }
 
 #endif
+
+// Remove every session from the context's internal cache: a time of 0 means "all", not
+// "expired by 1970" (ssl_sess.c, 1.1.1: "if ((p->time == 0) || ...)"; 3.0 and 3.5:
+// "if (t == 0 || sess_timedout(...))"). 3.4 deprecated the `long` form ("not Y2038-safe,
+// replace with SSL_CTX_flush_sessions_ex()"), which 1.1.1 and 3.0 do not have.
+inline void flush_all_sessions(SSL_CTX* ctx) {
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+  SSL_CTX_flush_sessions_ex(ctx, 0);
+#else
+  SSL_CTX_flush_sessions(ctx, 0);
+#endif
+}
 
 }  // namespace peer::compat

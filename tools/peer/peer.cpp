@@ -7,6 +7,7 @@
 //   closenotify-peer --bench ... benchmark modes (bench.cpp), no line protocol
 #include <openssl/crypto.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <openssl/err.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,15 +36,24 @@ void emit(const std::string& line) {
   std::fflush(stdout);
 }
 
-std::string hex(const unsigned char* p, std::size_t n) {
-  if (n == 0) return "-";
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 0xf];
+void append_hex(std::string& out, const unsigned char* p, std::size_t n) {
+  if (n == 0) {
+    out += '-';
+    return;
   }
+  static constexpr char digits[] = "0123456789abcdef";
+  const std::size_t at = out.size();
+  out.resize(at + 2 * n);
+  char* d = out.data() + at;
+  for (std::size_t i = 0; i < n; ++i) {
+    *d++ = digits[p[i] >> 4];
+    *d++ = digits[p[i] & 0xf];
+  }
+}
+
+std::string hex(const unsigned char* p, std::size_t n) {
+  std::string out;
+  append_hex(out, p, n);
   return out;
 }
 
@@ -149,8 +159,8 @@ class Peer {
   Outcome write_all(std::size_t n);
   void wait_for(int err);
 
-  // Order matters: tls_ (whose SSL owns the BIO) is destroyed before socket_ (which owns
-  // the BIO_METHOD the BIO points to).
+  // Order matters: tls_ (whose SSL owns the BIO) is destroyed before socket_ (which the
+  // BIO points to).
   Socket socket_;
   Tls tls_{socket_};
   // The buffer of the last SSL_write. OpenSSL 3.0 requires a retry after WANT_WRITE /
@@ -384,11 +394,22 @@ void Peer::step(const std::string& call, Body body) {
   Outcome o = body();
   const std::string reason = step_reason();
   int flags = tls_.ssl() != nullptr ? SSL_get_shutdown(tls_.ssl()) : 0;
-  emit("done call=" + call + " ret=" + std::to_string(o.ret) + " err=" + o.err +
-       " flags=" + std::to_string(flags) + " data=" + hex(o.data) + " recv=" + tls_.take_alerts() +
-       " errno=" + std::to_string(o.err_no) + " rx=" + std::to_string(socket_.rx()) +
-       " tx=" + std::to_string(socket_.tx()) + " wire=" + hex(socket_.wire()) +
-       " reason=" + reason);
+  // data= and wire= are the bulk of a step that moves much (200 KB each way in
+  // nonblocking-io, 400 KB of hex each): one buffer of the final size, the hex written
+  // straight into it, rather than a chain of `+` that copies them again and again.
+  const bytes& wire = socket_.wire();
+  std::string line;
+  line.reserve(200 + call.size() + o.err.size() + reason.size() + 2 * (o.data.size() + wire.size()));
+  line += "done call=";
+  line += call;
+  line += " ret=" + std::to_string(o.ret) + " err=" + o.err + " flags=" + std::to_string(flags) + " data=";
+  append_hex(line, o.data.data(), o.data.size());
+  line += " recv=" + tls_.take_alerts() + " errno=" + std::to_string(o.err_no) +
+          " rx=" + std::to_string(socket_.rx()) + " tx=" + std::to_string(socket_.tx()) + " wire=";
+  append_hex(line, wire.data(), wire.size());
+  line += " reason=";
+  line += reason;
+  emit(line);
 }
 
 // `saved_errno` is errno straight after the call, before SSL_get_error or anything else
@@ -580,6 +601,18 @@ int main(int argc, char** argv) {
       const std::vector<std::string> rest(args.begin() + 1, args.end());
       return args[0] == "--bench" ? peer::bench::run(rest) : peer::bench::run_syscalls(rest);
     }
+    // The protocol modes: keep freed memory instead of returning it to the kernel. A step
+    // that moves 200 KB builds lines of 400 KB and more (data=, wire= in hex), and under
+    // glibc's defaults (mmap from 128 KiB, the heap top trimmed past twice that, both
+    // moving with what is freed) every such case got its large buffers as fresh pages:
+    // in a pooled peer the page faults, brk calls and TLB flushes cost more than the hex
+    // itself. Fixed thresholds stop the moving ("Dynamic adjustment of the mmap threshold
+    // is disabled if any of the M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD, or
+    // M_MMAP_MAX parameters is set", mallopt(3)): the heap grows to the largest case once
+    // and is reused. 32 MiB is the threshold's upper limit on 64-bit (mallopt(3),
+    // DEFAULT_MMAP_THRESHOLD_MAX); a buffer past it is mmapped, as it should be.
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
     if (args.size() == 2 && args[0] == "--pool") {
       const auto channel = peer::parse_count(args[1]);
       if (channel && *channel <= 1'000'000 && fcntl(static_cast<int>(*channel), F_GETFD) >= 0) {

@@ -42,6 +42,8 @@ std::string step_reason();
 
 // Lower-case hex, "-" for an empty string (the protocol's spelling of "no bytes").
 std::string hex(const unsigned char* p, std::size_t n);
+// The same, appended to `out`.
+void append_hex(std::string& out, const unsigned char* p, std::size_t n);
 inline std::string hex(const bytes& b) { return hex(b.data(), b.size()); }
 
 // The inherited AF_UNIX stream socket. Every syscall on it is a single MSG_DONTWAIT
@@ -50,7 +52,6 @@ inline std::string hex(const bytes& b) { return hex(b.data(), b.size()); }
 class Socket {
  public:
   explicit Socket(int fd) : fd_(fd) {}
-  ~Socket();
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
 
@@ -98,7 +99,7 @@ class Socket {
   std::string wire_segments() const;
 
   // A new BIO on this socket (the caller owns it). The BIO never closes the fd, and this
-  // Socket must outlive it: it owns the BIO_METHOD.
+  // Socket must outlive it: the BIO's data is a pointer to it.
   BIO* new_bio();
 
  private:
@@ -113,7 +114,6 @@ class Socket {
   bytes wire_;  // written during the current step
   // (rx when written, offset in wire_) for each run of writes between two reads.
   std::vector<std::pair<std::uint64_t, std::size_t>> wire_marks_;
-  BIO_METHOD* method_ = nullptr;
 };
 
 struct HandshakeParams {
@@ -136,7 +136,15 @@ struct HandshakeParams {
 // for a server the in-memory certificate(s). nullptr with `why` set (one line) on failure.
 SSL_CTX* new_context(const HandshakeParams& params, std::string& why);
 
-// The one TLS connection: its context, its SSL, and what the callbacks observed.
+// context_for_connection: the context for one more connection with `params`, a reference
+// the caller frees: the process's context for that configuration, made on first use
+// (not for cert=/key= files: those get a fresh one), with what connections change in a
+// context (session cache, ticket keys) put back as a fresh context has it. The number of
+// tickets is left at OpenSSL's default: the caller sets it on the SSL. nullptr with `why`
+// set on failure.
+SSL_CTX* context_for_connection(const HandshakeParams& params, std::string& why);
+
+// The one TLS connection: its SSL (which holds its context) and what the callbacks observed.
 class Tls {
  public:
   explicit Tls(Socket& socket) : socket_(socket) {}
@@ -166,7 +174,6 @@ class Tls {
                          std::size_t len, SSL* ssl, void* arg);
 
   Socket& socket_;
-  SSL_CTX* ctx_ = nullptr;
   SSL* ssl_ = nullptr;
   bool ready_ = false;
   bool tls13_ = true;
@@ -185,8 +192,10 @@ class Tls {
 int run_connection(int fd);
 
 // run_pooled: the same for one connection after another, each socket received on
-// `channel` (SCM_RIGHTS) at `attach` and closed at `release` or `handoff`; nothing of
-// a connection outlives it but the certificates (docs/peer-protocol.md, "Pooled peers").
+// `channel` (SCM_RIGHTS) at `attach` and closed at `release` or `handoff`. What the
+// process keeps from one connection to the next is made the same way for every one: the
+// certificates, one SSL_CTX per configuration (reset before each use, see
+// context_for_connection) and the BIO_METHOD (docs/peer-protocol.md, "Pooled peers").
 int run_pooled(int channel);
 
 namespace bench {

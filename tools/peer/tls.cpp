@@ -1,8 +1,10 @@
 // tls.cpp — the OpenSSL side of closenotify-peer: context, in-memory certificate,
 // handshake, and the two callbacks that observe what the runner needs for a hand-off
 // (key-log secrets, per-direction record counts) and for each step (received alerts).
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include <cerrno>
@@ -84,7 +86,130 @@ bool has_suite(SSL_CTX* ctx, const std::string& suite, bool tls13) {
   return false;
 }
 
+// ---- one SSL_CTX per configuration, for the life of the process -------------------------
+// A pooled peer serves thousands of connections with a handful of configurations (a role
+// and a suite), and making the context was the largest part of a connection's cost that is
+// not the handshake itself: under OpenSSL 3.x SSL_CTX_new fetches every cipher, digest
+// and group from the providers, and the suite lists are parsed again each time
+// (docs/performance.md, "What a pooled peer still paid per case"). So a context is made
+// once per configuration and kept.
+//
+// What a context holds that a connection can change is put back before each connection
+// (reset_for_connection), so that every connection starts from what a fresh context
+// would give it and no case's result depends on the cases before it in the same process.
+// Everything a case sets for itself (tickets, SNI, the message callback, `set` options,
+// quiet shutdown) goes on its SSL, never on the shared context.
+
+// The parameters new_context reads: equal keys make equal contexts. `tickets` is not
+// among them (SSL_set_num_tickets, per connection), nor `sni` (per SSL).
+struct ContextKey {
+  bool client;
+  bool tls13;
+  bool any_version;
+  std::string suite;
+  bool operator==(const ContextKey&) const = default;
+};
+
+struct SharedContext {
+  ContextKey key;
+  SSL_CTX* ctx;  // the cache's reference; each SSL made from it holds its own
+};
+
+// The matrix needs 12 (6 suites, 2 roles); `serve`/`connect` may name any suite list, so
+// the oldest is dropped past this many. Dropping one frees nothing a live SSL uses.
+constexpr std::size_t kMaxSharedContexts = 32;
+
+// Freed at exit, so that a sanitizer build's leak check (CI runs it with detect_leaks=1)
+// finds nothing left, and before OpenSSL's own atexit cleanup, which must come last:
+// initialising OpenSSL first registers its handler first, and atexit handlers and static
+// destructors run in the reverse order of their registration.
+struct SharedContexts {
+  SharedContexts() { OPENSSL_init_ssl(0, nullptr); }
+  ~SharedContexts() {
+    for (SharedContext& c : list) SSL_CTX_free(c.ctx);
+  }
+  SharedContexts(const SharedContexts&) = delete;
+  SharedContexts& operator=(const SharedContexts&) = delete;
+  std::vector<SharedContext> list;
+};
+
+std::vector<SharedContext>& shared_contexts() {
+  static SharedContexts contexts;
+  return contexts.list;
+}
+
+// The state of a context that connections change, put back to a fresh context's:
+//  - The internal session cache. A server adds each TLS 1.2 session to it (it stays on:
+//    SSL_SESS_CACHE_SERVER is the default, and turning it off would also empty the
+//    ServerHello's session_id, a change on the wire), and a ClientHello that names a
+//    cached session resumes it. Emptied here, a renegotiation can still resume its own
+//    connection's session, as with a fresh context, but no connection can resume one of
+//    an earlier case (compat::flush_all_sessions).
+//  - The ticket keys. SSL_CTX_new draws them at random ("Setup RFC5077 ticket keys",
+//    ssl_lib.c) and every ticket the context issues (TLS 1.2 and TLS 1.3) is sealed with
+//    them; drawn again here, a ticket from an earlier case is as undecryptable as it
+//    would be under a fresh context, so it cannot resume. Same sources as SSL_CTX_new:
+//    RAND_bytes for the key name, RAND_priv_bytes for the two secrets.
+// The statistics counters (SSL_CTX_sess_*) are left to count: nothing reads them but the
+// automatic flush every 255 connections, which removes expired sessions only, and the
+// cache then holds none but the current connection's.
+// A client context has neither to put back: with SSL_SESS_CACHE_SERVER alone (the
+// default, never changed here) a client stores no session in it ("Client sessions are
+// added to the session cache" is SSL_SESS_CACHE_CLIENT's, SSL_CTX_set_session_cache_mode(3)),
+// and only a server seals or opens tickets.
+bool reset_for_connection(SSL_CTX* ctx, bool client) {
+  if (client) return true;
+  compat::flush_all_sessions(ctx);
+  // The keys' length, asked of OpenSSL (80 in all three: a 16-byte name, TLSEXT_KEYNAME_LENGTH
+  // in ssl_local.h, then the HMAC and AES secrets, 32 bytes each).
+  constexpr long kNameLength = 16;
+  const long length = SSL_CTX_set_tlsext_ticket_keys(ctx, nullptr, 0);
+  unsigned char keys[256];
+  if (length <= kNameLength || length > static_cast<long>(sizeof keys)) return false;
+  const bool ok = RAND_bytes(keys, kNameLength) == 1 &&
+                  RAND_priv_bytes(keys + kNameLength, static_cast<int>(length - kNameLength)) == 1 &&
+                  SSL_CTX_set_tlsext_ticket_keys(ctx, keys, length) == 1;
+  OPENSSL_cleanse(keys, sizeof keys);
+  return ok;
+}
+
 }  // namespace
+
+SSL_CTX* context_for_connection(const HandshakeParams& connection, std::string& why) {
+  HandshakeParams params = connection;
+  params.tickets = -1;  // the context keeps OpenSSL's default; Tls::handshake sets the SSL's
+  if (!params.cert.empty()) {
+    // PEM files are read when the context is made: a fresh one each time, so that a
+    // certificate replaced between connections (closenotify serve) is the one served.
+    return new_context(params, why);
+  }
+  ContextKey key{params.client, params.tls13, params.any_version, params.suite};
+  auto& contexts = shared_contexts();
+  SSL_CTX* ctx = nullptr;
+  for (const SharedContext& c : contexts) {
+    if (c.key == key) ctx = c.ctx;
+  }
+  if (ctx == nullptr) {
+    // A configuration that fails (an unknown suite, ...) is not kept: it fails the same
+    // way, with the same message, each time it is asked for.
+    ctx = new_context(params, why);
+    if (ctx == nullptr) return nullptr;
+    if (contexts.size() == kMaxSharedContexts) {
+      SSL_CTX_free(contexts.front().ctx);
+      contexts.erase(contexts.begin());
+    }
+    contexts.push_back(SharedContext{std::move(key), ctx});
+  }
+  if (!reset_for_connection(ctx, params.client)) {
+    why = "cannot reset the context for a new connection: " + queued_reason();
+    return nullptr;
+  }
+  if (SSL_CTX_up_ref(ctx) != 1) {  // the caller's reference, as from new_context
+    why = "cannot share the context: " + queued_reason();
+    return nullptr;
+  }
+  return ctx;
+}
 
 std::string queued_reason() {
   unsigned long e = ERR_peek_error();
@@ -118,8 +243,8 @@ std::string step_reason() {
 
 Tls::~Tls() {
   // SSL_free sends nothing (no close_notify): `quit` must leave the socket untouched.
+  // It also drops the SSL's reference to its context (SSL_new took one).
   SSL_free(ssl_);
-  SSL_CTX_free(ctx_);
 }
 
 SSL_CTX* new_context(const HandshakeParams& params, std::string& why) {
@@ -218,22 +343,28 @@ std::string Tls::handshake(const HandshakeParams& params) {
   // Configuration problems leave no trace: nothing has touched the socket yet, so the
   // runner may send a corrected `handshake`.
   std::string why;
-  SSL_CTX* ctx = new_context(params, why);
+  SSL_CTX* ctx = context_for_connection(params, why);
   if (ctx == nullptr) return why;
-  auto fail_config = [&](const std::string& reason) {
-    SSL_CTX_free(ctx);
-    return reason;
-  };
+  // The key-log callback exists only on the context, in all three releases (there is no
+  // SSL_set_keylog_callback): the same function for every connection, which finds the
+  // connection's own Tls through the SSL's app data, never through the context.
   SSL_CTX_set_keylog_callback(ctx, on_keylog);
   SSL* ssl = SSL_new(ctx);
+  SSL_CTX_free(ctx);  // the SSL holds its own reference now (SSL_new: SSL_CTX_up_ref)
+  if (ssl != nullptr && params.tickets >= 0 && SSL_set_num_tickets(ssl, static_cast<size_t>(params.tickets)) != 1) {
+    SSL_free(ssl);
+    return "cannot set the number of tickets";
+  }
   BIO* bio = ssl != nullptr ? socket_.new_bio() : nullptr;
   if (bio == nullptr) {
     SSL_free(ssl);
-    return fail_config("cannot create the SSL object: " + queued_reason());
+    return "cannot create the SSL object: " + queued_reason();
   }
-  ctx_ = ctx;
   ssl_ = ssl;
   SSL_set_bio(ssl_, bio, bio);  // one BIO both ways: SSL_set_bio takes a single reference
+  // Everything of this connection's own goes on the SSL, which SSL_new filled from the
+  // context (the number of tickets above, the message callback, the server name; `set`
+  // later adds options and quiet shutdown the same way): the shared context stays as made.
   SSL_set_app_data(ssl_, this);
   SSL_set_msg_callback(ssl_, on_message);
   SSL_set_msg_callback_arg(ssl_, this);
@@ -242,9 +373,13 @@ std::string Tls::handshake(const HandshakeParams& params) {
   }
 
   // The handshake always runs in blocking mode (the BIO waits, announcing each wait with
-  // a `blocked` line), then the mode the runner chose is put back.
+  // a `blocked` line), then the mode the runner chose is put back. Already blocking (a
+  // case's usual start: attach made it so), there is nothing to change either way, and
+  // the four fcntl calls are skipped.
   const bool was_blocking = socket_.blocking();
-  if (!socket_.set_blocking(true)) return std::string("handshake failed: fcntl: ") + std::strerror(errno);
+  if (!was_blocking && !socket_.set_blocking(true)) {
+    return std::string("handshake failed: fcntl: ") + std::strerror(errno);
+  }
   errno = 0;
   int ret = params.client ? SSL_connect(ssl_) : SSL_accept(ssl_);
   int saved_errno = errno;
@@ -256,7 +391,7 @@ std::string Tls::handshake(const HandshakeParams& params) {
     }
     if (why.empty()) why = "SSL_get_error " + std::to_string(err);
   }
-  socket_.set_blocking(was_blocking);
+  if (!was_blocking) socket_.set_blocking(false);
   if (ret != 1) return "handshake failed: " + why;
   ready_ = true;
   return "";
