@@ -50,6 +50,28 @@ def per_version(result):
     return [(v["openssl"], v["totals"]) for v in result["versions"]]
 
 
+def check_fail_fast(exe):
+    """--fail-fast (tools/mutate's matrix stage): one line names the first failing case and
+    its first difference, in place of the tables; the cases not started are not run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "r.json")
+        cmd = [exe, "diff", "--quiet", "--scenarios", HERE, "--scenario", "mutation-a-closes-first", "--fail-fast",
+               "--jobs", "1", "--json", out, "--mutate", "no-close-notify"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        with open(out) as f:
+            result = json.load(f)
+    check(proc.returncode == 1, f"--fail-fast on a mutant: exit 1 (got {proc.returncode})")
+    lines = [l for l in proc.stdout.splitlines() if "--fail-fast: first failure:" in l]
+    check(len(lines) == 1 and "mutation-a-closes-first/" in lines[0] and "step 1 (A shutdown) ret" in lines[0],
+          f"--fail-fast names the first failing case and its first difference (stdout {proc.stdout!r})")
+    check("by scenario family" not in proc.stdout, "--fail-fast prints no tables")
+    not_run = [c for c in result["cases"] if "--fail-fast" in c.get("note", "")]
+    undoc = [c for c in result["cases"] if c["result"] == "diverge_undocumented"]
+    check(len(undoc) == 1 and len(not_run) == 23,
+          f"--fail-fast --jobs 1: one case run and failed, the other 23 not run (saw {len(undoc)} failed, "
+          f"{len(not_run)} not run)")
+
+
 def main():
     exe = sys.argv[1]
     for scenario in sorted({e[0] for e in EXPECTED.values()}):
@@ -73,6 +95,7 @@ def main():
             check(firsts == {(step, side, field)},
                   f"{mutation}, OpenSSL {openssl}: the first difference is step {step} {side}.{field} in every case "
                   f"(saw {sorted(firsts)})")
+    check_fail_fast(exe)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -73,6 +74,10 @@ const char* const diff_help =
     "  --mutate NAME           run a deliberately wrong closenotify, to see the comparison\n"
     "                          catch it: first-shutdown-returns-1, no-close-notify,\n"
     "                          read-ignores-close-notify\n"
+    "  --fail-fast             stop at the first case that fails (diverges undocumented or\n"
+    "                          cannot run): cases not started and later versions are not run,\n"
+    "                          and instead of the tables one line names that case and its\n"
+    "                          first difference (for mutation testing: tools/mutate)\n"
     "  --quiet                 no progress output\n"
     "  --exec-peers            start a new OpenSSL peer process for every peer of every case,\n"
     "                          instead of reusing pooled ones (same results, several times\n"
@@ -173,16 +178,14 @@ std::optional<failure> write_capture(const options& o, const std::vector<diff::v
   return std::nullopt;
 }
 
-bool failed(const diff::case_result& r) {
-  return r.cmp.result == diff::verdict::diverge_undocumented || r.cmp.result == diff::verdict::error;
-}
-
 // select_cases: the matrix cases --scenario, --family and --filter leave.
 std::variant<std::vector<diff::case_def>, failure> select_cases(const options& o,
                                                                 const std::vector<diff::scenario>& scenarios,
                                                                 const std::vector<diff::case_def>& all) {
   std::vector<std::string> wanted_scenarios;
   if (auto s = o.get("scenario")) {
+    // An empty list would select nothing to narrow by, that is, the whole matrix.
+    if (s->empty()) return usage("--scenario: a name, or names separated by commas");
     std::stringstream in(*s);
     for (std::string name; std::getline(in, name, ',');) {
       if (find_scenario(scenarios, name) == nullptr) return usage(unknown_scenario(scenarios, name));
@@ -225,7 +228,7 @@ outcome explain(const options& o, const diff::case_def& c, std::vector<diff::ver
     if (i > 0) text << "\n";
     runs[i].results.push_back(diff::run_one(c, configs[i], documented));
     diff::print_explain(text, runs[i].results.back(), runs[i].openssl, runs[i].profile, o.has("transcript"));
-    any_failed = any_failed || failed(runs[i].results.back());
+    any_failed = any_failed || diff::failed(runs[i].results.back());
   }
   if (auto f = write_capture(o, runs); f) return *f;
   if (auto f = write_json_output(o, runs, missing, 0); f) return *f;
@@ -249,13 +252,21 @@ void list(const std::vector<diff::case_def>& cases, const std::vector<diff::vers
 struct rounds {
   std::vector<std::string> flaky;  // "3.5 id: round 1 agree, round 2 error"
   double wall_seconds = 0;         // of the first round
+  std::string first_failure;       // with --fail-fast: "3.5 id: first difference"
 };
+
+// describe_failure: one line for --fail-fast: the version, the case, what went wrong.
+std::string describe_failure(const diff::case_result& r, const diff::live_openssl& openssl) {
+  auto what = diff::first_difference(r);
+  if (what.empty()) what = std::string(to_string(r.cmp.result)) + (r.cmp.note.empty() ? "" : ": " + r.cmp.note);
+  return openssl.label() + " " + r.def.id + ": " + what;
+}
 
 // run_rounds: every version's cases, `repeat` times; the first round's results stay in
 // `runs`, later rounds are compared with them.
 rounds run_rounds(const std::vector<diff::case_def>& cases, std::vector<diff::version_run>& runs,
                   const std::vector<diff::run_config>& configs, const std::set<std::string>& documented,
-                  unsigned jobs, unsigned repeat, bool quiet) {
+                  unsigned jobs, unsigned repeat, bool quiet, bool fail_fast) {
   rounds out;
   for (unsigned round = 0; round < repeat; ++round) {
     if (repeat > 1 && !quiet) std::fprintf(stderr, "closenotify diff: round %u of %u\n", round + 1, repeat);
@@ -264,12 +275,18 @@ rounds run_rounds(const std::vector<diff::case_def>& cases, std::vector<diff::ve
     for (std::size_t i = 0; i < runs.size(); ++i) {
       auto& v = runs[i];
       const auto version_start = std::chrono::steady_clock::now();
-      auto r = diff::run_cases(cases, configs[i], documented, jobs,
-                               [&](const diff::case_result& cr, std::size_t) { bar.update(cr, v.openssl); });
+      auto r = diff::run_cases(
+          cases, configs[i], documented, jobs,
+          [&](const diff::case_result& cr, std::size_t) { bar.update(cr, v.openssl); }, fail_fast);
       if (round == 0) {
         v.results = std::move(r);
         v.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - version_start).count();
-        continue;
+        if (!fail_fast) continue;
+        // Cases run in parallel, so more than one may have failed: name the first in the catalogue.
+        auto hit = std::find_if(v.results.begin(), v.results.end(), diff::failed);
+        if (hit == v.results.end()) continue;
+        out.first_failure = describe_failure(*hit, v.openssl);
+        return out;
       }
       for (std::size_t k = 0; k < r.size(); ++k) {
         const auto& first = v.results[k];
@@ -291,7 +308,7 @@ outcome run_diff(const std::vector<std::string>& args) {
   auto parsed = parse_options(args,
                               {"scenario", "family", "filter", "explain", "json", "jobs", "repeat", "mutate",
                                "scenarios", "divergences", "peer", "pcap", "keylog", "profile", "openssl", "cells"},
-                              {"help", "transcript", "list", "quiet", "compare-versions", "exec-peers"});
+                              {"help", "transcript", "list", "quiet", "compare-versions", "exec-peers", "fail-fast"});
   if (auto* f = std::get_if<failure>(&parsed)) return *f;
   const auto& o = std::get<options>(parsed);
   if (o.has("help")) {
@@ -339,6 +356,7 @@ outcome run_diff(const std::vector<std::string>& args) {
   if (o.has("keylog") && !o.has("pcap")) return usage("--keylog goes with --pcap");
   if (auto f = tools::refuse_stdout(o, {"pcap", "keylog"})) return *f;
   if (o.has("list") && o.has("json")) return usage("--json does not go with --list (it lists cases, runs none)");
+  if (o.has("fail-fast") && repeat > 1) return usage("--fail-fast does not go with --repeat (it stops at a failure)");
   if (o.has("pcap") && !o.has("scenario") && !o.has("explain")) {
     return usage("--pcap needs --scenario or --explain (a capture of the whole matrix would be gigabytes)");
   }
@@ -395,7 +413,12 @@ outcome run_diff(const std::vector<std::string>& args) {
   if (!o.has("pcap")) {
     for (auto& c : configs) c.keep_transcripts = false;
   }
-  const auto done = run_rounds(cases, runs, configs, documented, jobs, repeat, o.has("quiet"));
+  const auto done = run_rounds(cases, runs, configs, documented, jobs, repeat, o.has("quiet"), o.has("fail-fast"));
+  if (!done.first_failure.empty()) {
+    report_stream(o) << "closenotify diff: --fail-fast: first failure: " << done.first_failure << "\n";
+    if (auto f = write_json_output(o, runs, versions.missing, done.wall_seconds); f) return *f;
+    return exit_rejected;
+  }
   const auto& flaky = done.flaky;
   const double wall = done.wall_seconds;
   std::ostream& text = report_stream(o);

@@ -101,12 +101,28 @@ void run_parallel(std::size_t n, unsigned jobs, const std::function<void(std::si
   for (auto& t : pool) t.join();
 }
 
+bool failed(const case_result& r) {
+  return r.cmp.result == verdict::diverge_undocumented || r.cmp.result == verdict::error;
+}
+
 std::vector<case_result> run_cases(const std::vector<case_def>& cases, const run_config& config,
                                    const std::set<std::string>& documented, unsigned jobs,
-                                   const std::function<void(const case_result&, std::size_t done)>& progress) {
+                                   const std::function<void(const case_result&, std::size_t done)>& progress,
+                                   bool fail_fast) {
   std::vector<case_result> results(cases.size());
+  std::atomic<bool> stop{false};
   run_parallel(
-      cases.size(), jobs, [&](std::size_t i) { results[i] = run_one(cases[i], config, documented); },
+      cases.size(), jobs,
+      [&](std::size_t i) {
+        if (stop.load()) {
+          results[i].def = cases[i];
+          results[i].cmp.result = verdict::skipped;
+          results[i].cmp.note = not_run_note;
+          return;
+        }
+        results[i] = run_one(cases[i], config, documented);
+        if (fail_fast && failed(results[i])) stop.store(true);
+      },
       [&](std::size_t i, std::size_t done) {
         if (progress) progress(results[i], done);
       });

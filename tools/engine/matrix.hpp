@@ -40,10 +40,19 @@ void run_parallel(std::size_t n, unsigned jobs, const std::function<void(std::si
                   const std::function<void(std::size_t i, std::size_t done)>& done);
 
 /// run_cases: each case's reference then candidate run, `jobs` cases at a time.
-/// `progress` is called (from the calling thread) after each case finishes.
+/// `progress` is called (from the calling thread) after each case finishes. With
+/// `fail_fast`, the first case that fails (failed()) stops the others from starting: they
+/// come back skipped, with not_run_note as their note.
 std::vector<case_result> run_cases(const std::vector<case_def>& cases, const run_config& config,
                                    const std::set<std::string>& documented, unsigned jobs,
-                                   const std::function<void(const case_result&, std::size_t done)>& progress);
+                                   const std::function<void(const case_result&, std::size_t done)>& progress,
+                                   bool fail_fast = false);
+
+/// not_run_note: the skip note of a case that --fail-fast kept from running.
+inline constexpr const char* not_run_note = "not run: an earlier case failed (--fail-fast)";
+
+/// failed: the case diverges undocumented or could not be run.
+bool failed(const case_result& r);
 
 /// run_one: one case, both runs, compared.
 case_result run_one(const case_def& c, const run_config& config, const std::set<std::string>& documented);
