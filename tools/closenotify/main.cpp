@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "error_line.hpp"
 #include "output_file.hpp"
 
 namespace {
@@ -82,23 +83,7 @@ std::string command_names() {
   return out;
 }
 
-// One line, whatever the message holds: callers compare stderr line by line, and input
-// echoed in a message (a scenario line, an argument) must not drive the terminal (an
-// escape sequence can set its title or rewrite what is on screen).
-void print_error(const std::string& message) {
-  std::string line;
-  for (const char c : message) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b < 0x20 || b == 0x7f) {
-      char hex[5];
-      std::snprintf(hex, sizeof hex, "\\x%02x", b);
-      line += hex;
-    } else {
-      line += c;
-    }
-  }
-  std::fprintf(stderr, "closenotify: error: %s\n", line.c_str());
-}
+using closenotify::tools::print_error;
 
 // finish: the command's one failure line, else the one about standard output if what the
 // command printed was lost (a full disk, a closed pipe).

@@ -107,10 +107,18 @@ std::variant<openssl_choice, failure> choose_openssl_versions(const options& o) 
   if (asked != "all") {
     const auto names = split_list(asked);
     if (names.empty()) return usage("--openssl: a version (" + diff::openssl_series_names() + ") or all");
+    // "3.0," or "3.0,,3.5" is a list that lost an item; say so rather than guess.
+    if (asked.front() == ',' || asked.back() == ',' || asked.find(",,") != std::string::npos) {
+      return usage("--openssl '" + asked + "': an empty item in the list");
+    }
     for (const auto& name : names) {
       auto s = parse_series(name, true);
       if (auto* f = std::get_if<failure>(&s)) return *f;
-      wanted.push_back(std::get<const diff::openssl_series*>(s));
+      const auto* series = std::get<const diff::openssl_series*>(s);
+      if (std::find(wanted.begin(), wanted.end(), series) != wanted.end()) {
+        return usage("--openssl '" + asked + "': " + name + " is named twice");
+      }
+      wanted.push_back(series);
     }
   }
   auto got = available(o);

@@ -6,9 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -79,12 +77,7 @@ outcome run_replay(const std::vector<std::string>& args) {
   auto number = [&](const char* name, std::size_t fallback, std::size_t max) -> std::optional<std::size_t> {
     auto v = o.get(name);
     if (!v) return fallback;
-    try {
-      std::size_t n = std::stoul(*v);
-      if (n >= 1 && n <= max) return n;
-    } catch (...) {
-    }
-    return std::nullopt;
+    return parse_number(*v, 1, max);
   };
   auto jobs = number("jobs", std::max(1u, std::thread::hardware_concurrency()) * 2, 256);
   auto limit = number("limit", SIZE_MAX, SIZE_MAX);
@@ -100,10 +93,17 @@ outcome run_replay(const std::vector<std::string>& args) {
   for (const auto& p : o.positional) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      for (const auto& e : fs::recursive_directory_iterator(p))
-        if (e.is_regular_file()) files.push_back(e.path());
+      // Error codes, not exceptions: an unreadable folder or a symlink loop inside the
+      // corpus is one line, not an internal error.
+      for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->is_regular_file(ec)) files.push_back(it->path());
+        if (ec) return usage(it->path().string() + ": " + ec.message());
+      }
+      if (ec) return usage(p + ": " + ec.message());
     } else if (fs::is_regular_file(p, ec)) {
       files.emplace_back(p);
+    } else if (fs::exists(fs::symlink_status(p, ec))) {
+      return usage(p + ": not a regular file or directory");
     } else {
       return usage("no such file or directory: " + p);
     }
@@ -111,6 +111,17 @@ outcome run_replay(const std::vector<std::string>& args) {
   std::sort(files.begin(), files.end());
   if (files.size() > *limit) files.resize(*limit);
   if (files.empty()) return usage("no input files in " + o.positional.front());
+  // Read up front, bounded: the fuzzers' inputs are at most 20000 bytes (fuzz/run.sh
+  // -max_len), so a file of megabytes is not an input but a mistake.
+  constexpr tools::input_limits kInputLimits{1u << 20, 0};
+  std::vector<std::vector<std::uint8_t>> inputs;
+  inputs.reserve(files.size());
+  for (const auto& f : files) {
+    auto bytes = tools::read_input_file(f.string(), kInputLimits);
+    if (auto* e = std::get_if<tools::error>(&bytes)) return *e;
+    const auto& text = std::get<std::string>(bytes);
+    inputs.emplace_back(text.begin(), text.end());
+  }
 
   auto config = diff::config_for(openssl, std::nullopt);
   if (auto m = o.get("mutate")) {
@@ -132,9 +143,7 @@ outcome run_replay(const std::vector<std::string>& args) {
   const auto start = std::chrono::steady_clock::now();
   auto worker = [&] {
     for (std::size_t i; (i = next++) < files.size();) {
-      std::ifstream in(files[i], std::ios::binary);
-      std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-      results[i] = diff::replay_one(fuzz::decode_script(bytes), files[i].filename().string(), config, documented,
+      results[i] = diff::replay_one(fuzz::decode_script(inputs[i]), files[i].filename().string(), config, documented,
                                     !o.has("no-minimise"), *budget);
       const std::size_t d = ++done;
       if (!quiet && (d % 50 == 0 || d == files.size())) {
