@@ -226,7 +226,36 @@ class rfc8448(cli_case):
     def test_the_rfc8448_record_under_the_wrong_sequence_number_is_bad_record_mac(self):
         self.fails(1, "open", "--suite", "TLS_AES_128_GCM_SHA256", "--secret", RFC8448_C_AP_TRAFFIC,
                    "--seq", "0", RFC8448_C_ALERT_RECORD,
-                   message="record rejected: bad_record_mac (decryption failed or bad record mac)")
+                   message="record rejected: bad_record_mac (decryption failed or bad record mac): the record "
+                           "does not authenticate with these keys as sequence number 0 (check --seq, and that "
+                           "--secret is the traffic secret of the side that sent it; in TLS 1.3 a server's "
+                           "NewSessionTickets take its first sequence numbers)")
+
+    def test_a_record_that_does_not_authenticate_hints_at_seq_and_role(self):
+        # A key log's server record opened as the client's, or one number early: the line
+        # names the sequence number tried and what to check, for TLS 1.3 and TLS 1.2.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "keys.log")
+            with open(path, "w") as f:
+                f.write("CLIENT_TRAFFIC_SECRET_0 %s %s\n" % (CLIENT_RANDOM, SECRET48[:64]))
+                f.write("SERVER_TRAFFIC_SECRET_0 %s %s\n" % (CLIENT_RANDOM, SECRET48[-64:]))
+            record = self.ok("seal", "--suite", "TLS_AES_128_GCM_SHA256", "--keylog", path, "--role", "server",
+                             "--seq", "2", "--alert", "close_notify").strip()
+            for role, seq in (("client", "2"), ("server", "0")):
+                with self.subTest(role=role, seq=seq):
+                    line = self.fails(1, "open", "--suite", "TLS_AES_128_GCM_SHA256", "--keylog", path,
+                                      "--role", role, "--seq", seq, record)
+                    self.assertIn("bad_record_mac", line)
+                    self.assertIn("as sequence number %s (check --seq, and --role: the side that sent it; "
+                                  "in TLS 1.3 a server's NewSessionTickets take its first sequence numbers)" % seq,
+                                  line)
+            self.assertIn("alert warning close_notify",
+                          self.ok("open", "--suite", "TLS_AES_128_GCM_SHA256", "--keylog", path, "--role", "server",
+                                  "--seq", "2", record))
+        suite = "ECDHE-RSA-AES128-GCM-SHA256"
+        record = self.seal(suite, "--alert", "close_notify", role="server")
+        line = self.fails(1, "open", "--suite", suite, *keys_for(suite, "client"), "--seq", "0", record)
+        self.assertTrue(line.endswith("as sequence number 0 (check --seq, and --role: the side that sent it)"), line)
 
 
 class keylogs(cli_case):
@@ -432,7 +461,10 @@ class hostile_records(cli_case):
     def test_a_tampered_tag_is_bad_record_mac(self):
         rec = self.seal(self.suite, "--alert", "close_notify")
         tampered = rec[:-2] + ("00" if rec[-2:] != "00" else "01")
-        self.open_fails(tampered, "record rejected: bad_record_mac (decryption failed or bad record mac)")
+        self.open_fails(tampered, "record rejected: bad_record_mac (decryption failed or bad record mac): "
+                                  "the record does not authenticate with these keys as sequence number 0 (check "
+                                  "--seq, and that --secret is the traffic secret of the side that sent it; in TLS "
+                                  "1.3 a server's NewSessionTickets take its first sequence numbers)")
 
     def test_tls13_outer_type_other_than_application_data_is_a_bad_record_type(self):
         rec = self.seal(self.suite, "--alert", "close_notify", "--outer-type", "21")
@@ -463,8 +495,9 @@ class hostile_records(cli_case):
     def test_a_tls12_tampered_type_byte_fails_authentication(self):
         suite = "ECDHE-ECDSA-AES256-GCM-SHA384"
         rec = self.seal(suite, "--alert", "close_notify", "--outer-type", "23")
-        self.open_fails(rec, "record rejected: bad_record_mac (decryption failed or bad record mac)",
-                        suite=suite)
+        self.open_fails(rec, "record rejected: bad_record_mac (decryption failed or bad record mac): the record "
+                             "does not authenticate with these keys as sequence number 0 (check --seq, and --role: "
+                             "the side that sent it)", suite=suite)
 
 
 def peer_30():

@@ -33,7 +33,10 @@ const char* const open_help =
     "  handshake 5 bytes: key_update update_not_requested: 1800000100\n"
     "\n"
     "A record that does not open ends the command with exit status 1 and one line, e.g.\n"
-    "  closenotify: error: record rejected: bad_record_mac (decryption failed or bad record mac)\n"
+    "  closenotify: error: record rejected: bad_record_mac (decryption failed or bad record mac): the\n"
+    "      record does not authenticate with these keys as sequence number 0 (check --seq, and\n"
+    "      --role: the side that sent it; in TLS 1.3 a server's NewSessionTickets take its first\n"
+    "      sequence numbers)\n"
     "  closenotify: error: record truncated: header says 19 bytes, 10 present\n"
     "\n"
     "examples:\n"
@@ -137,7 +140,7 @@ std::string rejected(const fatal& f) {
 }  // namespace
 
 outcome open_all(record_protection& prot, std::vector<std::uint8_t> wire, bool json,
-                 std::vector<std::string>* lines) {
+                 std::vector<std::string>* lines, std::string_view not_authentic_hint) {
   const auto v = prot.version();
   std::size_t at = 0;
   if (wire.empty()) return failure{exit_rejected, "record truncated: no bytes given"};
@@ -160,7 +163,13 @@ outcome open_all(record_protection& prot, std::vector<std::uint8_t> wire, bool j
     const std::uint64_t seq = prot.sequence_number();
     const mutable_bytes fragment(wire.data() + at + record_header_size, size - record_header_size);
     auto opened = prot.open(header, fragment);
-    if (const auto* f = std::get_if<fatal>(&opened)) return failure{exit_rejected, rejected(*f)};
+    if (const auto* f = std::get_if<fatal>(&opened)) {
+      if (f->send == alert_description::bad_record_mac && !not_authentic_hint.empty()) {
+        return failure{exit_rejected, rejected(*f) + ": the record does not authenticate with these keys as sequence number " +
+                                          std::to_string(seq) + " " + std::string(not_authentic_hint)};
+      }
+      return failure{exit_rejected, rejected(*f)};
+    }
     const auto& plain = std::get<tls_plaintext>(opened);
     if (auto bad_type = check_record_type(plain.type, v)) {
       return failure{exit_rejected, rejected(*bad_type)};
@@ -197,8 +206,14 @@ outcome run_open(const std::vector<std::string>& args) {
 
   auto p = protection_from_options(o);
   if (auto* f = std::get_if<failure>(&p)) return *f;
+  // A record that does not authenticate is most often opened under the wrong sequence
+  // number or the other side's keys, not damaged: say what to check.
+  const bool tls13 = std::get<record_protection>(p).version() == protocol_version::tls13;
+  std::string hint = o.has("secret") ? "(check --seq, and that --secret is the traffic secret of the side that sent it"
+                                     : "(check --seq, and --role: the side that sent it";
+  hint += tls13 ? "; in TLS 1.3 a server's NewSessionTickets take its first sequence numbers)" : ")";
   return open_all(std::get<record_protection>(p), std::get<std::vector<std::uint8_t>>(std::move(wire)),
-                  o.has("json"), nullptr);
+                  o.has("json"), nullptr, hint);
 }
 
 }  // namespace closenotify::cli

@@ -40,8 +40,9 @@ std::variant<std::vector<std::uint8_t>, failure> hex_option(const options& o, st
 std::variant<record_protection, failure> protection_from_options(const options& o);
 
 /// open_all: frames and opens every record in `wire`, one line each (printed, or added to
-/// `lines`); stops at the first that does not open (open.cpp).
+/// `lines`); stops at the first that does not open (open.cpp). `not_authentic_hint`
+/// follows a bad_record_mac: what to check when a record does not authenticate.
 outcome open_all(record_protection& prot, std::vector<std::uint8_t> wire, bool json,
-                 std::vector<std::string>* lines);
+                 std::vector<std::string>* lines, std::string_view not_authentic_hint = {});
 
 }  // namespace closenotify::cli
