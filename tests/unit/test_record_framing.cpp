@@ -220,6 +220,16 @@ TEST_CASE("encode_record_header writes type, 0x0303 and the length") {
   CHECK(std::get<tls_ciphertext>(parsed).header == record_header{content_type::alert, 0x0303, 2});
 }
 
+// RFC 8446 §5.1: "length: The length (in bytes) of the following TLSPlaintext.fragment."
+TEST_CASE("length: the length (in bytes) of the following fragment: every bit of it is written") {
+  for (const std::uint16_t length : {0x0001, 0x00ff, 0x0100, 0x3fff, 0x4001}) {
+    CAPTURE(length);
+    const auto h = encode_record_header(content_type::application_data, length);
+    CHECK(h[3] == length >> 8);
+    CHECK(h[4] == (length & 0xff));
+  }
+}
+
 TEST_CASE("max_ciphertext_length is per version") {
   CHECK(max_ciphertext_length(tls13) == 16640);
   CHECK(max_ciphertext_length(tls12) == 16704);
