@@ -497,6 +497,51 @@ TEST_CASE("a KeyUpdate requested after our close_notify is never answered, and s
   }
 }
 
+// SSL_key_update(3): "The update will not take place until the next time an IO operation
+// such as SSL_read_ex() or SSL_write_ex() takes place on the connection. Alternatively
+// SSL_do_handshake() can be called to force the update to take place immediately."
+TEST_CASE("SSL_do_handshake() can be called to force the update to take place immediately") {
+  for (const cipher_suite* s : matrix_cipher_suites()) {
+    if (s->version != protocol_version::tls13) continue;
+    CAPTURE(s->name);
+    connection c(*s);
+    std::vector<std::string> sent;
+    c.server->set_record_observer([&](const record_event& e) {
+      if (e.sent) sent.emplace_back(to_string(e.type));
+    });
+    CHECK(c.server->do_handshake() == 1);  // not in init: nothing to do
+    CHECK(sent.empty());
+    REQUIRE(c.server->key_update(key_update_request::update_not_requested) == 1);
+    REQUIRE(c.server->in_init());
+    CHECK(c.server->do_handshake() == 1);
+    CHECK(sent == std::vector<std::string>{"handshake"});
+    CHECK_FALSE(c.server->in_init());
+    CHECK(c.server->write_protection().sequence_number() == 0);  // re-keyed
+    std::array<std::uint8_t, 8> buf{};
+    CHECK(c.client->read(buf) == -1);  // the KeyUpdate alone: no data yet
+    CHECK(c.client->get_error(-1) == ssl_error::want_read);
+    CHECK(c.client->read_protection().sequence_number() == 0);  // it re-keyed too
+  }
+}
+
+// ssl3_write_bytes (OpenSSL 3.0) refuses a length only below what an interrupted write
+// committed to ("len < s->rlayer.wnum": bad length); an SSL_write of nothing is done at
+// once ("tot == len") and returns 0.
+TEST_CASE("SSL_write of zero bytes returns 0, sends nothing and fails nothing") {
+  for_each_suite([](const cipher_suite& s) {
+    connection c(s);
+    std::vector<std::string> sent;
+    c.client->set_record_observer([&](const record_event& e) {
+      if (e.sent) sent.emplace_back(to_string(e.type));
+    });
+    CHECK(c.client->write(bytes_view{}) == 0);
+    CHECK(c.client->error_reason().empty());
+    CHECK(sent.empty());
+    CHECK(c.client->write(as_bytes("after")) == 5);
+    CHECK(sent == std::vector<std::string>{"application_data"});
+  });
+}
+
 TEST_CASE("SSL_key_update is refused on TLS 1.2") {
   connection c(*find_cipher_suite("ECDHE-ECDSA-CHACHA20-POLY1305"));
   CHECK(c.client->key_update(key_update_request::update_not_requested) == 0);

@@ -323,6 +323,29 @@ TEST_CASE("last_fragment is writable in place, for decryption") {
   CHECK(reader.buffered() == 0);
 }
 
+// The buffer "compacts only when the free tail cannot hold the rest of the current record"
+// (docs/architecture.md): a header alone, buffered at the tail, already says how much room
+// its record needs, so fill() can ask for the whole rest in one read.
+TEST_CASE("writable: once a record's header alone is buffered, the free space holds the rest of that record") {
+  record_reader reader(tls12);
+  bytes stream = record(23, 0x0303, 16000);
+  const bytes next = record(23, 0x0303, 1000);
+  stream.insert(stream.end(), next.begin(), next.begin() + record_header_size);
+  auto w = reader.writable();
+  std::memcpy(w.data(), stream.data(), stream.size());
+  reader.commit(stream.size());
+  REQUIRE(std::holds_alternative<tls_ciphertext>(reader.next()));
+  REQUIRE(reader.buffered() == record_header_size);
+  CHECK(reader.writable().size() >= 1000);
+  // The header moved with the compaction: the record still frames once its body is in.
+  w = reader.writable();
+  std::memcpy(w.data(), next.data() + record_header_size, 1000);
+  reader.commit(1000);
+  const auto got = reader.next();
+  REQUIRE(std::holds_alternative<tls_ciphertext>(got));
+  CHECK(std::get<tls_ciphertext>(got).fragment.size() == 1000);
+}
+
 TEST_CASE("commit never runs past the buffer") {
   record_reader reader(tls12);
   const auto w = reader.writable();
