@@ -542,6 +542,41 @@ TEST_CASE("SSL_write of zero bytes returns 0, sends nothing and fails nothing") 
   });
 }
 
+// ssl3_write_bytes (OpenSSL 3.0): "(wb->left != 0 && len < s->rlayer.wnum +
+// s->rlayer.wpend_tot)" is bad length; a retry offering exactly the pending record is not.
+TEST_CASE("a nonblocking SSL_write of one record that wanted to write completes when retried with exactly its bytes") {
+  for_each_suite([](const cipher_suite& s) {
+    connection c(s, {}, {}, 4096);
+    const auto one_record = pattern(10000, 9);
+    int ret = c.client->write(one_record);
+    REQUIRE(ret == -1);
+    std::string got;
+    int rounds = 0;
+    while (ret == -1 && c.client->get_error(ret) == ssl_error::want_write) {
+      int r = 0;
+      got += connection::read_all(*c.server, r);
+      ret = c.client->write(one_record);
+      REQUIRE(++rounds < 100);
+    }
+    CHECK(ret == 10000);
+    CHECK(c.client->error_reason().empty());
+    int r = 0;
+    got += connection::read_all(*c.server, r);
+    CHECK(got.size() == one_record.size());
+  });
+}
+
+TEST_CASE("a retried SSL_write offering less than the pending record is bad length") {
+  for_each_suite([](const cipher_suite& s) {
+    connection c(s, {}, {}, 4096);
+    const auto one_record = pattern(10000, 9);
+    REQUIRE(c.client->write(one_record) == -1);
+    REQUIRE(c.client->get_error(-1) == ssl_error::want_write);
+    CHECK(c.client->write(bytes_view(one_record).first(5000)) == -1);
+    CHECK(c.client->error_reason() == "bad length");
+  });
+}
+
 TEST_CASE("SSL_key_update is refused on TLS 1.2") {
   connection c(*find_cipher_suite("ECDHE-ECDSA-CHACHA20-POLY1305"));
   CHECK(c.client->key_update(key_update_request::update_not_requested) == 0);
@@ -642,6 +677,30 @@ TEST_CASE("a tampered record is answered with bad_record_mac and nothing of it i
     CHECK(c.client->error_reason() == "decryption failed or bad record mac");
     CHECK(c.client->last_alert_sent() == alert{alert_level::fatal, alert_description::bad_record_mac});
     CHECK(c.client->shutdown() == -1);
+  });
+}
+
+// ssl3_send_alert (OpenSSL 3.0): "if (s->shutdown & SSL_SENT_SHUTDOWN && desc !=
+// SSL_AD_CLOSE_NOTIFY) return -1": nothing may follow our close_notify.
+TEST_CASE("after our close_notify, a fatal error sends no alert of its own") {
+  for_each_suite([](const cipher_suite& s) {
+    connection c(s);
+    std::vector<std::string> sent;
+    c.client->set_record_observer([&](const record_event& e) {
+      if (e.sent) sent.emplace_back(to_string(e.type));
+    });
+    REQUIRE(c.server->write(as_bytes("secret")) == 6);
+    std::array<std::uint8_t, 256> wire{};
+    auto io = c.pipe.a().read(wire);
+    REQUIRE(io.status == io_status::ok);
+    wire[io.bytes - 1] ^= 0x01;
+    raw_peer(c.k, c.pipe.b()).send_raw(bytes_view{wire.data(), io.bytes});
+    REQUIRE(c.client->shutdown() == 0);
+    std::array<std::uint8_t, 8> buf{};
+    CHECK(c.client->read(buf) == -1);
+    CHECK(c.client->error_reason() == "decryption failed or bad record mac");
+    CHECK(sent == std::vector<std::string>{"alert"});  // the close_notify alone
+    CHECK(c.client->last_alert_sent() == alert{alert_level::warning, alert_description::close_notify});
   });
 }
 

@@ -129,6 +129,14 @@ TEST_CASE("HKDF-Expand-Label refuses a label or context longer than the HkdfLabe
       hkdf_expand_label(hash_algorithm::sha256, rfc8448_server_ap_secret, "key", context, out));
 }
 
+TEST_CASE("opaque label<7..255>, opaque context<0..255>: a label and a context of exactly 255 bytes are accepted") {
+  std::vector<std::uint8_t> out(16);
+  const std::string label(255 - 6, 'x');  // "tls13 " + Label: 255 bytes
+  const std::vector<std::uint8_t> context(255, 0);
+  CHECK(hkdf_expand_label(hash_algorithm::sha256, rfc8448_server_ap_secret, label, {}, out));
+  CHECK(hkdf_expand_label(hash_algorithm::sha256, rfc8448_server_ap_secret, "key", context, out));
+}
+
 TEST_CASE("application traffic keys and IVs match RFC 8448 section 3") {
   const cipher_suite& aes128 = suite(0x1301);
   // RFC 8446 §7.3: "[sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)

@@ -637,6 +637,36 @@ TEST_CASE("seal refuses what it cannot send and leaves the sequence number alone
   }
 }
 
+// record_protection.hpp: seal_hostile seals "any plaintext and padding a receiver would still
+// frame (the fragment within the version's ciphertext limit)".
+TEST_CASE("seal_hostile seals any fragment a receiver would still frame, and nothing longer") {
+  for (const cipher_suite* s : matrix_cipher_suites()) {
+    SUBCASE(std::string(s->name).c_str()) {
+      const bool tls13 = s->version == protocol_version::tls13;
+      const std::size_t limit = max_ciphertext_length(s->version);
+      const std::size_t overhead = s->explicit_nonce_length() + cipher_suite::tag_length + (tls13 ? 1 : 0);
+      byte_vector out(limit + 1000);
+      record_protection writer = make(*s);
+      auto at_limit = writer.seal_hostile(0x42, counting(limit - overhead), out);
+      REQUIRE(std::holds_alternative<std::size_t>(at_limit));
+      CHECK(std::get<std::size_t>(at_limit) == record_header_size + limit);
+      auto over = writer.seal_hostile(0x42, counting(limit - overhead + 1), out);
+      REQUIRE(std::holds_alternative<fatal>(over));
+      CHECK(std::get<fatal>(over) == fatal{alert_description::internal_error, "data length too long"});
+      if (tls13) {
+        auto padded = writer.seal_hostile(0x42, {}, out, limit);
+        REQUIRE(std::holds_alternative<fatal>(padded));
+        CHECK(std::get<fatal>(padded).reason == "data length too long");
+      }
+      byte_vector small(record_header_size + overhead + 9);
+      auto cramped = writer.seal_hostile(0x42, counting(10), small);
+      REQUIRE(std::holds_alternative<fatal>(cramped));
+      CHECK(std::get<fatal>(cramped).reason == "output buffer too small");
+      CHECK(writer.sequence_number() == 1);  // only the record at the limit was sealed
+    }
+  }
+}
+
 TEST_CASE("seal accepts a plaintext that already sits in the output buffer") {
   for (const cipher_suite* s : matrix_cipher_suites()) {
     SUBCASE(std::string(s->name).c_str()) {
