@@ -51,8 +51,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "error.hpp"
+#include "json.hpp"
 #include "peer.hpp"
 
 namespace peer::bench {
@@ -101,20 +101,25 @@ std::int64_t live_bytes() { return g_live_bytes.load(std::memory_order_relaxed);
 
 // ---- output --------------------------------------------------------------------------
 
-// Every answer is one JSON object on one line, keys in the order set. Bytes that are not
-// UTF-8 (an OpenSSL reason string could carry any) are replaced, never an exception.
-using json = nlohmann::ordered_json;
+// Every answer is one JSON object on one line, keys in the order set; bytes that are not
+// UTF-8 (an OpenSSL reason string could carry any) are replaced (json_text).
+using closenotify::tools::json;
+using closenotify::tools::json_text;
 
 void answer(const json& j) {
-  const std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string text = json_text(j);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
 }
 
-struct BenchError {
-  std::string what;
-};
+// The tools' one error type: a step that cannot be measured says why, and the command
+// is answered with {"error": why}.
+using closenotify::tools::error;
+using closenotify::tools::fail;
+template <class T>
+using result = closenotify::tools::result<T>;
+using failure = std::optional<error>;  // nothing when the step did what it should
 
 std::string ssl_failure(const char* call, SSL* ssl, int ret) {
   std::string why = queued_reason();
@@ -145,7 +150,7 @@ struct Contexts {
   }
 };
 
-std::unique_ptr<Contexts> make_contexts(const std::string& suite, bool read_ahead) {
+result<std::unique_ptr<Contexts>> make_contexts(const std::string& suite, bool read_ahead) {
   auto c = std::make_unique<Contexts>();
   HandshakeParams p;
   p.suite = suite;
@@ -154,10 +159,10 @@ std::unique_ptr<Contexts> make_contexts(const std::string& suite, bool read_ahea
   std::string why;
   p.client = true;
   c->client = new_context(p, why);
-  if (c->client == nullptr) throw BenchError{why};
+  if (c->client == nullptr) return fail(why);
   p.client = false;
   c->server = new_context(p, why);
-  if (c->server == nullptr) throw BenchError{why};
+  if (c->server == nullptr) return fail(why);
   for (SSL_CTX* ctx : {c->client, c->server}) {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     if (read_ahead) SSL_CTX_set_read_ahead(ctx, 1);
@@ -197,81 +202,98 @@ struct Connection {
     }
   }
 
-  void create(const Contexts& ctx) {
+  failure create(const Contexts& ctx) {
     client = SSL_new(ctx.client);
     server = SSL_new(ctx.server);
-    if (client == nullptr || server == nullptr) throw BenchError{"SSL_new failed: " + queued_reason()};
+    if (client == nullptr || server == nullptr) return fail("SSL_new failed: " + queued_reason());
     SSL_set_connect_state(client);
     SSL_set_accept_state(server);
+    return std::nullopt;
   }
 
   // Memory: a BIO pair, each half with room for several whole records.
-  void over_memory(const Contexts& ctx) {
-    create(ctx);
+  failure over_memory(const Contexts& ctx) {
+    if (auto e = create(ctx)) return e;
     BIO* c = nullptr;
     BIO* s = nullptr;
-    if (BIO_new_bio_pair(&c, 65536, &s, 65536) != 1) throw BenchError{"BIO_new_bio_pair failed"};
+    if (BIO_new_bio_pair(&c, 65536, &s, 65536) != 1) return fail("BIO_new_bio_pair failed");
     SSL_set_bio(client, c, c);
     SSL_set_bio(server, s, s);
+    return std::nullopt;
   }
 
   // A nonblocking AF_UNIX socketpair with plain socket BIOs (read(2) and write(2)).
-  void over_socketpair(const Contexts& ctx) {
-    create(ctx);
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) throw BenchError{std::string("socketpair: ") + std::strerror(errno)};
+  failure over_socketpair(const Contexts& ctx) {
+    if (auto e = create(ctx)) return e;
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return fail(std::string("socketpair: ") + std::strerror(errno));
     for (int fd : fds) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     BIO* c = BIO_new_socket(fds[0], BIO_NOCLOSE);
     BIO* s = BIO_new_socket(fds[1], BIO_NOCLOSE);
-    if (c == nullptr || s == nullptr) throw BenchError{"BIO_new_socket failed"};
+    if (c == nullptr || s == nullptr) {
+      BIO_free(c);
+      BIO_free(s);
+      return fail("BIO_new_socket failed");
+    }
     BIO_set_callback_ex(c, count_io);
     BIO_set_callback_arg(c, reinterpret_cast<char*>(&client_io));
     BIO_set_callback_ex(s, count_io);
     BIO_set_callback_arg(s, reinterpret_cast<char*>(&server_io));
     SSL_set_bio(client, c, c);
     SSL_set_bio(server, s, s);
+    return std::nullopt;
   }
 
   // Both sides' handshakes, alternately, until both are done (everything is nonblocking).
-  void handshake() {
+  failure handshake() {
     for (int round = 0; round < 64; ++round) {
       const int c = SSL_do_handshake(client);
       const int s = SSL_do_handshake(server);
-      if (c == 1 && s == 1) return;
+      if (c == 1 && s == 1) return std::nullopt;
       for (auto [ssl, r] : {std::pair{client, c}, std::pair{server, s}}) {
         const int err = SSL_get_error(ssl, r);
         if (r != 1 && err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-          throw BenchError{ssl_failure("SSL_do_handshake", ssl, r)};
+          return fail(ssl_failure("SSL_do_handshake", ssl, r));
         }
       }
     }
-    throw BenchError{"handshake did not finish"};
+    return fail("handshake did not finish");
   }
 
   // One record each way, so that every buffer a connection keeps exists.
-  void one_record_each_way(std::vector<unsigned char>& buf) {
+  failure one_record_each_way(std::vector<unsigned char>& buf) {
     for (auto [from, to] : {std::pair{client, server}, std::pair{server, client}}) {
       int w = SSL_write(from, buf.data(), kRecord);
-      if (w != kRecord) throw BenchError{ssl_failure("SSL_write", from, w)};
+      if (w != kRecord) return fail(ssl_failure("SSL_write", from, w));
       int got = 0;
       while (got < kRecord) {
         int r = SSL_read(to, buf.data(), kRecord);
-        if (r <= 0) throw BenchError{ssl_failure("SSL_read", to, r)};
+        if (r <= 0) return fail(ssl_failure("SSL_read", to, r));
         got += r;
       }
     }
+    return std::nullopt;
   }
 
   // The bidirectional shutdown of `closenotify bench` figure 4, checking every return.
-  void shutdown_exchange() {
+  failure shutdown_exchange() {
     unsigned char b[64];
     int r = SSL_shutdown(client);
-    if (r != 0) throw BenchError{ssl_failure("first client SSL_shutdown", client, r)};
+    if (r != 0) return fail(ssl_failure("first client SSL_shutdown", client, r));
     r = SSL_read(server, b, sizeof b);
-    if (r != 0 || SSL_get_error(server, r) != SSL_ERROR_ZERO_RETURN) throw BenchError{ssl_failure("server SSL_read", server, r)};
+    if (r != 0 || SSL_get_error(server, r) != SSL_ERROR_ZERO_RETURN) return fail(ssl_failure("server SSL_read", server, r));
     r = SSL_shutdown(server);
-    if (r != 1) throw BenchError{ssl_failure("server SSL_shutdown", server, r)};
+    if (r != 1) return fail(ssl_failure("server SSL_shutdown", server, r));
     r = SSL_shutdown(client);
-    if (r != 1) throw BenchError{ssl_failure("second client SSL_shutdown", client, r)};
+    if (r != 1) return fail(ssl_failure("second client SSL_shutdown", client, r));
+    return std::nullopt;
+  }
+
+  // A connection over memory or a socketpair, handshaken.
+  static result<std::unique_ptr<Connection>> established(const Contexts& ctx, bool socketpair) {
+    auto k = std::make_unique<Connection>();
+    if (auto e = socketpair ? k->over_socketpair(ctx) : k->over_memory(ctx)) return *e;
+    if (auto e = k->handshake()) return *e;
+    return k;
   }
 };
 
@@ -281,55 +303,71 @@ std::vector<unsigned char> payload() {
   return p;
 }
 
-std::size_t count_of(const std::string& word) {
+result<std::size_t> count_of(const std::string& word) {
   std::size_t v = 0;
   for (char c : word) {
-    if (c < '0' || c > '9' || v > 100'000'000) throw BenchError{"not a count: " + word};
+    if (c < '0' || c > '9' || v > 100'000'000) return fail("not a count: " + word);
     v = v * 10 + static_cast<std::size_t>(c - '0');
   }
-  if (word.empty() || v == 0) throw BenchError{"not a count: " + word};
+  if (word.empty() || v == 0) return fail("not a count: " + word);
   return v;
 }
 
 class Bench {
  public:
-  explicit Bench(std::string suite) : suite_(std::move(suite)), ctx_(make_contexts(suite_, false)) {
-    steady_.over_memory(*ctx_);
-    steady_.handshake();
-    for (int i = 0; i < 8; ++i) app_record();  // warm up
+  // The steady connection's handshake and warm-up come first: a suite that cannot be set
+  // up is one error, before any command.
+  static result<std::unique_ptr<Bench>> make(const std::string& suite) {
+    auto ctx = make_contexts(suite, false);
+    if (auto* e = std::get_if<error>(&ctx)) return *e;
+    std::unique_ptr<Bench> b(new Bench(suite, std::move(std::get<0>(ctx))));
+    if (auto e = b->steady_.over_memory(*b->ctx_)) return *e;
+    if (auto e = b->steady_.handshake()) return *e;
+    for (int i = 0; i < 8; ++i) {  // warm up
+      if (auto e = b->app_record()) return *e;
+    }
+    return b;
   }
 
-  json run(const std::vector<std::string>& w) {
+  result<json> run(const std::vector<std::string>& w) {
     const std::string& c = w[0];
-    if (c == "hello") return {{"openssl", OpenSSL_version(OPENSSL_VERSION)}};
-    if (c == "app" && w.size() == 2) return app(count_of(w[1]));
-    if (c == "close" && w.size() == 2) return close(count_of(w[1]));
+    if (c == "hello") return json{{"openssl", OpenSSL_version(OPENSSL_VERSION)}};
+    if ((c == "app" || c == "close") && w.size() == 2) {
+      auto n = count_of(w[1]);
+      if (auto* e = std::get_if<error>(&n)) return *e;
+      return c == "app" ? app(std::get<0>(n)) : close(std::get<0>(n));
+    }
     if (c == "memory" && w.size() == 1) return memory();
     if (c == "syscalls" && (w.size() == 1 || (w.size() == 2 && w[1] == "read-ahead"))) return syscalls(w.size() == 2);
-    throw BenchError{"unknown command (hello, app N, close N, memory, syscalls [read-ahead], quit)"};
+    return fail("unknown command (hello, app N, close N, memory, syscalls [read-ahead], quit)");
   }
 
  private:
-  void app_record() {
+  Bench(std::string suite, std::unique_ptr<Contexts> ctx) : suite_(std::move(suite)), ctx_(std::move(ctx)) {}
+
+  failure app_record() {
     int r = SSL_write(steady_.client, payload_.data(), kRecord);
-    if (r != kRecord) throw BenchError{ssl_failure("SSL_write", steady_.client, r)};
+    if (r != kRecord) return fail(ssl_failure("SSL_write", steady_.client, r));
     r = SSL_read(steady_.server, buffer_.data(), kRecord);
-    if (r != kRecord) throw BenchError{ssl_failure("SSL_read", steady_.server, r)};
+    if (r != kRecord) return fail(ssl_failure("SSL_read", steady_.server, r));
+    return std::nullopt;
   }
 
-  json app(std::size_t n) {
+  result<json> app(std::size_t n) {
     const std::uint64_t t0 = now_ns();
-    for (std::size_t i = 0; i < n; ++i) app_record();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (auto e = app_record()) return *e;
+    }
     const std::uint64_t t1 = now_ns();
-    return {{"records", n}, {"ns", t1 - t0}};
+    return json{{"records", n}, {"ns", t1 - t0}};
   }
 
-  json close(std::size_t n) {
+  result<json> close(std::size_t n) {
     std::vector<std::unique_ptr<Connection>> conns;
     for (std::size_t i = 0; i < n; ++i) {
-      conns.push_back(std::make_unique<Connection>());
-      conns.back()->over_memory(*ctx_);
-      conns.back()->handshake();
+      auto k = Connection::established(*ctx_, false);
+      if (auto* e = std::get_if<error>(&k)) return *e;
+      conns.push_back(std::move(std::get<0>(k)));
     }
     int bad = 0;
     const std::uint64_t t0 = now_ns();
@@ -338,18 +376,18 @@ class Bench {
     for (auto& k : conns) bad += SSL_read(k->server, buffer_.data(), kRecord) != 0;
     const std::uint64_t t2 = now_ns();
     for (auto& k : conns) bad += SSL_get_error(k->server, 0) != SSL_ERROR_ZERO_RETURN;
-    if (bad != 0) throw BenchError{std::to_string(bad) + " unexpected SSL_shutdown / SSL_read results"};
-    return {{"n", n}, {"shutdown_ns", t1 - t0}, {"read_ns", t2 - t1}};
+    if (bad != 0) return fail(std::to_string(bad) + " unexpected SSL_shutdown / SSL_read results");
+    return json{{"n", n}, {"shutdown_ns", t1 - t0}, {"read_ns", t2 - t1}};
   }
 
-  json memory() {
-    if (!g_counting) return {{"counting", false}};
+  result<json> memory() {
+    if (!g_counting) return json{{"counting", false}};
     json out = {{"counting", true}};
     {
-      Connection k;
-      k.over_socketpair(*ctx_);
-      k.handshake();
-      k.one_record_each_way(buffer_);
+      auto made = Connection::established(*ctx_, true);
+      if (auto* e = std::get_if<error>(&made)) return *e;
+      Connection& k = *std::get<0>(made);
+      if (auto e = k.one_record_each_way(buffer_)) return *e;
       // SSL_free releases the SSL, its BIO, buffers, cipher contexts and its session
       // reference; the session cache is off, so nothing of the connection stays behind.
       std::int64_t before = live_bytes();
@@ -364,33 +402,39 @@ class Bench {
     {
       constexpr int kRecords = 256;
       const std::uint64_t a0 = allocations();
-      for (int i = 0; i < kRecords; ++i) app_record();
+      for (int i = 0; i < kRecords; ++i) {
+        if (auto e = app_record()) return *e;
+      }
       const double per = static_cast<double>(allocations() - a0) / kRecords;
       out["allocations_per_record"] = std::round(per * 1e4) / 1e4;  // to 4 decimals
     }
     {
-      Connection k;
-      k.over_memory(*ctx_);
-      k.handshake();
+      auto made = Connection::established(*ctx_, false);
+      if (auto* e = std::get_if<error>(&made)) return *e;
       const std::uint64_t a0 = allocations();
-      k.shutdown_exchange();
+      if (auto e = std::get<0>(made)->shutdown_exchange()) return *e;
       out["allocations_shutdown_exchange"] = allocations() - a0;
     }
     return out;
   }
 
-  json syscalls(bool read_ahead) {
-    auto ctx = read_ahead ? make_contexts(suite_, true) : nullptr;
-    Connection k;
-    k.over_socketpair(read_ahead ? *ctx : *ctx_);
-    k.handshake();
+  result<json> syscalls(bool read_ahead) {
+    std::unique_ptr<Contexts> own;
+    if (read_ahead) {
+      auto made = make_contexts(suite_, true);
+      if (auto* e = std::get_if<error>(&made)) return *e;
+      own = std::move(std::get<0>(made));
+    }
+    auto made = Connection::established(read_ahead ? *own : *ctx_, true);
+    if (auto* e = std::get_if<error>(&made)) return *e;
+    Connection& k = *std::get<0>(made);
     k.client_io = {};
     k.server_io = {};
-    k.shutdown_exchange();
-    return {{"client_reads", k.client_io.reads},
-            {"client_writes", k.client_io.writes},
-            {"server_reads", k.server_io.reads},
-            {"server_writes", k.server_io.writes}};
+    if (auto e = k.shutdown_exchange()) return *e;
+    return json{{"client_reads", k.client_io.reads},
+                {"client_writes", k.client_io.writes},
+                {"server_reads", k.server_io.reads},
+                {"server_writes", k.server_io.writes}};
   }
 
   std::string suite_;
@@ -399,6 +443,37 @@ class Bench {
   std::vector<unsigned char> payload_ = payload();
   std::vector<unsigned char> buffer_ = std::vector<unsigned char>(kRecord);
 };
+
+// The shutdown exchanges of `--bench-syscalls`: K connections, their socket calls added up.
+result<json> count_syscalls(const std::vector<std::string>& args) {
+  auto k = count_of(args[1]);
+  if (auto* e = std::get_if<error>(&k)) return *e;
+  auto ctx = make_contexts(args[0], args.size() == 4);
+  if (auto* e = std::get_if<error>(&ctx)) return *e;
+  IoCount total;
+  for (std::size_t i = 0; i < std::get<0>(k); ++i) {
+    auto made = Connection::established(*std::get<0>(ctx), true);
+    if (auto* e = std::get_if<error>(&made)) return *e;
+    Connection& c = *std::get<0>(made);
+    c.client_io = {};
+    c.server_io = {};
+    if (args[2] == "shutdown") {
+      if (auto e = c.shutdown_exchange()) return *e;
+    }
+    total.reads += c.client_io.reads + c.server_io.reads;
+    total.writes += c.client_io.writes + c.server_io.writes;
+  }
+  return json{{"k", std::get<0>(k)}, {"reads", total.reads}, {"writes", total.writes}};
+}
+
+// Answers a result: the JSON, or {"error": why}.
+void answer(const result<json>& r) {
+  if (const auto* e = std::get_if<error>(&r)) {
+    answer(json{{"error", e->message}});
+  } else {
+    answer(std::get<json>(r));
+  }
+}
 
 }  // namespace
 
@@ -412,13 +487,12 @@ int run(const std::vector<std::string>& args) {
     std::fprintf(stderr, "usage: closenotify-peer --bench SUITE   (commands on stdin; see tools/peer/bench.cpp)\n");
     return 2;
   }
-  std::unique_ptr<Bench> b;
-  try {
-    b = std::make_unique<Bench>(args[0]);
-  } catch (const BenchError& e) {
-    answer({{"error", e.what}});
+  auto made = Bench::make(args[0]);
+  if (const auto* e = std::get_if<error>(&made)) {
+    answer(json{{"error", e->message}});
     return 1;
   }
+  Bench& b = *std::get<0>(made);
   std::string line;
   while (std::getline(std::cin, line)) {
     std::vector<std::string> w;
@@ -426,11 +500,7 @@ int run(const std::vector<std::string>& args) {
     for (std::string word; in >> word;) w.push_back(word);
     if (w.empty()) continue;
     if (w[0] == "quit") break;
-    try {
-      answer(b->run(w));
-    } catch (const BenchError& e) {
-      answer({{"error", e.what}});
-    }
+    answer(b.run(w));
   }
   return 0;
 }
@@ -441,26 +511,9 @@ int run_syscalls(const std::vector<std::string>& args) {
     std::fprintf(stderr, "usage: closenotify-peer --bench-syscalls SUITE K shutdown|none [read-ahead]\n");
     return 2;
   }
-  try {
-    const std::size_t k = count_of(args[1]);
-    auto ctx = make_contexts(args[0], args.size() == 4);
-    IoCount total;
-    for (std::size_t i = 0; i < k; ++i) {
-      Connection c;
-      c.over_socketpair(*ctx);
-      c.handshake();
-      c.client_io = {};
-      c.server_io = {};
-      if (args[2] == "shutdown") c.shutdown_exchange();
-      total.reads += c.client_io.reads + c.server_io.reads;
-      total.writes += c.client_io.writes + c.server_io.writes;
-    }
-    answer({{"k", k}, {"reads", total.reads}, {"writes", total.writes}});
-    return 0;
-  } catch (const BenchError& e) {
-    answer({{"error", e.what}});
-    return 1;
-  }
+  const auto r = count_syscalls(args);
+  answer(r);
+  return std::holds_alternative<error>(r) ? 1 : 0;
 }
 
 }  // namespace peer::bench
