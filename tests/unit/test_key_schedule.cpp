@@ -135,6 +135,18 @@ TEST_CASE("opaque label<7..255>, opaque context<0..255>: a label and a context o
   const std::vector<std::uint8_t> context(255, 0);
   CHECK(hkdf_expand_label(hash_algorithm::sha256, rfc8448_server_ap_secret, label, {}, out));
   CHECK(hkdf_expand_label(hash_algorithm::sha256, rfc8448_server_ap_secret, "key", context, out));
+  // Both at once: the largest HkdfLabel, 2 + 1 + 255 + 1 + 255 bytes, against HKDF-Expand
+  // over the same HkdfLabel built here.
+  std::vector<std::uint8_t> info{0x00, 0x10, 0xff};
+  for (char c : "tls13 " + label) info.push_back(static_cast<std::uint8_t>(c));
+  info.push_back(0xff);
+  info.insert(info.end(), context.begin(), context.end());
+  REQUIRE(info.size() == 514);
+  std::vector<std::uint8_t> expected(16);
+  REQUIRE(HKDF_expand(expected.data(), expected.size(), EVP_sha256(), rfc8448_server_ap_secret.data(),
+                      rfc8448_server_ap_secret.size(), info.data(), info.size()) == 1);
+  REQUIRE(hkdf_expand_label(hash_algorithm::sha256, rfc8448_server_ap_secret, label, context, out));
+  CHECK(out == expected);
 }
 
 TEST_CASE("application traffic keys and IVs match RFC 8448 section 3") {

@@ -432,6 +432,9 @@ TEST_CASE("a TLS 1.2 HelloRequest with a body is excessive message size; a Clien
   CHECK_FALSE(check_post_handshake_header(protocol_version::tls12, role::client, handshake_type::hello_request, 0));
   CHECK_FALSE(check_post_handshake_header(protocol_version::tls12, role::server, handshake_type::client_hello, 131396));
   CHECK(check_post_handshake_header(protocol_version::tls12, role::server, handshake_type::client_hello, 131397));
+  // Only a server reads a ClientHello after the handshake (a renegotiation request).
+  CHECK(check_post_handshake_header(protocol_version::tls12, role::client, handshake_type::client_hello, 10)->send ==
+        alert_description::unexpected_message);
   CHECK(check_post_handshake_header(protocol_version::tls12, role::server, handshake_type::hello_request, 0)->send ==
         alert_description::unexpected_message);
 }

@@ -337,6 +337,8 @@ TEST_CASE("writable: once a record's header alone is buffered, the free space ho
   REQUIRE(std::holds_alternative<tls_ciphertext>(reader.next()));
   REQUIRE(reader.buffered() == record_header_size);
   CHECK(reader.writable().size() >= 1000);
+  // next() named the bytes the compaction moved: last_fragment no longer names any.
+  CHECK(reader.last_fragment().empty());
   // The header moved with the compaction: the record still frames once its body is in.
   w = reader.writable();
   std::memcpy(w.data(), next.data() + record_header_size, 1000);
