@@ -44,6 +44,10 @@ TEST_CASE("a description no RFC names is 'unknown' but still parses by number") 
 
 TEST_CASE("descriptions that are neither an RFC name nor a number 0..255 do not parse") {
   CHECK_FALSE(parse_alert_description("256"));
+  // Too large even for an unsigned: from_chars says out of range and leaves the value 0,
+  // which must not read as close_notify.
+  CHECK_FALSE(parse_alert_description("4294967296"));
+  CHECK_FALSE(parse_alert_level("99999999999999999999"));
   CHECK_FALSE(parse_alert_description("-1"));
   CHECK_FALSE(parse_alert_description(""));
   CHECK_FALSE(parse_alert_description("close notify"));

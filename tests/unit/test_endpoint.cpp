@@ -577,6 +577,22 @@ TEST_CASE("a retried SSL_write offering less than the pending record is bad leng
   });
 }
 
+// ssl3_write_bytes' retry rule reaches SSL_key_update too (OpenSSL 3.0 SSL_key_update:
+// "if (RECORD_LAYER_write_pending(&s->rlayer)) { ERR_raise(ERR_LIB_SSL,
+// SSL_R_BAD_WRITE_RETRY); return 0; }").
+TEST_CASE("SSL_key_update while a write is pending is refused: bad write retry") {
+  for (const cipher_suite* s : matrix_cipher_suites()) {
+    if (s->version != protocol_version::tls13) continue;
+    CAPTURE(s->name);
+    connection c(*s, {}, {}, 4096);
+    REQUIRE(c.client->write(pattern(10000, 3)) == -1);
+    REQUIRE(c.client->get_error(-1) == ssl_error::want_write);
+    CHECK(c.client->key_update(key_update_request::update_not_requested) == 0);
+    CHECK(c.client->error_reason() == "bad write retry");
+    CHECK_FALSE(c.client->in_init());
+  }
+}
+
 TEST_CASE("SSL_key_update is refused on TLS 1.2") {
   connection c(*find_cipher_suite("ECDHE-ECDSA-CHACHA20-POLY1305"));
   CHECK(c.client->key_update(key_update_request::update_not_requested) == 0);

@@ -333,6 +333,20 @@ TEST_CASE("ERR_raise_data(ERR_LIB_SYS, get_last_sys_error(), ...): a failed writ
       }
       CHECK_FALSE(c.client->failed());  // a system error is no fatal error of the library's
     }
+    SUBCASE("the next call starts with an empty error queue") {
+      // The peer calls ERR_clear_error before every step, so a step reports only its own
+      // errors: the strerror text of a failed write is gone at the next call.
+      connection c(suite(), with(p.id));
+      REQUIRE(c.server->shutdown() == 0);
+      std::array<std::uint8_t, 8> buf{};
+      REQUIRE(c.client->read(buf) == 0);
+      c.pipe.b().close();
+      REQUIRE(c.client->write(as_bytes("reply")) == -1);
+      CHECK(c.client->error_reason() == (queues ? broken_pipe : std::string_view{}));
+      CHECK(c.client->read(buf) == 0);
+      CHECK(c.client->error_reason().empty());
+      CHECK(c.client->get_error(0) == ssl_error::zero_return);
+    }
     SUBCASE("SSL_shutdown whose close_notify cannot be written") {
       connection c(suite(), with(p.id));
       c.pipe.b().close();

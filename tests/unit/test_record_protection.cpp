@@ -467,6 +467,26 @@ TEST_CASE("TLS 1.3 strips the zero padding and recovers the content type from th
   }
 }
 
+// record_protection.cpp: sealing a TLSInnerPlaintext of zeros only (type invalid, no
+// content, some padding) "exists to test that MUST" of RFC 8446 §5.4: "If a receiving
+// implementation does not find a non-zero octet in the cleartext, it MUST terminate the
+// connection with an "unexpected_message" alert."
+TEST_CASE("seal makes a padding-only TLSInnerPlaintext, and its receiver MUST terminate with unexpected_message") {
+  for (const cipher_suite* s : matrix_cipher_suites()) {
+    if (s->version != protocol_version::tls13) continue;
+    SUBCASE(std::string(s->name).c_str()) {
+      record_protection writer = make(*s);
+      record_protection reader = make(*s);
+      byte_vector out(max_record_size);
+      auto sealed = writer.seal(content_type::invalid, {}, out, 4);
+      REQUIRE(std::holds_alternative<std::size_t>(sealed));
+      out.resize(std::get<std::size_t>(sealed));
+      CHECK(out.size() == record_header_size + 4 + 1 + cipher_suite::tag_length);
+      CHECK(open(reader, out).failure() == bad_record_type);
+    }
+  }
+}
+
 TEST_CASE("a TLSInnerPlaintext with no non-zero octet is an unexpected_message") {
   for (const cipher_suite* s : matrix_cipher_suites()) {
     if (s->version != protocol_version::tls13) continue;
