@@ -467,3 +467,15 @@ TEST_CASE("wanted() asks for the rest of the header, then exactly the rest of th
   REQUIRE(std::holds_alternative<handshake_message>(r.next()));
   CHECK(r.wanted() == 4);  // the next message starts from its header
 }
+
+// RFC 8446 §4: "uint24 length; /* remaining bytes in message */": all three bytes count.
+TEST_CASE("uint24 length: wanted() reads every byte of a header's length") {
+  for (const std::size_t length : {0x000123u, 0x012345u, 0x00ff00u}) {
+    CAPTURE(length);
+    handshake_reassembler r;
+    const std::uint8_t header[] = {4, static_cast<std::uint8_t>(length >> 16), static_cast<std::uint8_t>(length >> 8),
+                                   static_cast<std::uint8_t>(length)};
+    r.append(header);
+    CHECK(r.wanted() == length);
+  }
+}
