@@ -657,6 +657,23 @@ TEST_CASE("32 consecutive empty records are tolerated, the 33rd is fatal: record
   });
 }
 
+// ssl3_get_record (OpenSSL 3.0): a record of length 0 increments the empty-record count
+// (RECORD_LAYER_inc_empty_record_count), any other resets it: only consecutive empty
+// records count toward MAX_EMPTY_RECORDS.
+TEST_CASE("a non-empty record starts the empty-record count again") {
+  for_each_suite([](const cipher_suite& s) {
+    connection c(s);
+    raw_peer peer(c.k, c.pipe.b());
+    std::array<std::uint8_t, 8> buf{};
+    for (int round = 0; round < 3; ++round) {
+      CAPTURE(round);
+      for (int i = 0; i < 32; ++i) peer.send(content_type::application_data, {});
+      peer.send(content_type::application_data, as_bytes("z"));
+      CHECK(c.client->read(buf) == 1);
+    }
+  });
+}
+
 // OpenSSL 3.0 answers an alert record that is not exactly two bytes with
 // unexpected_message, "invalid alert".
 TEST_CASE("an alert record of 1 or 3 bytes is answered with unexpected_message") {

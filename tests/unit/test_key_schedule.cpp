@@ -178,6 +178,10 @@ TEST_CASE("a traffic secret that is not Hash.length bytes is a config error nami
   CHECK(message.find("TLS_AES_256_GCM_SHA384") != std::string::npos);
   CHECK(message.find("32") != std::string::npos);
   CHECK(message.find("48") != std::string::npos);
+  CHECK(message.find("SHA-384") != std::string::npos);  // the hash that sets the length
+  auto short_sha256 = tls13_traffic_keys(suite(0x1301), std::vector<std::uint8_t>(20, 1));
+  REQUIRE(std::holds_alternative<config_error>(short_sha256));
+  CHECK(std::get<config_error>(short_sha256).message.find("SHA-256") != std::string::npos);
 
   const std::vector<std::uint8_t> empty;
   CHECK(std::holds_alternative<config_error>(tls13_traffic_keys(suite(0x1301), empty)));

@@ -483,6 +483,12 @@ TEST_CASE("seal makes a padding-only TLSInnerPlaintext, and its receiver MUST te
       out.resize(std::get<std::size_t>(sealed));
       CHECK(out.size() == record_header_size + 4 + 1 + cipher_suite::tag_length);
       CHECK(open(reader, out).failure() == bad_record_type);
+      // Padding-only means no content: type invalid with content is still refused.
+      record_protection other = make(*s);
+      byte_vector out2(max_record_size);
+      auto with_content = other.seal(content_type::invalid, byte_vector{0x01}, out2, 4);
+      REQUIRE(std::holds_alternative<fatal>(with_content));
+      CHECK(std::get<fatal>(with_content) == fatal{alert_description::internal_error, "bad record type"});
     }
   }
 }
