@@ -18,7 +18,9 @@ std::size_t cipher_suite::fixed_iv_length() const noexcept {
   // RFC 5288 §3: "The salt is the "implicit" part of the nonce and is not sent in the
   // packet. [...] the salt is the first 4 octets of the client_write_IV or server_write_IV".
   // TLS 1.3 (RFC 8446 §5.3) and RFC 7905 §2 use a 12-byte IV that masks the whole nonce.
-  if (version == protocol_version::tls12 && aead != aead_algorithm::chacha20_poly1305) return 4;
+  // DTLS 1.2 takes TLS 1.2's nonces (RFC 6347 §4.1.2.4, AEAD Ciphers: TLS 1.2's AEAD
+  // suites serve DTLS 1.2).
+  if (version != protocol_version::tls13 && aead != aead_algorithm::chacha20_poly1305) return 4;
   return 12;
 }
 
@@ -27,7 +29,7 @@ std::size_t cipher_suite::explicit_nonce_length() const noexcept {
   // the sender and is carried in each TLS record in the GenericAEADCipher.nonce_explicit
   // field. The nonce_explicit length (SecurityParameters.record_iv_length) is 8 octets."
   // RFC 7905 §2 ChaCha20-Poly1305 and TLS 1.3 carry no nonce in the record.
-  if (version == protocol_version::tls12 && aead != aead_algorithm::chacha20_poly1305) return 8;
+  if (version != protocol_version::tls13 && aead != aead_algorithm::chacha20_poly1305) return 8;
   return 0;
 }
 
@@ -57,6 +59,19 @@ constexpr std::array<cipher_suite, 9> suites{{
      aes_256_gcm, sha384},
     {"ECDHE-RSA-CHACHA20-POLY1305", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 0xCCA8, v12,
      chacha20_poly1305, sha256},
+}};
+
+// DTLS 1.2 (RFC 6347): the three ECDHE-ECDSA suites of the matrix, same code points and
+// names, in a table of their own so that TLS lookups (all_cipher_suites, find_cipher_suite)
+// are unchanged.
+constexpr protocol_version d12 = protocol_version::dtls12;
+constexpr std::array<cipher_suite, 3> dtls12_suites{{
+    {"ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xC02B, d12,
+     aes_128_gcm, sha256},
+    {"ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xC02C, d12,
+     aes_256_gcm, sha384},
+    {"ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", 0xCCA9,
+     d12, chacha20_poly1305, sha256},
 }};
 
 constexpr std::array<const cipher_suite*, 6> matrix{
@@ -95,6 +110,16 @@ std::optional<std::uint16_t> parse_code_point(std::string_view s) noexcept {
 std::span<const cipher_suite> all_cipher_suites() noexcept { return suites; }
 
 std::span<const cipher_suite* const> matrix_cipher_suites() noexcept { return matrix; }
+
+std::span<const cipher_suite> dtls12_cipher_suites() noexcept { return dtls12_suites; }
+
+const cipher_suite* find_dtls12_cipher_suite(std::string_view name) noexcept {
+  const auto code_point = parse_code_point(name);
+  for (const cipher_suite& s : dtls12_suites)
+    if (code_point ? s.id == *code_point : iequals(name, s.name) || iequals(name, s.iana_name))
+      return &s;
+  return nullptr;
+}
 
 const cipher_suite* find_cipher_suite(std::uint16_t id) noexcept {
   for (const cipher_suite& s : suites)

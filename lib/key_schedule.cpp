@@ -147,7 +147,9 @@ void tls12_prf(hash_algorithm h, bytes_view secret, std::string_view label, byte
 configured<tls12_key_block> tls12_derive_key_block(const cipher_suite& s, bytes_view master_secret,
                                                    bytes_view client_random,
                                                    bytes_view server_random) {
-  if (s.version != protocol_version::tls12)
+  // DTLS 1.2 derives its keys exactly as TLS 1.2 does: OpenSSL's DTLSv1_2_enc_data (d1_lib.c)
+  // names tls1_setup_key_block and tls1_generate_master_secret, TLS 1.2's own.
+  if (s.version == protocol_version::tls13)
     return config_error{std::string(s.name) + ": not a TLS 1.2 cipher suite"};
   // RFC 5246 §8.1: "The master secret is always exactly 48 bytes in length."
   if (master_secret.size() != 48)

@@ -1,6 +1,7 @@
-// record_protection: AEAD protection of one direction's records. TLS 1.2 and TLS 1.3 share
-// one seal and one open; they differ only in the policy below (where the nonce comes from,
-// what the additional data is, whether there is a TLSInnerPlaintext).
+// record_protection: AEAD protection of one direction's records. TLS 1.2, TLS 1.3 and DTLS 1.2
+// share one seal and one open; they differ only in the policy below (where the nonce comes
+// from, what the additional data is, whether there is a TLSInnerPlaintext, and for DTLS the
+// 13-byte header and the epoch in front of the sequence number).
 #include "closenotify/record_protection.hpp"
 
 #include <openssl/aead.h>
@@ -126,9 +127,39 @@ struct record_protection::impl {
   // salt || nonce_explicit and one nonce function serves every suite.
   std::array<std::uint8_t, nonce_length> nonce_mask{};
   std::uint64_t sequence_number = 0;
+  std::uint16_t epoch = 0;      // DTLS 1.2 only
   secret_bytes traffic_secret;  // TLS 1.3 only
 
   bool tls13() const noexcept { return suite->version == protocol_version::tls13; }
+
+  // The DTLS 1.2 policy, in one place. RFC 6347 §4.1: DTLSPlaintext adds "uint16 epoch;" and
+  // "uint48 sequence_number;" to the header, explicit because records may be lost or
+  // reordered; RFC 6347 §4.1.2.1: "the sequence number used to compute the MAC is the 64-bit
+  // value formed by concatenating the epoch and the sequence number in the order they appear
+  // on the wire", and OpenSSL's tls1_enc builds the AEAD's additional data the same way
+  // (`s2n(... DTLS_RECORD_LAYER_get_r_epoch(&s->rlayer), p); memcpy(p, &seq[2], 6);`).
+  bool dtls() const noexcept { return dtls_; }
+  bool dtls_ = false;  // suite->version == dtls12, kept here as explicit_nonce_length_ is
+  std::size_t header_size() const noexcept {
+    return dtls() ? dtls_record_header_size : record_header_size;
+  }
+  std::uint16_t wire_version() const noexcept {
+    return dtls() ? dtls12_wire_version : tls12_wire_version;
+  }
+  // record_sequence: the 64-bit number the nonce and the additional data use.
+  std::uint64_t record_sequence(std::uint64_t seq) const noexcept {
+    return dtls() ? (std::uint64_t{epoch} << 48) | seq : seq;
+  }
+  // sequence_limit: the first sequence number that may not be used: 2^64-1 for TLS (see
+  // check_seal), and at the 48-bit field's width the same for DTLS.
+  std::uint64_t sequence_limit() const noexcept {
+    return dtls() ? dtls_max_sequence_number : UINT64_MAX;
+  }
+  // max_fragment: the longest fragment a receiver frames rather than refuses or discards.
+  std::size_t max_fragment() const noexcept {
+    if (dtls()) return dtls_openssl30_max_record_length;
+    return max_ciphertext_length(tls13() ? protocol_version::tls13 : protocol_version::tls12);
+  }
   // extra_in_costs_a_block: BoringSSL's ChaCha20-Poly1305 seal_scatter encrypts extra_in
   // with a keystream block of its own (a separate CRYPTO_chacha_20 call), about 160 ns
   // here, which nearly doubles the seal of a close_notify; copying a plaintext of up to
@@ -182,7 +213,7 @@ struct record_protection::impl {
   // §6.2.3.3): "additional_data = seq_num + TLSCompressed.type + TLSCompressed.version +
   // TLSCompressed.length;" (the length of the plaintext).
   std::size_t additional_data(std::span<std::uint8_t, max_additional_data_length> ad,
-                              std::uint8_t type, std::uint16_t version,
+                              std::uint64_t seq, std::uint8_t type, std::uint16_t version,
                               std::size_t plaintext_length,
                               std::size_t fragment_length) const noexcept {
     if (tls13()) {
@@ -191,7 +222,7 @@ struct record_protection::impl {
       put_u16(&ad[3], fragment_length);
       return 5;
     }
-    put_u64(&ad[0], sequence_number);
+    put_u64(&ad[0], seq);
     ad[8] = type;
     put_u16(&ad[9], version);
     put_u16(&ad[11], plaintext_length);
@@ -212,6 +243,11 @@ struct record_protection::impl {
                                         bool hostile) noexcept;
   std::variant<tls_plaintext, fatal> open(const record_header& header,
                                           mutable_bytes fragment) noexcept;
+  std::variant<tls_plaintext, fatal> open(const dtls_record_header& header,
+                                          mutable_bytes fragment) noexcept;
+  std::variant<tls_plaintext, fatal> open_fragment(content_type type, std::uint16_t version,
+                                                   std::uint64_t seq,
+                                                   mutable_bytes fragment) noexcept;
   std::optional<fatal> check_seal(content_type type, bytes_view plaintext, mutable_bytes out,
                                   std::size_t padding, bool hostile) const noexcept;
 };
@@ -224,16 +260,14 @@ std::optional<fatal> record_protection::impl::check_seal(content_type type, byte
   // If a TLS implementation would need to wrap a sequence number, it MUST either rekey
   // (Section 4.6.3) or terminate the connection." RFC 5246 §6.1: "Sequence numbers are of
   // type uint64 and may not exceed 2^64-1."
-  if (sequence_number == UINT64_MAX) return sequence_exhausted;
+  if (sequence_number >= sequence_limit()) return sequence_exhausted;
   if (!tls13() && padding != 0)
     return fatal{alert_description::internal_error, "padding is TLS 1.3 only"};
-  const bool fits_out = out.size() >= record_header_size + fragment_length(plaintext.size(), padding);
+  const bool fits_out = out.size() >= header_size() + fragment_length(plaintext.size(), padding);
   // Hostile records are bounded only by what a receiver will frame, so that everything
   // after framing (the inner type, the 2^14 plaintext limit) can be tested.
   if (hostile) {
-    const auto v = tls13() ? protocol_version::tls13 : protocol_version::tls12;
-    if (padding > max_ciphertext_length(v) ||
-        fragment_length(plaintext.size(), padding) > max_ciphertext_length(v))
+    if (padding > max_fragment() || fragment_length(plaintext.size(), padding) > max_fragment())
       return fatal{alert_description::internal_error, "data length too long"};
     if (!fits_out) return fatal{alert_description::internal_error, "output buffer too small"};
     return std::nullopt;
@@ -267,7 +301,7 @@ std::variant<std::size_t, fatal> record_protection::impl::seal(content_type type
 
   const std::size_t n = plaintext.size();
   const std::size_t fragment_len = fragment_length(n, padding);
-  std::uint8_t* const body = out.data() + record_header_size;
+  std::uint8_t* const body = out.data() + header_size();
   std::uint8_t* const ciphertext = body + explicit_nonce_length();
   const auto type_byte = static_cast<std::uint8_t>(type);
 
@@ -293,18 +327,27 @@ std::variant<std::size_t, fatal> record_protection::impl::seal(content_type type
   // legacy_record_version field is always 0x0303."
   const auto outer_type =
       tls13() ? static_cast<std::uint8_t>(content_type::application_data) : type_byte;
-  out[0] = outer_type;
-  put_u16(&out[1], tls12_wire_version);
-  put_u16(&out[3], fragment_len);
+  if (dtls()) {
+    const auto h = encode_dtls_record_header(static_cast<content_type>(outer_type), epoch,
+                                             sequence_number, static_cast<std::uint16_t>(fragment_len));
+    std::memcpy(out.data(), h.data(), h.size());
+  } else {
+    out[0] = outer_type;
+    put_u16(&out[1], tls12_wire_version);
+    put_u16(&out[3], fragment_len);
+  }
 
   std::array<std::uint8_t, sequence_number_length> seq{};
-  put_u64(seq.data(), sequence_number);
-  // RFC 5288 §3 leaves nonce_explicit to the sender; like OpenSSL, send the sequence number,
-  // which never repeats under one key.
+  put_u64(seq.data(), record_sequence(sequence_number));
+  // RFC 5288 §3: "The nonce_explicit MAY be the 64-bit sequence number." BoringSSL sends
+  // it (DTLS: epoch || sequence number), which never repeats under one key. OpenSSL does not:
+  // its GCM sends a random 64-bit start counted up per record (gcm_tls_iv_set_fixed's
+  // RAND_bytes, getivgen's ctr64_inc); a receiver takes whatever the record carries.
   if (explicit_nonce_length() != 0) std::memcpy(body, seq.data(), seq.size());
   const auto nonce = this->nonce(seq);
   std::array<std::uint8_t, max_additional_data_length> ad{};
-  const std::size_t ad_len = additional_data(ad, outer_type, tls12_wire_version, n, fragment_len);
+  const std::size_t ad_len = additional_data(ad, record_sequence(sequence_number), outer_type,
+                                             wire_version(), n, fragment_len);
 
   int ok = 0;
   std::size_t tag_written = 0;
@@ -327,7 +370,7 @@ std::variant<std::size_t, fatal> record_protection::impl::seal(content_type type
   }
   if (ok != 1) return fatal{alert_description::internal_error, "encryption failed"};
   ++sequence_number;
-  return record_header_size + fragment_len;
+  return header_size() + fragment_len;
 }
 
 std::variant<tls_plaintext, fatal> record_protection::impl::open(const record_header& header,
@@ -337,6 +380,27 @@ std::variant<tls_plaintext, fatal> record_protection::impl::open(const record_he
   // A header that does not describe this fragment cannot authenticate (TLS 1.3 feeds the
   // header to the AEAD; TLS 1.2 the plaintext length derived from the fragment).
   if (header.length != fragment.size()) return bad_record_mac;
+  auto opened = open_fragment(header.type, header.legacy_record_version, sequence_number, fragment);
+  if (std::holds_alternative<tls_plaintext>(opened)) ++sequence_number;
+  return opened;
+}
+
+std::variant<tls_plaintext, fatal> record_protection::impl::open(const dtls_record_header& header,
+                                                                 mutable_bytes fragment) noexcept {
+  if (header.length != fragment.size()) return bad_record_mac;
+  // RFC 6347 §4.1: "The only change is the inclusion of an explicit sequence number in the
+  // record." The number is the record's own, so opening moves no counter: the replay window
+  // (dtls_replay_window) remembers what arrived. The epoch is this protection's, as OpenSSL's r_epoch (records of another
+  // epoch never reach it), and the version in the additional data is the negotiated one
+  // (`buf[ctr][9] = (unsigned char)(s->version >> 8)`), not the header's, which for an
+  // alert OpenSSL frames even when it is not {254,253}.
+  return open_fragment(header.type, dtls12_wire_version, record_sequence(header.sequence_number),
+                       fragment);
+}
+
+std::variant<tls_plaintext, fatal> record_protection::impl::open_fragment(
+    content_type record_type, std::uint16_t version, std::uint64_t record_seq,
+    mutable_bytes fragment) noexcept {
   // RFC 5246 §6.2.3.3 GenericAEADCipher: nonce_explicit + aead-ciphered content (with its
   // tag); RFC 8446 §5.2: a TLSInnerPlaintext always holds at least its content type.
   const std::size_t minimum = explicit_nonce_length() + tag_length + (tls13() ? 1 : 0);
@@ -350,7 +414,7 @@ std::variant<tls_plaintext, fatal> record_protection::impl::open(const record_he
   }
 
   std::array<std::uint8_t, sequence_number_length> seq{};
-  put_u64(seq.data(), sequence_number);
+  put_u64(seq.data(), record_seq);
   const bytes_view explicit_nonce =
       explicit_nonce_length() != 0 ? bytes_view(fragment.first(sequence_number_length))
                                    : bytes_view(seq);
@@ -358,9 +422,8 @@ std::variant<tls_plaintext, fatal> record_protection::impl::open(const record_he
   const mutable_bytes ciphertext = fragment.subspan(explicit_nonce_length());
   const std::size_t plaintext_len = ciphertext.size() - tag_length;
   std::array<std::uint8_t, max_additional_data_length> ad{};
-  const std::size_t ad_len = additional_data(ad, static_cast<std::uint8_t>(header.type),
-                                             header.legacy_record_version, plaintext_len,
-                                             header.length);
+  const std::size_t ad_len = additional_data(ad, record_seq, static_cast<std::uint8_t>(record_type),
+                                             version, plaintext_len, fragment.size());
 
   std::size_t opened_len = 0;
   if (EVP_AEAD_CTX_open(ctx.get(), ciphertext.data(), &opened_len, ciphertext.size(),
@@ -369,7 +432,7 @@ std::variant<tls_plaintext, fatal> record_protection::impl::open(const record_he
     return bad_record_mac;
   }
 
-  content_type type = header.type;
+  content_type type = record_type;
   bytes_view content = bytes_view(ciphertext.first(opened_len));
   if (tls13()) {
     // RFC 8446 §5.4: "If a receiving implementation does not find a non-zero octet in the
@@ -388,7 +451,6 @@ std::variant<tls_plaintext, fatal> record_protection::impl::open(const record_he
   // endpoint that receives a record that exceeds this length MUST terminate the connection
   // with a "record_overflow" alert."
   if (content.size() > max_plaintext_length) return data_too_long;
-  ++sequence_number;
   return tls_plaintext{type, content};
 }
 
@@ -436,6 +498,32 @@ configured<record_protection> record_protection::tls12(const cipher_suite& suite
   return record_protection(std::move(p));
 }
 
+configured<record_protection> record_protection::dtls12(const cipher_suite& suite,
+                                                        const traffic_keys& keys,
+                                                        std::uint16_t epoch,
+                                                        std::uint64_t sequence_number) {
+  if (suite.version != protocol_version::dtls12)
+    return config_error{std::string(suite.name) + ": not a DTLS 1.2 cipher suite"};
+  if (sequence_number > dtls_max_sequence_number)
+    return config_error{"DTLS sequence number " + std::to_string(sequence_number) +
+                        " does not fit the 48-bit sequence_number field"};
+  if (keys.key.size() != suite.key_length() || keys.iv.size() != suite.fixed_iv_length())
+    return config_error{std::string(suite.name) + ": write key is " +
+                        std::to_string(keys.key.size()) + " bytes and IV " +
+                        std::to_string(keys.iv.size()) + " bytes, " +
+                        std::to_string(suite.key_length()) + " and " +
+                        std::to_string(suite.fixed_iv_length()) + " required"};
+  auto p = std::make_unique<impl>();
+  p->suite = &suite;
+  p->explicit_nonce_length_ = suite.explicit_nonce_length();
+  p->sequence_number = sequence_number;
+  p->epoch = epoch;
+  p->dtls_ = true;
+  if (!p->set_keys(keys))
+    return config_error{std::string(suite.name) + ": AEAD initialisation failed"};
+  return record_protection(std::move(p));
+}
+
 const cipher_suite& record_protection::suite() const noexcept { return *impl_->suite; }
 
 protocol_version record_protection::version() const noexcept { return impl_->suite->version; }
@@ -444,9 +532,11 @@ std::uint64_t record_protection::sequence_number() const noexcept {
   return impl_->sequence_number;
 }
 
+std::uint16_t record_protection::epoch() const noexcept { return impl_->epoch; }
+
 std::size_t record_protection::sealed_size(std::size_t plaintext_length,
                                            std::size_t padding) const noexcept {
-  return record_header_size + impl_->fragment_length(plaintext_length, padding);
+  return impl_->header_size() + impl_->fragment_length(plaintext_length, padding);
 }
 
 std::variant<std::size_t, fatal> record_protection::seal(content_type type, bytes_view plaintext,
@@ -464,6 +554,14 @@ std::variant<std::size_t, fatal> record_protection::seal_hostile(std::uint8_t ty
 
 std::variant<tls_plaintext, fatal> record_protection::open(const record_header& header,
                                                            mutable_bytes fragment) noexcept {
+  // A DTLS record carries its epoch and sequence number: it is opened from its own header.
+  if (impl_->dtls()) return bad_record_mac;
+  return impl_->open(header, fragment);
+}
+
+std::variant<tls_plaintext, fatal> record_protection::open(const dtls_record_header& header,
+                                                           mutable_bytes fragment) noexcept {
+  if (!impl_->dtls()) return bad_record_mac;
   return impl_->open(header, fragment);
 }
 

@@ -20,6 +20,7 @@ std::string_view to_string(protocol_version v) noexcept {
   switch (v) {
     case protocol_version::tls12: return "TLSv1.2";
     case protocol_version::tls13: return "TLSv1.3";
+    case protocol_version::dtls12: return "DTLSv1.2";
   }
   return "unknown";
 }

@@ -26,7 +26,7 @@ struct cipher_suite {
   std::size_t key_length() const noexcept;       // 16 or 32
   std::size_t hash_length() const noexcept;      // 32 or 48
   /// fixed_iv_length: TLS 1.3 and RFC 7905 ChaCha20: 12 (the whole nonce mask);
-  /// TLS 1.2 GCM (RFC 5288 §3): the 4-byte implicit salt.
+  /// TLS 1.2 and DTLS 1.2 GCM (RFC 5288 §3): the 4-byte implicit salt.
   std::size_t fixed_iv_length() const noexcept;
   /// explicit_nonce_length: RFC 5288 GCM carries 8 bytes of nonce in each record.
   std::size_t explicit_nonce_length() const noexcept;
@@ -39,6 +39,12 @@ std::span<const cipher_suite> all_cipher_suites() noexcept;
 /// matrix_cipher_suites: the six suites of the differential matrix (the three TLS 1.3
 /// suites and the three ECDHE-ECDSA TLS 1.2 suites).
 std::span<const cipher_suite* const> matrix_cipher_suites() noexcept;
+
+/// dtls12_cipher_suites: the DTLS 1.2 suites (version dtls12): ECDHE-ECDSA with AES-128-GCM,
+/// AES-256-GCM and ChaCha20-Poly1305. Not among all_cipher_suites(), which are TLS's.
+std::span<const cipher_suite> dtls12_cipher_suites() noexcept;
+/// find_dtls12_cipher_suite: one of those, named as find_cipher_suite accepts.
+const cipher_suite* find_dtls12_cipher_suite(std::string_view name) noexcept;
 
 /// find_cipher_suite: by OpenSSL name or IANA name (case-insensitive), or by code point
 /// written as hex ("0x1301").

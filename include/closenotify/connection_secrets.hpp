@@ -28,7 +28,10 @@ struct connection_secrets {
 /// protection_from_secrets: `sender`'s direction, its next record numbered
 /// `sequence_number`. TLS 1.3: from the sender's traffic secret (RFC 8446 §7.3). TLS 1.2:
 /// the sender's half of the key block (RFC 5246 §6.3: "client_write_key" for the client).
+/// DTLS 1.2: the same key block, for records of `epoch` (1, the first epoch a handshake
+/// protects, unless told otherwise; TLS ignores it).
 configured<record_protection> protection_from_secrets(const cipher_suite& suite, const connection_secrets& secrets,
-                                                      role sender, std::uint64_t sequence_number = 0);
+                                                      role sender, std::uint64_t sequence_number = 0,
+                                                      std::uint16_t epoch = 1);
 
 }  // namespace closenotify

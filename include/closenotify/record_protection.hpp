@@ -1,8 +1,9 @@
 // closenotify/record_protection.hpp — AEAD protection of one direction's records:
-// TLS 1.3 TLSInnerPlaintext (RFC 8446 §5.2–5.4) and TLS 1.2 AEAD records (RFC 5246
-// §6.2.3.3, RFC 5288 GCM with explicit nonce, RFC 7905 ChaCha20-Poly1305). The two
-// versions differ by a small policy (nonce, additional data, inner plaintext), not by
-// two copies of the code. BoringSSL's EVP_AEAD does the cryptography; no BoringSSL type
+// TLS 1.3 TLSInnerPlaintext (RFC 8446 §5.2–5.4), TLS 1.2 AEAD records (RFC 5246
+// §6.2.3.3, RFC 5288 GCM with explicit nonce, RFC 7905 ChaCha20-Poly1305) and DTLS 1.2's
+// (RFC 6347 §4.1: the same with a 13-byte header and epoch || sequence number). The
+// versions differ by a small policy (nonce, additional data, inner plaintext, header), not
+// by copies of the code. BoringSSL's EVP_AEAD does the cryptography; no BoringSSL type
 // appears here.
 #pragma once
 
@@ -12,6 +13,7 @@
 
 #include "closenotify/alert.hpp"
 #include "closenotify/cipher_suite.hpp"
+#include "closenotify/dtls_record_framing.hpp"
 #include "closenotify/key_schedule.hpp"
 #include "closenotify/record_framing.hpp"
 #include "closenotify/tls.hpp"
@@ -36,6 +38,11 @@ class record_protection {
   /// tls12: one direction's half of the key block (RFC 5246 §6.3).
   static configured<record_protection> tls12(const cipher_suite& suite, const traffic_keys& keys,
                                              std::uint64_t sequence_number = 0);
+  /// dtls12: a DTLS 1.2 suite (dtls12_cipher_suites()) and one direction's half of the
+  /// key block, TLS 1.2's; seals records of `epoch`, the next numbered `sequence_number`
+  /// (48 bits), and opens records of that epoch by their own sequence numbers.
+  static configured<record_protection> dtls12(const cipher_suite& suite, const traffic_keys& keys,
+                                              std::uint16_t epoch, std::uint64_t sequence_number = 0);
 
   record_protection(record_protection&&) noexcept;
   record_protection& operator=(record_protection&&) noexcept;
@@ -43,10 +50,13 @@ class record_protection {
 
   const cipher_suite& suite() const noexcept;
   protocol_version version() const noexcept;
-  /// sequence_number: the sequence number the next sealed or opened record uses.
+  /// sequence_number: the sequence number the next sealed or opened record uses (DTLS:
+  /// the next sealed one; an opened record brings its own).
   std::uint64_t sequence_number() const noexcept;
+  /// epoch: DTLS 1.2's epoch (0 for TLS).
+  std::uint16_t epoch() const noexcept;
 
-  /// sealed_size: the whole record (header included) seal() writes for a plaintext of
+  /// sealed_size: the whole record (header included: 5 bytes, DTLS 13) seal() writes for a plaintext of
   /// `plaintext_length` bytes and `padding` zero bytes (TLS 1.3 only).
   std::size_t sealed_size(std::size_t plaintext_length, std::size_t padding = 0) const noexcept;
 
@@ -75,6 +85,13 @@ class record_protection {
   /// (including fragments too short to hold a tag), record_overflow for plaintext over
   /// 2^14, unexpected_message for a TLSInnerPlaintext with no or an unknown content type.
   [[nodiscard]] std::variant<tls_plaintext, fatal> open(const record_header& header,
+                                                        mutable_bytes fragment) noexcept;
+  /// open (DTLS 1.2): the same for a record framed by parse_dtls_record, its nonce and
+  /// additional data from this epoch and the header's sequence number. Failures are
+  /// reported as for TLS; whether they are fatal is the DTLS receive step's call
+  /// (open_dtls_record, dtls_record_open.hpp). A TLS protection refuses it (and a DTLS one
+  /// the TLS overload) as bad_record_mac.
+  [[nodiscard]] std::variant<tls_plaintext, fatal> open(const dtls_record_header& header,
                                                         mutable_bytes fragment) noexcept;
 
   /// key_update: RFC 8446 §7.2, move to application_traffic_secret_N+1 and sequence

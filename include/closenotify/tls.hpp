@@ -25,15 +25,23 @@ enum class content_type : std::uint8_t {
   application_data = 23,
 };
 
-/// ProtocolVersion values of the two versions closenotify speaks.
+/// ProtocolVersion values of the versions closenotify speaks. DTLS 1.2 (RFC 6347 §4.1:
+/// "DTLS version 1.2 ... uses the version { 254, 253 }") protects records as TLS 1.2 does,
+/// so code that asks `== tls13` treats it as TLS 1.2; only the DTLS record layer
+/// (dtls_record_framing.hpp, record_protection's dtls12) knows its 13-byte header.
 enum class protocol_version : std::uint16_t {
   tls12 = 0x0303,
   tls13 = 0x0304,
+  dtls12 = 0xfefd,
 };
 
 /// legacy_record_version: RFC 8446 §5.1 "MUST be set to 0x0303 for all records generated
 /// by a TLS 1.3 implementation other than an initial ClientHello".
 inline constexpr std::uint16_t tls12_wire_version = 0x0303;
+
+/// dtls12_wire_version: RFC 6347 §4.1 "The version value of 254.253 is the 1's complement
+/// of DTLS version 1.2".
+inline constexpr std::uint16_t dtls12_wire_version = 0xfefd;
 
 /// HandshakeType values closenotify meets after the handshake (RFC 8446 §4, RFC 5246 §7.4).
 enum class handshake_type : std::uint8_t {
