@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "closenotify/alert.hpp"
+#include "closenotify/cipher_suite.hpp"
 #include "closenotify/keylog.hpp"
 #include "closenotify/post_handshake.hpp"
 #include "event_script.hpp"
@@ -138,6 +139,52 @@ void open_seeds(writer& w) {
   }
 }
 
+// DTLS 1.2: sealed-mode inputs, and datagrams of real records (several per datagram, a
+// replay, a truncated tail, a record hidden in the body of one with the wrong version).
+void dtls_record_seeds(writer& w) {
+  const auto suites = dtls12_cipher_suites();
+  for (std::uint8_t idx = 0; idx < suites.size(); ++idx) {
+    const cipher_suite& s = suites[idx];
+    struct rec { const char* name; std::uint8_t type; bytes plaintext; };
+    const rec recs[] = {
+        {"close-notify", 21, {1, 0}},
+        {"data", 23, text("hello")},
+        {"empty-data", 23, {}},
+        {"handshake", 22, {0, 0, 0, 0}},
+        {"max-data", 23, bytes(16384, 0x61)},
+        {"overflow-data", 23, bytes(16385, 0x62)},
+    };
+    for (const auto& r : recs) {
+      bytes b{idx, r.type, 1, 0, 0, 0};
+      b.insert(b.end(), r.plaintext.begin(), r.plaintext.end());
+      w.put(suite_tag(s) + "-sealed-" + r.name, b);
+      b[3] = 0; b[4] = 2; b[5] = 0x01;  // the alert's minor version byte
+      w.put(suite_tag(s) + "-sealed-" + r.name + "-version-flipped", b);
+      b[3] = 0xff; b[4] = 0xff;  // a tag byte
+      w.put(suite_tag(s) + "-sealed-" + r.name + "-flipped", b);
+    }
+    auto p = protection_for(s, role::server, 1);
+    const bytes data = seal(p, 23, text("GET / HTTP/1.0\r\n\r\n"));
+    const bytes close_notify = seal(p, 21, {1, 0});
+    const std::uint8_t raw = static_cast<std::uint8_t>(idx | 4);
+    auto datagram = [&](std::initializer_list<const bytes*> parts, std::size_t drop_tail = 0) {
+      bytes d{raw};
+      for (const bytes* part : parts) d.insert(d.end(), part->begin(), part->end());
+      d.resize(d.size() - drop_tail);
+      return d;
+    };
+    w.put(suite_tag(s) + "-raw-data-and-close-notify", datagram({&data, &close_notify}));
+    w.put(suite_tag(s) + "-raw-replayed", datagram({&close_notify, &close_notify}));
+    w.put(suite_tag(s) + "-raw-truncated", datagram({&data, &close_notify}, 5));
+    bytes wrapper{23, 0x03, 0x03, 0, 1, 0, 0, 0, 0, 0, 9, 0, static_cast<std::uint8_t>(close_notify.size())};
+    wrapper.insert(wrapper.end(), close_notify.begin(), close_notify.end());
+    w.put(suite_tag(s) + "-raw-hidden-in-bad-version", datagram({&wrapper}));
+    bytes epoch2 = close_notify;
+    epoch2[4] = 2;
+    w.put(suite_tag(s) + "-raw-next-epoch", datagram({&epoch2, &data}));
+  }
+}
+
 void keylog_seeds(writer& w) {
   bytes cr(32), secret48(48), secret32(32);
   for (std::size_t i = 0; i < 48; ++i) secret48[i] = static_cast<std::uint8_t>(i * 5 + 1);
@@ -234,7 +281,7 @@ int main(int argc, char** argv) {
   struct target { const char* name; void (*make)(writer&); };
   const target targets[] = {{"alert", alert_seeds}, {"record_framing", framing_seeds},
                             {"record_open", open_seeds}, {"endpoint", endpoint_seeds},
-                            {"keylog", keylog_seeds}};
+                            {"keylog", keylog_seeds}, {"dtls_record", dtls_record_seeds}};
   for (const auto& t : targets) {
     writer w{out / t.name};
     std::error_code ec;
