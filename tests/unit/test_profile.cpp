@@ -503,6 +503,22 @@ TEST_CASE("CCS messages must be exactly 1 byte long, containing the value 0x01: 
       CHECK(c.client->error_reason() == (dropped ? "invalid ccs message" : "bad record type"));
       CHECK(c.client->last_alert_sent() == fatal_alert(alert_description::unexpected_message));
     }
+    SUBCASE("a CCS of two bytes 01 01 to the client: not exactly 1 byte long") {
+      connection c(suite(), with(p.id));
+      const std::array<std::uint8_t, 7> ccs_0101{20, 3, 3, 0, 2, 1, 1};
+      raw_peer(c.k, c.pipe.b()).send_raw(ccs_0101);
+      CHECK(c.client->read(buf) == -1);
+      CHECK(c.client->error_reason() == (dropped ? "invalid ccs message" : "bad record type"));
+      CHECK(c.client->last_alert_sent() == fatal_alert(alert_description::unexpected_message));
+    }
+    SUBCASE("a refused CCS ends the read: the data after it is not returned") {
+      connection c(suite(), with(p.id));
+      raw_peer peer(c.k, c.pipe.b());
+      peer.send_raw(ccs_2);
+      peer.send(content_type::application_data, as_bytes("go"));
+      CHECK(c.client->read(buf) == -1);
+      CHECK(c.client->failed());
+    }
     SUBCASE("33 CCS 01 in a row to the client: counted as empty records") {
       connection c(suite(), with(p.id));
       raw_peer peer(c.k, c.pipe.b());
