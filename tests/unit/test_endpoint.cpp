@@ -566,6 +566,22 @@ TEST_CASE("a nonblocking SSL_write of one record that wanted to write completes 
   });
 }
 
+// ssl3_write_pending (OpenSSL 3.0): "(!(s->mode & SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER) &&
+// (s->rlayer.wpend_buf != buf))" is SSL_R_BAD_WRITE_RETRY: the same bytes are not enough.
+TEST_CASE("a retried SSL_write from another buffer holding the same bytes is bad write retry") {
+  for_each_suite([](const cipher_suite& s) {
+    connection c(s, {}, {}, 4096);
+    const auto first = pattern(10000, 9);
+    const auto copy = first;
+    REQUIRE(c.client->write(first) == -1);
+    REQUIRE(c.client->get_error(-1) == ssl_error::want_write);
+    int r = 0;
+    connection::read_all(*c.server, r);
+    CHECK(c.client->write(copy) == -1);
+    CHECK(c.client->error_reason() == "bad write retry");
+  });
+}
+
 TEST_CASE("a retried SSL_write offering less than the pending record is bad length") {
   for_each_suite([](const cipher_suite& s) {
     connection c(s, {}, {}, 4096);
