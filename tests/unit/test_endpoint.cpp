@@ -609,6 +609,27 @@ TEST_CASE("SSL_key_update while a write is pending is refused: bad write retry")
   }
 }
 
+// ssl3_read_bytes (OpenSSL 3.0) begins each pass with "s->rwstate = SSL_NOTHING;": a read
+// that meets an already buffered close_notify says ZERO_RETURN, not the WANT_WRITE an
+// earlier SSL_write left behind.
+TEST_CASE("a read begins with rwstate SSL_NOTHING: a buffered close_notify after a write that wanted to write is ZERO_RETURN") {
+  for_each_suite([](const cipher_suite& s) {
+    endpoint_options read_ahead;
+    read_ahead.read_ahead = true;
+    connection c(s, read_ahead, {}, 4096);
+    REQUIRE(c.server->write(as_bytes("hi")) == 2);
+    REQUIRE(c.server->shutdown() == 0);
+    std::array<std::uint8_t, 1> one{};
+    REQUIRE(c.client->read(one) == 1);  // read-ahead takes both records in
+    REQUIRE(c.client->write(pattern(10000, 1)) == -1);
+    REQUIRE(c.client->get_error(-1) == ssl_error::want_write);
+    CHECK(c.client->read(one) == 1);
+    const int ret = c.client->read(one);
+    CHECK(ret == 0);
+    CHECK(c.client->get_error(ret) == ssl_error::zero_return);
+  });
+}
+
 TEST_CASE("SSL_key_update is refused on TLS 1.2") {
   connection c(*find_cipher_suite("ECDHE-ECDSA-CHACHA20-POLY1305"));
   CHECK(c.client->key_update(key_update_request::update_not_requested) == 0);
