@@ -630,6 +630,38 @@ TEST_CASE("a read begins with rwstate SSL_NOTHING: a buffered close_notify after
   });
 }
 
+// OpenSSL enters its state machine as soon as a handshake header is in, and the state
+// machine first writes the KeyUpdate it owes; then it reads that message on, body and all
+// (endpoint.cpp, handle_handshake).
+TEST_CASE("a KeyUpdate owed when a whole NewSessionTicket arrives goes out first, then the ticket is read") {
+  for (const cipher_suite* s : matrix_cipher_suites()) {
+    if (s->version != protocol_version::tls13) continue;
+    CAPTURE(s->name);
+    connection c(*s);
+    std::vector<std::string> sent;
+    c.client->set_record_observer([&](const record_event& e) {
+      if (e.sent) sent.emplace_back(to_string(e.type));
+    });
+    raw_peer peer(c.k, c.pipe.b());
+    const std::array<std::uint8_t, 5> key_update_requested{24, 0, 0, 1, 1};
+    peer.send(content_type::handshake, key_update_requested);
+    REQUIRE(peer.seal.key_update());
+    peer.send(content_type::application_data, as_bytes("a"));
+    std::array<std::uint8_t, 8> buf{};
+    REQUIRE(c.client->read(buf) == 1);  // the KeyUpdate is now owed
+    REQUIRE(sent.empty());
+    // RFC 8446 §4.6.1 NewSessionTicket: lifetime, age_add, empty nonce, a 1-byte ticket,
+    // no extensions; one record holds it whole.
+    const std::array<std::uint8_t, 18> ticket{4, 0, 0, 14, 0, 0, 0x0e, 0x10, 0, 0, 0, 0, 0, 0, 1, 0xab, 0, 0};
+    peer.send(content_type::handshake, bytes_view(ticket).first(ticket.size()));
+    peer.send(content_type::application_data, as_bytes("x"));
+    CHECK(c.client->read(buf) == 1);
+    CHECK(buf[0] == 'x');
+    CHECK(sent == std::vector<std::string>{"handshake"});
+    CHECK_FALSE(c.client->in_init());
+  }
+}
+
 TEST_CASE("SSL_key_update is refused on TLS 1.2") {
   connection c(*find_cipher_suite("ECDHE-ECDSA-CHACHA20-POLY1305"));
   CHECK(c.client->key_update(key_update_request::update_not_requested) == 0);
