@@ -16,7 +16,8 @@ import random
 from mutants import OPERATORS, Mutant
 
 DEFAULT_FILES = ("lib/endpoint.cpp", "lib/alert.cpp", "lib/record_framing.cpp",
-                 "lib/record_protection.cpp", "lib/post_handshake.cpp", "lib/key_schedule.cpp")
+                 "lib/record_protection.cpp", "lib/post_handshake.cpp", "lib/key_schedule.cpp",
+                 "lib/dtls_record_framing.cpp", "lib/dtls_record_open.cpp", "lib/dtls_replay_window.cpp")
 
 
 def line_of(text: str, m: Mutant) -> str:
