@@ -523,6 +523,7 @@ TEST_CASE("CCS messages must be exactly 1 byte long, containing the value 0x01: 
       connection c(suite(), with(p.id));
       raw_peer peer(c.k, c.pipe.b());
       for (int i = 0; i < 33; ++i) peer.send_raw(ccs);
+      peer.send(content_type::application_data, as_bytes("go"));  // never read: the 33rd ends it
       CHECK(c.client->read(buf) == -1);
       CHECK(c.client->error_reason() == (dropped ? "unexpected ccs message" : "bad record type"));
       CHECK(c.client->last_alert_sent() == fatal_alert(alert_description::unexpected_message));
