@@ -75,6 +75,11 @@ class Sandbox:
             # stillborn or unit-killed mutant's time.
             run_logged(["meson", "setup", "--buildtype=debug", str(self.build), str(self.src)],
                        self.root / "setup.log", timeout=1800)
+        # Regenerate first when the snapshot changed a meson.build: the target list is read
+        # from meson's introspection, which must describe this snapshot's tree.
+        rc, _ = run_logged(["ninja", "-C", str(self.build), "build.ninja"], self.root / "regen.log", timeout=1800)
+        if rc != 0:
+            raise RuntimeError(f"meson could not reconfigure the copy: see {self.root / 'regen.log'}")
         targets = targets_for(self.build)
         self.log(f"{self.root}: building {len(targets)} targets (the first build takes minutes)")
         rc, _ = run_logged(["ninja", "-C", str(self.build)] + targets, self.root / "build.log",
