@@ -342,17 +342,26 @@ void Peer::handshake(const std::vector<std::string>& w) {
       p.key = value;
     } else if (key == "sni" && !value.empty()) {
       p.sni = value;
+    } else if (key == "ticket_keys") {
+      // A secret: the error names the field, never its value.
+      try {
+        p.ticket_keys = hex_arg({key, value});
+      } catch (const CommandError&) {
+        throw CommandError{"bad handshake argument: ticket_keys= takes hex"};
+      }
+      if (p.ticket_keys.empty()) throw CommandError{"bad handshake argument: ticket_keys= is empty"};
     } else {
       throw CommandError{"bad handshake argument: " + w[i]};
     }
   }
   if (!role || !version || p.suite.empty()) {
     throw CommandError{"usage: handshake role=client|server version=tls1.3|tls1.2|any suite=NAME[:NAME...] "
-                       "[tickets=N] [cert=PATH key=PATH] [sni=NAME]"};
+                       "[tickets=N] [cert=PATH key=PATH] [sni=NAME] [ticket_keys=HEX]"};
   }
   if (p.cert.empty() != p.key.empty()) throw CommandError{"cert= and key= go together"};
   if (!p.cert.empty() && p.client) throw CommandError{"cert= and key= are for role=server"};
   if (!p.sni.empty() && !p.client) throw CommandError{"sni= is for role=client"};
+  if (!p.ticket_keys.empty() && p.client) throw CommandError{"ticket_keys= is for role=server"};
   std::string failure = tls_.handshake(p);
   if (!failure.empty()) throw CommandError{failure};
   // The handshake's own bytes and secrets, for captures only (the runner's hand-off needs

@@ -130,6 +130,12 @@ struct HandshakeParams {
   std::string cert;
   std::string key;
   std::string sni;
+  // Server: the ticket keys to seal and open session tickets with, exactly as
+  // SSL_CTX_set_tlsext_ticket_keys takes them (80 bytes), so that every pooled peer of one
+  // `closenotify serve` accepts the tickets any other issued. Empty: fresh random keys for
+  // this connection alone (the matrix: no case can resume an earlier one). A secret: never
+  // echoed in an answer.
+  bytes ticket_keys;
 };
 
 // new_context: an SSL_CTX restricted to one version and one suite, verification off, and

@@ -157,7 +157,11 @@ std::vector<SharedContext>& shared_contexts() {
 // default, never changed here) a client stores no session in it ("Client sessions are
 // added to the session cache" is SSL_SESS_CACHE_CLIENT's, SSL_CTX_set_session_cache_mode(3)),
 // and only a server seals or opens tickets.
-bool reset_for_connection(SSL_CTX* ctx, bool client) {
+// `given` (ticket_keys=, closenotify serve): the runner's keys instead of fresh ones, the
+// same for every connection of its run in every pooled process, so that a ticket issued
+// on one connection resumes on the next. The session cache is still emptied: a session
+// that resumes does so by its ticket, whichever process holds it.
+bool reset_for_connection(SSL_CTX* ctx, bool client, const bytes& given, std::string& why) {
   if (client) return true;
   compat::flush_all_sessions(ctx);
   // The keys' length, asked of OpenSSL (80 in all three: a 16-byte name, TLSEXT_KEYNAME_LENGTH
@@ -165,11 +169,23 @@ bool reset_for_connection(SSL_CTX* ctx, bool client) {
   constexpr long kNameLength = 16;
   const long length = SSL_CTX_set_tlsext_ticket_keys(ctx, nullptr, 0);
   unsigned char keys[256];
-  if (length <= kNameLength || length > static_cast<long>(sizeof keys)) return false;
-  const bool ok = RAND_bytes(keys, kNameLength) == 1 &&
-                  RAND_priv_bytes(keys + kNameLength, static_cast<int>(length - kNameLength)) == 1 &&
+  if (length <= kNameLength || length > static_cast<long>(sizeof keys)) {
+    why = "this OpenSSL's ticket keys are " + std::to_string(length) + " bytes";
+    return false;
+  }
+  if (!given.empty()) {
+    if (static_cast<long>(given.size()) != length) {
+      why = "ticket_keys= must be " + std::to_string(length) + " bytes (SSL_CTX_set_tlsext_ticket_keys), not " +
+            std::to_string(given.size());
+      return false;
+    }
+    std::memcpy(keys, given.data(), given.size());
+  }
+  const bool ok = (!given.empty() || (RAND_bytes(keys, kNameLength) == 1 &&
+                                      RAND_priv_bytes(keys + kNameLength, static_cast<int>(length - kNameLength)) == 1)) &&
                   SSL_CTX_set_tlsext_ticket_keys(ctx, keys, length) == 1;
   OPENSSL_cleanse(keys, sizeof keys);
+  if (!ok) why = "cannot set the ticket keys: " + queued_reason();
   return ok;
 }
 
@@ -181,7 +197,13 @@ SSL_CTX* context_for_connection(const HandshakeParams& connection, std::string& 
   if (!params.cert.empty()) {
     // PEM files are read when the context is made: a fresh one each time, so that a
     // certificate replaced between connections (closenotify serve) is the one served.
-    return new_context(params, why);
+    SSL_CTX* fresh = new_context(params, why);
+    if (fresh != nullptr && !params.ticket_keys.empty() &&
+        !reset_for_connection(fresh, params.client, params.ticket_keys, why)) {
+      SSL_CTX_free(fresh);
+      return nullptr;
+    }
+    return fresh;
   }
   ContextKey key{params.client, params.tls13, params.any_version, params.suite};
   auto& contexts = shared_contexts();
@@ -200,8 +222,8 @@ SSL_CTX* context_for_connection(const HandshakeParams& connection, std::string& 
     }
     contexts.push_back(SharedContext{std::move(key), ctx});
   }
-  if (!reset_for_connection(ctx, params.client)) {
-    why = "cannot reset the context for a new connection: " + queued_reason();
+  if (!reset_for_connection(ctx, params.client, params.ticket_keys, why)) {
+    why = "cannot reset the context for a new connection: " + why;
     return nullptr;
   }
   if (SSL_CTX_up_ref(ctx) != 1) {  // the caller's reference, as from new_context
