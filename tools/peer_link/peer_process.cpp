@@ -281,7 +281,12 @@ tools::result<process> start_process(const std::string& peer_path, bool pooled, 
     return tools::fail(std::string("socketpair: ") + std::strerror(e));
   }
   std::shared_lock guard(spawn_guard);
-  auto spawned = pooled ? tools::spawn_child(peer_path, {"--pool", "3"}, {in[0], out[1], true, channel[1]})
+  // A pooled peer gets a process group of its own: a terminal's Ctrl-C goes to the
+  // runner's group, and the runner (serve) decides how its connections end; the peer ends
+  // when the runner does, at EOF on its stdin, idle or inside a call (the wait for the
+  // socket watches stdin: Socket::stop_waiting_on_input). A `--fd` peer does not watch
+  // stdin inside a call, so it stays in the runner's group and dies with a Ctrl-C.
+  auto spawned = pooled ? tools::spawn_child(peer_path, {"--pool", "3"}, {in[0], out[1], true, channel[1], true})
                         : tools::spawn_child(peer_path, {"--fd", "3"}, {in[0], out[1], true, socket_fd});
   guard.unlock();
   ::close(in[0]);

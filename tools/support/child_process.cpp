@@ -41,7 +41,15 @@ result<pid_t> spawn_child(const std::string& path, const std::vector<std::string
   sigaddset(&deflt, SIGPIPE);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &deflt);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (fds.own_process_group) {
+    // posix_spawn(3p): "if the POSIX_SPAWN_SETPGROUP flag is set [...] and the
+    // spawn-pgroup attribute of the same object is set to zero, then the child shall be in
+    // a new process group with a process group ID equal to its process ID."
+    posix_spawnattr_setpgroup(&attr, 0);
+    flags |= POSIX_SPAWN_SETPGROUP;
+  }
+  posix_spawnattr_setflags(&attr, flags);
   std::vector<char*> argv{const_cast<char*>(path.c_str())};
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);

@@ -18,6 +18,10 @@ struct child_fds {
   int out = -1;
   bool quiet_stderr = false;
   int fd3 = -1;
+  /// own_process_group: the child leads a new process group, out of reach of the signals a
+  /// terminal sends to the caller's (Ctrl-C's SIGINT). Only for a child that ends by
+  /// itself when the caller does (EOF on a descriptor it watches).
+  bool own_process_group = false;
 };
 
 /// spawn_child: `path args...` with `fds` in place and every other descriptor closed
