@@ -51,10 +51,11 @@ def check(what, ok, detail=""):
 class Proc:
     """A child process with its output collected by a thread, stopped by PID."""
 
-    def __init__(self, cmd, stdin=subprocess.DEVNULL):
+    def __init__(self, cmd, stdin=subprocess.DEVNULL, new_session=False):
         self.cmd = cmd
+        # new_session: leader of its own process group, as a shell's foreground job is.
         self.p = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  text=True, errors="replace")
+                                  text=True, errors="replace", start_new_session=new_session)
         self.lines = []
         self.lock = threading.Lock()
         self.reader = threading.Thread(target=self._read, daemon=True)

@@ -5,6 +5,7 @@
 #include "live.hpp"
 
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "json.hpp"
 #include "session_keys.hpp"
 #include "side.hpp"
+#include "tcp.hpp"
 #include "closenotify/alert.hpp"
 #include "closenotify/cipher_suite.hpp"
 #include "closenotify/endpoint.hpp"
@@ -80,6 +82,19 @@ std::string seconds(milliseconds d) {
   return buf;
 }
 
+}  // namespace
+
+std::string handshake_command(role r, const settings& s) {
+  std::string command = std::string("handshake role=") + (r == role::server ? "server" : "client") +
+                        " version=" + s.version + " suite=" + s.suites;
+  if (r == role::server && !s.cert.empty()) command += " cert=" + s.cert + " key=" + s.key;
+  if (r == role::server && !s.ticket_keys.empty()) command += " ticket_keys=" + s.ticket_keys;
+  if (r == role::client && !s.sni.empty()) command += " sni=" + s.sni;
+  return command;
+}
+
+namespace {
+
 // handshake: the OpenSSL peer on `fd` does the handshake and hands the keys over; it
 // closes its copy of the socket without another byte on it. A silent client costs
 // handshake_timeout.
@@ -99,11 +114,7 @@ tools::result<diff::session_keys> handshake(int fd, role r, const settings& s, c
       return tools::fail(m->text);
     }
   };
-  std::string command = std::string("handshake role=") + (r == role::server ? "server" : "client") +
-                        " version=" + s.version + " suite=" + s.suites;
-  if (r == role::server && !s.cert.empty()) command += " cert=" + s.cert + " key=" + s.key;
-  if (r == role::client && !s.sni.empty()) command += " sni=" + s.sni;
-  auto hs = answer(command);
+  auto hs = answer(handshake_command(r, s));
   if (auto* e = std::get_if<tools::error>(&hs)) {
     peer->terminate();
     return *e;
@@ -181,11 +192,16 @@ class connection {
   }
 
   void run() {
+    // Before the handshake: the peer's flights and the NewSessionTickets go out on the
+    // same socket, and the option is the socket's.
+    if (auto why = tcp::set_nodelay(fd_); !why.empty()) note(why);
     auto hs = handshake(fd_, rep_.local_role, s_, start_ + s_.handshake_timeout);
     if (auto* e = std::get_if<tools::error>(&hs)) {
       rep_.outcome = "handshake-failed";
       rep_.error = e->message;
       note(e->message);
+      // The peer may have sent a fatal alert the client has yet to read.
+      linger_ = true;
       return;
     }
     const auto& keys = std::get<diff::session_keys>(hs);
@@ -201,6 +217,7 @@ class connection {
       if (auto* e = std::get_if<config_error>(p)) {
         rep_.outcome = "error";
         rep_.error = "keys: " + e->message;
+        close_now();
         return;
       }
     }
@@ -215,12 +232,26 @@ class connection {
     e.set_alert_observer([this](const alert& a) { on_alert(a); });
     const bool exchanged = rep_.local_role == role::server ? serve_exchange() : client_exchange();
     teardown(exchanged);
-    settle(exchanged);
     e_ = nullptr;
+    close_now();  // before settle: our FIN or RST may be the first close
+    settle(exchanged);
   }
 
+  // close_now: the last act on the socket, which is itself a close on the wire when
+  // nothing closed before it: a FIN, or a RST when data we never read is still queued
+  // (RFC 1122, 4.2.2.13: "If such a host issues a CLOSE call while received data is still
+  // pending in TCP, or if new data is received after CLOSE is called, its TCP SHOULD send
+  // a RST"). After a fatal alert of ours (or a failed handshake, whose alert the peer
+  // process may have sent) the close lingers, so that the alert is read before any RST.
   void close_now() {
-    if (fd_ >= 0) diff::close_socket(fd_);
+    if (fd_ >= 0) {
+      peer_close_arrived();
+      int unread = 0;
+      if (!linger_ && ::ioctl(fd_, FIONREAD, &unread) != 0) unread = 0;
+      first_close("we", linger_ || unread == 0 ? "FIN" : "RST", closing_note());
+      if (linger_) tcp::lingering_close(fd_, s_.stop_fd);
+      else diff::close_socket(fd_);
+    }
     fd_ = -1;
     rep_.ms = std::chrono::duration<double, std::milli>(clock::now() - start_).count();
   }
@@ -239,21 +270,53 @@ class connection {
     rep_.trace.push_back(stamp + line);
   }
 
-  void first_close(const char* who, std::string how) {
+  // first_close: the first close_notify, FIN or RST on the wire, and whose
+  // (docs/interop.md). Each side's acts are seen in the order they happen here; the
+  // other side's FIN or RST is seen as soon as it has reached the socket
+  // (peer_close_arrived, asked before each closing act of ours), its close_notify once
+  // read.
+  void first_close(const char* who, const char* what, std::string note = "") {
     if (!rep_.first_close.empty()) return;
     rep_.first_close = who;
-    rep_.first_close_how = std::move(how);
+    rep_.first_close_how = what;
+    rep_.first_close_note = std::move(note);
+  }
+
+  void peer_close_arrived() {
+    if (!rep_.first_close.empty() || fd_ < 0) return;
+    switch (tcp::peer_closed(fd_)) {
+      case tcp::arrived::fin:
+        first_close("peer", "FIN");
+        fin_seen_unread_ = true;
+        break;
+      case tcp::arrived::rst: first_close("peer", "RST"); break;
+      case tcp::arrived::nothing: break;
+    }
+  }
+
+  // What led to our FIN or RST, for the log.
+  std::string closing_note() const {
+    if (!last_fatal_sent_.empty()) return "after " + last_fatal_sent_ + " sent";
+    if (!rep_.handshake_ok) return "handshake failed";
+    if (s_.policy == shutdown_policy::quiet) return "quiet shutdown: no close_notify";
+    if (s_.policy == shutdown_policy::wait_peer) return "no alert, after the wait";
+    if (s_.policy == shutdown_policy::none) return "no alert";
+    return "";
   }
 
   void on_record(const record_event& ev) {
     if (ev.sent && ev.type == content_type::alert && ev.plaintext.size() == 2) {
       const alert a{static_cast<alert_level>(ev.plaintext[0]), static_cast<alert_description>(ev.plaintext[1])};
       rep_.alerts_sent.push_back(alert_name(a));
+      peer_close_arrived();  // a fatal alert answering the peer's FIN comes after it
       if (a.description == alert_description::close_notify) {
         rep_.close_notify_sent = true;
-        first_close("we", "close_notify sent");
+        first_close("we", "close_notify");
       } else if (a.level == alert_level::fatal) {
-        first_close("we", "fatal " + std::string(to_string(a.description)) + " sent");
+        // Not a close by the definition, but the reason for ours; and the socket must
+        // linger so that the client reads it (close_now).
+        last_fatal_sent_ = "fatal " + std::string(to_string(a.description));
+        linger_ = true;
       }
     }
     note((ev.sent ? "--> " : "<-- ") + describe(ev));
@@ -263,9 +326,9 @@ class connection {
     rep_.alerts_received.push_back(alert_name(a));
     if (a.description == alert_description::close_notify) {
       rep_.close_notify_received = true;
+      // A FIN seen before this close_notify was read came after it on the wire.
+      if (fin_seen_unread_ && rep_.first_close == "peer") rep_.first_close_how = "close_notify";
       first_close("peer", "close_notify");
-    } else if (a.level == alert_level::fatal) {
-      first_close("peer", "fatal " + std::string(to_string(a.description)));
     }
   }
 
@@ -303,12 +366,12 @@ class connection {
     std::string reason(e_->error_reason());
     if (r.err == ssl_error::syscall) {
       const int os = e_->os_error();
-      if (os == ECONNRESET) first_close("peer", "connection reset");
-      else if (os == EPIPE) first_close("peer", "connection closed (EPIPE)");
-      else if (os == 0) first_close("peer", "EOF without close_notify");
+      if (os == ECONNRESET || os == EPIPE) first_close("peer", "RST");
+      else if (os == 0) first_close("peer", "FIN");
       if (reason.empty()) reason = os != 0 ? std::string(std::strerror(os)) : "EOF";
     }
-    if (reason.find("unexpected eof") != std::string::npos) first_close("peer", "EOF without close_notify");
+    if (reason.find("unexpected eof") != std::string::npos) first_close("peer", "FIN");
+    peer_close_arrived();
     if (reason.empty()) reason = error_name(r.err);
     if (rep_.error.empty()) rep_.error = reason;
     return true;
@@ -431,7 +494,6 @@ class connection {
       case shutdown_policy::quiet:
         e_->set_quiet_shutdown(true);
         shutdown_once(io_deadline(), "in shutdown");
-        first_close("we", "quiet shutdown: no close_notify");
         break;
       case shutdown_policy::wait_peer: {
         const auto deadline = io_deadline();
@@ -442,15 +504,10 @@ class connection {
           if (end == read_end::zero_return) break;
         }
         if (rep_.close_notify_received && !e_->failed()) shutdown_once(io_deadline(), "in shutdown");
-        else first_close("we", "socket closed without an alert, after the wait");
         break;
       }
       case shutdown_policy::none:
-        first_close("we", "socket closed, no alert");
         break;
-    }
-    if (s_.policy == shutdown_policy::fast || s_.policy == shutdown_policy::quiet) {
-      if (rep_.close_notify_sent || s_.policy == shutdown_policy::quiet) first_close("we", "socket closed");
     }
   }
 
@@ -465,7 +522,7 @@ class connection {
     if (rep_.close_notify_received) {
       rep_.peer_close = "peer close_notify received";
     } else if (rep_.first_close == "peer") {
-      rep_.peer_close = "peer: " + rep_.first_close_how;
+      rep_.peer_close = "peer: " + rep_.first_close_how + " without close_notify";
     } else if (timed_out) {
       rep_.peer_close = "no close_notify from peer (" + rep_.error + ")";
     } else if (!rep_.error.empty()) {
@@ -489,6 +546,9 @@ class connection {
   report& rep_;
   clock::time_point start_;
   endpoint* e_ = nullptr;
+  bool linger_ = false;            // close with tcp::lingering_close
+  bool fin_seen_unread_ = false;   // the peer's FIN seen by poll, before what it followed was read
+  std::string last_fatal_sent_;    // "fatal record_overflow"
 };
 
 }  // namespace
@@ -523,7 +583,8 @@ std::string format_line(const report& r) {
   line += " " + r.version + " " + r.suite + ": request " + std::to_string(server ? r.bytes_in : r.bytes_out) +
           " B, response " + std::to_string(server ? r.bytes_out : r.bytes_in) + " B; ";
   if (r.first_close.empty()) line += "nobody closed";
-  else line += (r.first_close == "we" ? "we closed first (" : "peer closed first (") + r.first_close_how + ")";
+  else line += (r.first_close == "we" ? "we closed first (" : "peer closed first (") + r.first_close_how +
+                (r.first_close_note.empty() ? "" : ", " + r.first_close_note) + ")";
   line += ", " + r.peer_close + "; alerts sent: " + list(r.alerts_sent) + ", received: " + list(r.alerts_received) +
           "; shutdown " + (r.shutdown_called ? std::to_string(r.shutdown_ret) : std::string("-"));
   if (!r.error.empty()) line += "; error: " + r.error;
@@ -541,6 +602,7 @@ std::string format_json(const report& r) {
                    {"bytes_out", r.bytes_out},
                    {"first_close", r.first_close},
                    {"first_close_how", r.first_close_how},
+                   {"first_close_note", r.first_close_note},
                    {"peer_close", r.peer_close},
                    {"alerts_sent", r.alerts_sent},
                    {"alerts_received", r.alerts_received},

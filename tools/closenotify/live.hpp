@@ -43,6 +43,10 @@ struct settings {
   std::string cert;             // server: PEM files ("" = the peer's in-memory certificate)
   std::string key;
   std::string sni;  // client: the server name to send ("" = none)
+  /// ticket_keys: server: the session-ticket keys every handshake of the run passes to its
+  /// peer (hex, docs/peer-protocol.md), so that tickets resume across connections and
+  /// pooled peers. A secret: never printed, never in a trace.
+  std::string ticket_keys;
   std::string host_header = "localhost";  // client http: the Host header
   respond_mode respond = respond_mode::http;
   shutdown_policy policy = shutdown_policy::bidirectional;
@@ -64,8 +68,12 @@ struct report {
   std::string suite;
   std::size_t bytes_in = 0;   // application bytes read
   std::size_t bytes_out = 0;  // application bytes written
-  std::string first_close;    // "we", "peer" or "" (nobody closed)
-  std::string first_close_how;    // "close_notify sent", "quiet: no close_notify", "EOF without close_notify", ...
+  /// first_close: who put the first close_notify, FIN or RST on the wire: "we", "peer",
+  /// or "" (nobody); first_close_how: which of the three; first_close_note: what led to
+  /// it when it was ours and no close_notify ("after fatal record_overflow sent", ...).
+  std::string first_close;
+  std::string first_close_how;
+  std::string first_close_note;
   std::string peer_close;         // what came from the peer in the end
   std::vector<std::string> alerts_sent;      // "warning close_notify"
   std::vector<std::string> alerts_received;
@@ -82,6 +90,10 @@ struct report {
   double ms = 0;
   std::vector<std::string> trace;  // with settings.trace: one line per record and call
 };
+
+/// handshake_command: the peer protocol's `handshake` for this side of a connection with
+/// these settings (it carries the ticket keys: never print it).
+std::string handshake_command(role r, const settings& s);
 
 /// run: the whole connection on `fd` (a connected stream socket, which run closes).
 report run(int fd, role local_role, const settings& s, unsigned long id, std::string address);

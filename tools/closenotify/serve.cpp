@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "json.hpp"
 #include "live.hpp"
 #include "openssl_option.hpp"
+#include "preflight.hpp"
 #include "selection.hpp"
 
 namespace closenotify::cli {
@@ -56,7 +58,8 @@ namespace closenotify::cli {
   "  --trace             after each connection's line, every record sent (-->) and received\n"        \
   "                      (<--) and every endpoint call, with times since the connection began\n"      \
   "  --json              one JSON object per line instead of text (trace included)\n"                  \
-  "  --handshake-timeout SECONDS  limit for the handshake (default 10)\n"                              \
+  "  --handshake-timeout SECONDS  limit for the handshake, more than 0 and at most 3600\n"            \
+  "                      (default 10)\n"                                                              \
   "  --timeout SECONDS   limit for each wait for the peer afterwards: a request, an echo, a\n"        \
   "                      close_notify (default 5)\n"                                                   \
   "  --peer PATH         the OpenSSL peer executable (default: the --openssl version's, next to\n"     \
@@ -86,13 +89,20 @@ const char* const serve_help =
     "                      echo: write back what arrives until the client closes or is idle\n"
     "                      for --timeout; none: nothing, straight to the shutdown\n" CLOSENOTIFY_LIVE_COMMON_OPTIONS
     "  --max-connections N exit after N connections (default: run until a signal)\n"
-    "  --max-concurrent N  connections handled at once (default 64); more wait in the backlog\n"
+    "  --max-concurrent N  connections handled at once (default 64); more wait in the backlog.\n"
+    "                      A connection's slot costs a thread, three descriptors and, until\n"
+    "                      its handshake is over, an OpenSSL peer process (a few MB): a client\n"
+    "                      that connects and says nothing holds all three for\n"
+    "                      --handshake-timeout, so N such clients stall the server that long\n"
     "\n"
     "Without --suites: the three TLS 1.3 suites and the three ECDHE-ECDSA TLS 1.2 suites, plus\n"
     "the ECDHE-RSA ones when --cert is given (OpenSSL uses those whose key type the certificate\n"
     "has). Naming an ECDHE-RSA suite without --cert makes the peer create an RSA-2048 key for\n"
-    "every connection (slow). Exit status: 0 after a signal or --max-connections, 2 for bad\n"
-    "usage, 1 when the address cannot be bound.\n"
+    "every connection (slow). Before listening, one test handshake between two peer processes\n"
+    "checks the certificate, the key, the suites and the peer. Session tickets resume across\n"
+    "connections (one set of ticket keys per run, never printed). Exit status: 0 after a\n"
+    "signal or --max-connections, 2 for bad usage or a set-up that cannot serve (one line,\n"
+    "before \"listening\"), 1 when the address cannot be bound.\n"
     "\n"
     "examples:\n"
     "  closenotify serve --listen 127.0.0.1:4433\n"
@@ -122,7 +132,8 @@ const char* const connect_help =
     "policy did what it is for (bidirectional and wait-peer: shutdown() returned 1 after the\n"
     "server's close_notify; fast: our close_notify went out; quiet and none: no alert was\n"
     "sent) and the exchange did not fail; 1 otherwise, or when the connection or the\n"
-    "handshake fails; 2 for bad usage.\n"
+    "handshake fails; 2 for bad usage, or when a test handshake between two peer processes,\n"
+    "made before connecting, fails (a --peer that is no working peer).\n"
     "\n"
     "examples:\n"
     "  closenotify connect 127.0.0.1:4433\n"
@@ -291,6 +302,30 @@ struct server_state {
   bool json = false;
 };
 
+// ticket_keys: one set of session-ticket keys for the whole run, as hex for the peer
+// protocol's ticket_keys= (docs/peer-protocol.md): 80 bytes, what
+// SSL_CTX_set_tlsext_ticket_keys takes in OpenSSL 1.1.1, 3.0 and 3.5 (a 16-byte name,
+// then the HMAC and AES secrets). From the kernel's generator; this process links
+// BoringSSL only, and the peer checks the length against its own OpenSSL.
+tools::result<std::string> ticket_keys() {
+  unsigned char keys[80];
+  std::size_t got = 0;
+  while (got < sizeof keys) {
+    const ssize_t n = ::getrandom(keys + got, sizeof keys - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return tools::fail(std::string("getrandom: ") + std::strerror(errno));
+    got += static_cast<std::size_t>(n);
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : keys) {
+    hex += digits[b >> 4];
+    hex += digits[b & 0xf];
+  }
+  ::explicit_bzero(keys, sizeof keys);
+  return hex;
+}
+
 const char* const kOutcomes[] = {"clean", "sent-only", "received-only", "no-close-notify", "error", "handshake-failed"};
 
 }  // namespace
@@ -323,6 +358,10 @@ outcome run_serve(const std::vector<std::string>& args) {
   const std::string listen_at = o.get("listen").value_or("127.0.0.1:4433");
   auto hp = split_host_port(listen_at);
   if (!hp) return usage("--listen: ADDR:PORT, e.g. 127.0.0.1:4433 or [::1]:0 (got '" + listen_at + "')");
+  auto keys = ticket_keys();
+  if (auto* e = std::get_if<tools::error>(&keys)) return failure{e->exit_code, e->message};
+  settings->ticket_keys = std::move(std::get<std::string>(keys));
+  if (auto bad = preflight(*settings, role::server)) return failure{bad->exit_code, bad->message};
 
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -515,6 +554,7 @@ outcome run_connect(const std::vector<std::string>& args) {
   if (!no_spaces(s.sni)) return usage("--sni: a name without spaces");
   s.host_header = host;
   ::signal(SIGPIPE, SIG_IGN);
+  if (auto bad = preflight(s, role::client)) return failure{bad->exit_code, bad->message};
 
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
