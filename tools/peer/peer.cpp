@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "compat.hpp"
+#include "error.hpp"
 #include "peer.hpp"
 
 namespace peer {
@@ -65,10 +66,13 @@ constexpr std::size_t kMaxReadBuffer = 65536;
 // read_all/write_all/write/raw: a bound so that a typo cannot ask for gigabytes.
 constexpr std::size_t kMaxTotal = std::size_t{1} << 24;
 
-// A command the peer cannot run: answered with `error <what>`.
-struct CommandError {
-  std::string what;
-};
+// A command the peer cannot run is answered with `error <why>`: the tools' one error
+// type, the exit status unused (the peer goes on with the next command).
+using closenotify::tools::error;
+using closenotify::tools::fail;
+template <class T>
+using result = closenotify::tools::result<T>;
+using failure = std::optional<error>;  // nothing when the command may go on
 
 std::optional<std::size_t> parse_count(std::string_view s) {
   std::size_t v = 0;
@@ -77,29 +81,31 @@ std::optional<std::size_t> parse_count(std::string_view s) {
   return v;
 }
 
-std::size_t count_arg(const std::vector<std::string>& w, std::size_t max) {
-  if (w.size() != 2) throw CommandError{w[0] + " takes one byte count"};
+result<std::size_t> count_arg(const std::vector<std::string>& w, std::size_t max) {
+  if (w.size() != 2) return fail(w[0] + " takes one byte count");
   auto n = parse_count(w[1]);
-  if (!n) throw CommandError{"not a byte count: " + w[1]};
-  if (*n > max) throw CommandError{w[1] + " is more than " + std::to_string(max) + " bytes"};
+  if (!n) return fail("not a byte count: " + w[1]);
+  if (*n > max) return fail(w[1] + " is more than " + std::to_string(max) + " bytes");
   return *n;
 }
 
-bytes hex_arg(const std::vector<std::string>& w) {
-  if (w.size() != 2) throw CommandError{w[0] + " takes one hex string"};
+result<bytes> hex_arg(const std::vector<std::string>& w) {
+  if (w.size() != 2) return fail(w[0] + " takes one hex string");
   const std::string& s = w[1];
-  if (s == "-") return {};  // the protocol's spelling of an empty byte string
-  if (s.size() % 2 != 0) throw CommandError{"odd number of hex digits: " + s};
-  if (s.size() / 2 > kMaxTotal) throw CommandError{"hex string too long"};
-  auto nibble = [&](char c) -> int {
+  if (s == "-") return bytes{};  // the protocol's spelling of an empty byte string
+  if (s.size() % 2 != 0) return fail("odd number of hex digits: " + s);
+  if (s.size() / 2 > kMaxTotal) return fail("hex string too long");
+  auto nibble = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    throw CommandError{"not hex: " + s};
+    return -1;
   };
   bytes out(s.size() / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i] = static_cast<unsigned char>(nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]));
+    const int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+    if (hi < 0 || lo < 0) return fail("not hex: " + s);
+    out[i] = static_cast<unsigned char>(hi << 4 | lo);
   }
   return out;
 }
@@ -148,10 +154,11 @@ class Peer {
   void stop_waiting_on_input(int fd) { socket_.stop_waiting_on_input(fd); }
 
  private:
-  void handshake(const std::vector<std::string>& w);
-  void set_mode(const std::vector<std::string>& w);
-  void require_ssl() const;
-  void require_socket() const;
+  failure dispatch(const std::vector<std::string>& w, next& then);
+  failure handshake(const std::vector<std::string>& w);
+  failure set_mode(const std::vector<std::string>& w);
+  failure require_ssl() const;
+  failure require_socket() const;
   template <class Body> void step(const std::string& call, Body body);
   Outcome ssl_result(int ret, int saved_errno) const;
   Outcome ssl_write(const bytes& content);
@@ -178,147 +185,164 @@ Peer::next Peer::run(const std::string& line) {
     if (j > i) w.push_back(line.substr(i, j - i));
     i = j + 1;
   }
-  try {
-    if (w.empty()) throw CommandError{"empty command"};
-    const std::string& c = w[0];
-    auto no_args = [&] {
-      if (w.size() != 1) throw CommandError{c + " takes no arguments"};
-    };
-    SSL* ssl = tls_.ssl();
-
-    // Configuration.
-    if (c == "hello") {
-      no_args();
-      std::string version = OpenSSL_version(OPENSSL_VERSION);
-      for (char& ch : version) {
-        if (ch == ' ') ch = '_';  // values carry no spaces
-      }
-      emit("ok peer openssl=" + version);
-    } else if (c == "handshake") {
-      handshake(w);
-    } else if (c == "mode") {
-      set_mode(w);
-    } else if (c == "handoff") {
-      no_args();
-      if (!tls_.ready()) throw CommandError{"no handshake"};
-      handoff_line_ = "ok handoff " + tls_.handoff_fields();
-      return next::handed_off;
-    } else if (c == "quit") {
-      no_args();
-      emit("ok quit");
-      return next::quit;  // SSL_free in ~Tls writes nothing to the socket
-    }
-
-    // Steps on the SSL connection.
-    else if (c == "shutdown") {
-      no_args();
-      require_ssl();
-      step(c, [&] { int r = SSL_shutdown(ssl); return ssl_result(r, errno); });
-    } else if (c == "read" || c == "peek") {
-      std::size_t n = count_arg(w, kMaxReadBuffer);
-      require_ssl();
-      step(c, [&] {
-        bytes buf(n);
-        int r = c == "read" ? SSL_read(ssl, buf.data(), static_cast<int>(n))
-                            : SSL_peek(ssl, buf.data(), static_cast<int>(n));
-        Outcome o = ssl_result(r, errno);
-        if (r > 0) o.data.assign(buf.begin(), buf.begin() + r);
-        return o;
-      });
-    } else if (c == "write") {
-      std::size_t n = count_arg(w, kMaxTotal);
-      require_ssl();
-      step(c, [&] { return ssl_write(pattern(n)); });
-    } else if (c == "write_hex") {
-      bytes content = hex_arg(w);
-      require_ssl();
-      step("write", [&] { return ssl_write(content); });
-    } else if (c == "read_all") {
-      std::size_t n = count_arg(w, kMaxTotal);
-      require_ssl();
-      step(c, [&] { return read_all(n); });
-    } else if (c == "write_all") {
-      std::size_t n = count_arg(w, kMaxTotal);
-      require_ssl();
-      step(c, [&] { return write_all(n); });
-    } else if (c == "key_update") {
-      if (w.size() != 2 || (w[1] != "requested" && w[1] != "not_requested")) {
-        throw CommandError{"usage: key_update requested|not_requested"};
-      }
-      require_ssl();
-      int type = w[1] == "requested" ? SSL_KEY_UPDATE_REQUESTED : SSL_KEY_UPDATE_NOT_REQUESTED;
-      step(c, [&] { int r = SSL_key_update(ssl, type); return ssl_result(r, errno); });
-    } else if (c == "do_handshake") {
-      no_args();
-      require_ssl();
-      step(c, [&] { int r = SSL_do_handshake(ssl); return ssl_result(r, errno); });
-    } else if (c == "renegotiate") {
-      no_args();
-      require_ssl();
-      step(c, [&] {
-        // SSL_renegotiate only schedules; SSL_do_handshake sends. If scheduling fails (TLS
-        // 1.3, SSL_OP_NO_RENEGOTIATION, ...), that failure is the step's result: the
-        // handshake call would only report the finished first handshake.
-        int r = SSL_renegotiate(ssl);
-        if (r != 1) return ssl_result(r, errno);
-        r = SSL_do_handshake(ssl);
-        return ssl_result(r, errno);
-      });
-    } else if (c == "set") {
-      if (w.size() != 2) throw CommandError{"usage: set quiet_shutdown|ignore_unexpected_eof|no_renegotiation"};
-      const std::string& what = w[1];
-      if (what != "quiet_shutdown" && what != "ignore_unexpected_eof" && what != "no_renegotiation") {
-        throw CommandError{"unknown setting: " + what};
-      }
-      // An option this OpenSSL release does not have is refused, never skipped: a
-      // scenario that relies on it would otherwise observe something else.
-      if (what == "ignore_unexpected_eof" && compat::kIgnoreUnexpectedEof.missing != nullptr) {
-        throw CommandError{std::string("set ignore_unexpected_eof: ") + compat::kIgnoreUnexpectedEof.missing};
-      }
-      // Settings touch no socket, so they are allowed after `close` too (as on the
-      // runner's closenotify side). ret=1: the call cannot fail.
-      if (!tls_.ready()) throw CommandError{"no handshake"};
-      step(c, [&] {
-        if (what == "quiet_shutdown") SSL_set_quiet_shutdown(ssl, 1);
-        if (what == "ignore_unexpected_eof") SSL_set_options(ssl, compat::kIgnoreUnexpectedEof.bits);
-        if (what == "no_renegotiation") SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
-        return Outcome{1, "-", 0, {}};
-      });
-    }
-
-    // Steps on the socket itself, beneath OpenSSL.
-    else if (c == "shutdown_write" || c == "close") {
-      no_args();
-      require_socket();
-      step(c, [&] {
-        Outcome o;
-        o.ret = c == "close" ? socket_.close() : socket_.shutdown_write();
-        if (o.ret != 0) std::fprintf(stderr, "closenotify-peer: %s: %s\n", c.c_str(), std::strerror(errno));
-        return o;
-      });
-    } else if (c == "raw") {
-      bytes content = hex_arg(w);
-      require_socket();
-      step(c, [&] {
-        Outcome o;
-        o.ret = socket_.send_all(content.data(), content.size());
-        if (o.ret != 0) std::fprintf(stderr, "closenotify-peer: raw: %s\n", std::strerror(errno));
-        return o;
-      });
-    } else {
-      throw CommandError{"unknown command: " + c};
-    }
-  } catch (const CommandError& e) {
-    emit("error " + e.what);
-  } catch (const std::exception& e) {  // e.g. bad_alloc: still one answer, and go on
-    emit(std::string("error internal: ") + e.what());
+  next then = next::command;
+  if (w.empty()) {
+    emit("error empty command");
+  } else if (auto e = dispatch(w, then)) {
+    emit("error " + e->message);
   }
-  return next::command;
+  return then;
 }
 
-void Peer::handshake(const std::vector<std::string>& w) {
-  if (tls_.attempted()) throw CommandError{"handshake already done"};
-  require_socket();
+// One command: its answer emitted, or the error that stopped it before any step ran.
+failure Peer::dispatch(const std::vector<std::string>& w, next& then) {
+  const std::string& c = w[0];
+  auto no_args = [&]() -> failure {
+    if (w.size() != 1) return fail(c + " takes no arguments");
+    return std::nullopt;
+  };
+  SSL* ssl = tls_.ssl();
+
+  // Configuration.
+  if (c == "hello") {
+    if (auto e = no_args()) return e;
+    std::string version = OpenSSL_version(OPENSSL_VERSION);
+    for (char& ch : version) {
+      if (ch == ' ') ch = '_';  // values carry no spaces
+    }
+    emit("ok peer openssl=" + version);
+  } else if (c == "handshake") {
+    return handshake(w);
+  } else if (c == "mode") {
+    return set_mode(w);
+  } else if (c == "handoff") {
+    if (auto e = no_args()) return e;
+    if (!tls_.ready()) return fail("no handshake");
+    handoff_line_ = "ok handoff " + tls_.handoff_fields();
+    then = next::handed_off;
+  } else if (c == "quit") {
+    if (auto e = no_args()) return e;
+    emit("ok quit");
+    then = next::quit;  // SSL_free in ~Tls writes nothing to the socket
+  }
+
+  // Steps on the SSL connection.
+  else if (c == "shutdown") {
+    if (auto e = no_args()) return e;
+    if (auto e = require_ssl()) return e;
+    step(c, [&] { int r = SSL_shutdown(ssl); return ssl_result(r, errno); });
+  } else if (c == "read" || c == "peek") {
+    const auto counted = count_arg(w, kMaxReadBuffer);
+    if (const auto* e = std::get_if<error>(&counted)) return *e;
+    const std::size_t n = std::get<std::size_t>(counted);
+    if (auto e = require_ssl()) return e;
+    step(c, [&] {
+      bytes buf(n);
+      int r = c == "read" ? SSL_read(ssl, buf.data(), static_cast<int>(n))
+                          : SSL_peek(ssl, buf.data(), static_cast<int>(n));
+      Outcome o = ssl_result(r, errno);
+      if (r > 0) o.data.assign(buf.begin(), buf.begin() + r);
+      return o;
+    });
+  } else if (c == "write") {
+    const auto counted = count_arg(w, kMaxTotal);
+    if (const auto* e = std::get_if<error>(&counted)) return *e;
+    const std::size_t n = std::get<std::size_t>(counted);
+    if (auto e = require_ssl()) return e;
+    step(c, [&] { return ssl_write(pattern(n)); });
+  } else if (c == "write_hex") {
+    auto parsed = hex_arg(w);
+    if (const auto* e = std::get_if<error>(&parsed)) return *e;
+    const bytes content = std::move(std::get<bytes>(parsed));
+    if (auto e = require_ssl()) return e;
+    step("write", [&] { return ssl_write(content); });
+  } else if (c == "read_all") {
+    const auto counted = count_arg(w, kMaxTotal);
+    if (const auto* e = std::get_if<error>(&counted)) return *e;
+    const std::size_t n = std::get<std::size_t>(counted);
+    if (auto e = require_ssl()) return e;
+    step(c, [&] { return read_all(n); });
+  } else if (c == "write_all") {
+    const auto counted = count_arg(w, kMaxTotal);
+    if (const auto* e = std::get_if<error>(&counted)) return *e;
+    const std::size_t n = std::get<std::size_t>(counted);
+    if (auto e = require_ssl()) return e;
+    step(c, [&] { return write_all(n); });
+  } else if (c == "key_update") {
+    if (w.size() != 2 || (w[1] != "requested" && w[1] != "not_requested")) {
+      return fail("usage: key_update requested|not_requested");
+    }
+    if (auto e = require_ssl()) return e;
+    int type = w[1] == "requested" ? SSL_KEY_UPDATE_REQUESTED : SSL_KEY_UPDATE_NOT_REQUESTED;
+    step(c, [&] { int r = SSL_key_update(ssl, type); return ssl_result(r, errno); });
+  } else if (c == "do_handshake") {
+    if (auto e = no_args()) return e;
+    if (auto e = require_ssl()) return e;
+    step(c, [&] { int r = SSL_do_handshake(ssl); return ssl_result(r, errno); });
+  } else if (c == "renegotiate") {
+    if (auto e = no_args()) return e;
+    if (auto e = require_ssl()) return e;
+    step(c, [&] {
+      // SSL_renegotiate only schedules; SSL_do_handshake sends. If scheduling fails (TLS
+      // 1.3, SSL_OP_NO_RENEGOTIATION, ...), that failure is the step's result: the
+      // handshake call would only report the finished first handshake.
+      int r = SSL_renegotiate(ssl);
+      if (r != 1) return ssl_result(r, errno);
+      r = SSL_do_handshake(ssl);
+      return ssl_result(r, errno);
+    });
+  } else if (c == "set") {
+    if (w.size() != 2) return fail("usage: set quiet_shutdown|ignore_unexpected_eof|no_renegotiation");
+    const std::string& what = w[1];
+    if (what != "quiet_shutdown" && what != "ignore_unexpected_eof" && what != "no_renegotiation") {
+      return fail("unknown setting: " + what);
+    }
+    // An option this OpenSSL release does not have is refused, never skipped: a
+    // scenario that relies on it would otherwise observe something else.
+    if (what == "ignore_unexpected_eof" && compat::kIgnoreUnexpectedEof.missing != nullptr) {
+      return fail(std::string("set ignore_unexpected_eof: ") + compat::kIgnoreUnexpectedEof.missing);
+    }
+    // Settings touch no socket, so they are allowed after `close` too (as on the
+    // runner's closenotify side). ret=1: the call cannot fail.
+    if (!tls_.ready()) return fail("no handshake");
+    step(c, [&] {
+      if (what == "quiet_shutdown") SSL_set_quiet_shutdown(ssl, 1);
+      if (what == "ignore_unexpected_eof") SSL_set_options(ssl, compat::kIgnoreUnexpectedEof.bits);
+      if (what == "no_renegotiation") SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+      return Outcome{1, "-", 0, {}};
+    });
+  }
+
+  // Steps on the socket itself, beneath OpenSSL.
+  else if (c == "shutdown_write" || c == "close") {
+    if (auto e = no_args()) return e;
+    if (auto e = require_socket()) return e;
+    step(c, [&] {
+      Outcome o;
+      o.ret = c == "close" ? socket_.close() : socket_.shutdown_write();
+      if (o.ret != 0) std::fprintf(stderr, "closenotify-peer: %s: %s\n", c.c_str(), std::strerror(errno));
+      return o;
+    });
+  } else if (c == "raw") {
+    auto parsed = hex_arg(w);
+    if (const auto* e = std::get_if<error>(&parsed)) return *e;
+    const bytes content = std::move(std::get<bytes>(parsed));
+    if (auto e = require_socket()) return e;
+    step(c, [&] {
+      Outcome o;
+      o.ret = socket_.send_all(content.data(), content.size());
+      if (o.ret != 0) std::fprintf(stderr, "closenotify-peer: raw: %s\n", std::strerror(errno));
+      return o;
+    });
+  } else {
+    return fail("unknown command: " + c);
+  }
+  return std::nullopt;
+}
+
+failure Peer::handshake(const std::vector<std::string>& w) {
+  if (tls_.attempted()) return fail("handshake already done");
+  if (auto e = require_socket()) return e;
   HandshakeParams p;
   bool role = false, version = false;
   for (std::size_t i = 1; i < w.size(); ++i) {
@@ -344,52 +368,54 @@ void Peer::handshake(const std::vector<std::string>& w) {
       p.sni = value;
     } else if (key == "ticket_keys") {
       // A secret: the error names the field, never its value.
-      try {
-        p.ticket_keys = hex_arg({key, value});
-      } catch (const CommandError&) {
-        throw CommandError{"bad handshake argument: ticket_keys= takes hex"};
-      }
-      if (p.ticket_keys.empty()) throw CommandError{"bad handshake argument: ticket_keys= is empty"};
+      auto keys = hex_arg({key, value});
+      if (std::holds_alternative<error>(keys)) return fail("bad handshake argument: ticket_keys= takes hex");
+      p.ticket_keys = std::move(std::get<bytes>(keys));
+      if (p.ticket_keys.empty()) return fail("bad handshake argument: ticket_keys= is empty");
     } else {
-      throw CommandError{"bad handshake argument: " + w[i]};
+      return fail("bad handshake argument: " + w[i]);
     }
   }
   if (!role || !version || p.suite.empty()) {
-    throw CommandError{"usage: handshake role=client|server version=tls1.3|tls1.2|any suite=NAME[:NAME...] "
-                       "[tickets=N] [cert=PATH key=PATH] [sni=NAME] [ticket_keys=HEX]"};
+    return fail("usage: handshake role=client|server version=tls1.3|tls1.2|any suite=NAME[:NAME...] "
+                       "[tickets=N] [cert=PATH key=PATH] [sni=NAME] [ticket_keys=HEX]");
   }
-  if (p.cert.empty() != p.key.empty()) throw CommandError{"cert= and key= go together"};
-  if (!p.cert.empty() && p.client) throw CommandError{"cert= and key= are for role=server"};
-  if (!p.sni.empty() && !p.client) throw CommandError{"sni= is for role=client"};
-  if (!p.ticket_keys.empty() && p.client) throw CommandError{"ticket_keys= is for role=server"};
-  std::string failure = tls_.handshake(p);
-  if (!failure.empty()) throw CommandError{failure};
+  if (p.cert.empty() != p.key.empty()) return fail("cert= and key= go together");
+  if (!p.cert.empty() && p.client) return fail("cert= and key= are for role=server");
+  if (!p.sni.empty() && !p.client) return fail("sni= is for role=client");
+  if (!p.ticket_keys.empty() && p.client) return fail("ticket_keys= is for role=server");
+  const std::string why = tls_.handshake(p);
+  if (!why.empty()) return fail(why);
   // The handshake's own bytes and secrets, for captures only (the runner's hand-off needs
   // neither); the step capture starts empty.
   emit("ok handshake " + tls_.handoff_fields() + " keylog=" + tls_.keylog_field() +
        " hs_wire=" + socket_.wire_segments());
   socket_.clear_wire();
+  return std::nullopt;
 }
 
-void Peer::set_mode(const std::vector<std::string>& w) {
+failure Peer::set_mode(const std::vector<std::string>& w) {
   if (w.size() != 2 || (w[1] != "blocking" && w[1] != "nonblocking")) {
-    throw CommandError{"usage: mode blocking|nonblocking"};
+    return fail("usage: mode blocking|nonblocking");
   }
   // After `close` there is no O_NONBLOCK to change; the mode is still recorded, and
   // every later socket step answers `error fd closed` anyway.
   if (!socket_.set_blocking(w[1] == "blocking")) {
-    throw CommandError{std::string("fcntl: ") + std::strerror(errno)};
+    return fail(std::string("fcntl: ") + std::strerror(errno));
   }
   emit("ok mode " + w[1]);
+  return std::nullopt;
 }
 
-void Peer::require_socket() const {
-  if (socket_.closed()) throw CommandError{"fd closed"};
+failure Peer::require_socket() const {
+  if (socket_.closed()) return fail("fd closed");
+  return std::nullopt;
 }
 
-void Peer::require_ssl() const {
-  require_socket();
-  if (!tls_.ready()) throw CommandError{"no handshake"};
+failure Peer::require_ssl() const {
+  if (auto e = require_socket()) return e;
+  if (!tls_.ready()) return fail("no handshake");
+  return std::nullopt;
 }
 
 // One step: a clean slate (error queue, errno, wire capture, alert list), the call, then
