@@ -11,6 +11,7 @@
 #include <bit>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace closenotify {
@@ -115,6 +116,16 @@ constexpr fatal bad_record_mac{alert_description::bad_record_mac,
 constexpr fatal bad_record_type{alert_description::unexpected_message, "bad record type"};
 constexpr fatal data_too_long{alert_description::record_overflow, "data length too long"};
 constexpr fatal sequence_exhausted{alert_description::internal_error, "sequence number exhausted"};
+
+// The write key and fixed IV a TLS 1.2 or DTLS 1.2 key block gives must be the lengths
+// the suite's AEAD takes (RFC 5246 §6.3; RFC 6347 §4.1.2.1 keeps TLS 1.2's key block).
+std::optional<config_error> wrong_key_lengths(const cipher_suite& suite, const traffic_keys& keys) {
+  if (keys.key.size() == suite.key_length() && keys.iv.size() == suite.fixed_iv_length()) return std::nullopt;
+  return config_error{std::string(suite.name) + ": write key is " + std::to_string(keys.key.size()) +
+                      " bytes and IV " + std::to_string(keys.iv.size()) + " bytes, " +
+                      std::to_string(suite.key_length()) + " and " + std::to_string(suite.fixed_iv_length()) +
+                      " required"};
+}
 
 }  // namespace
 
@@ -483,12 +494,7 @@ configured<record_protection> record_protection::tls12(const cipher_suite& suite
                                                        std::uint64_t sequence_number) {
   if (suite.version != protocol_version::tls12)
     return config_error{std::string(suite.name) + ": not a TLS 1.2 cipher suite"};
-  if (keys.key.size() != suite.key_length() || keys.iv.size() != suite.fixed_iv_length())
-    return config_error{std::string(suite.name) + ": write key is " +
-                        std::to_string(keys.key.size()) + " bytes and IV " +
-                        std::to_string(keys.iv.size()) + " bytes, " +
-                        std::to_string(suite.key_length()) + " and " +
-                        std::to_string(suite.fixed_iv_length()) + " required"};
+  if (auto wrong = wrong_key_lengths(suite, keys)) return *wrong;
   auto p = std::make_unique<impl>();
   p->suite = &suite;
   p->explicit_nonce_length_ = suite.explicit_nonce_length();
@@ -507,12 +513,7 @@ configured<record_protection> record_protection::dtls12(const cipher_suite& suit
   if (sequence_number > dtls_max_sequence_number)
     return config_error{"DTLS sequence number " + std::to_string(sequence_number) +
                         " does not fit the 48-bit sequence_number field"};
-  if (keys.key.size() != suite.key_length() || keys.iv.size() != suite.fixed_iv_length())
-    return config_error{std::string(suite.name) + ": write key is " +
-                        std::to_string(keys.key.size()) + " bytes and IV " +
-                        std::to_string(keys.iv.size()) + " bytes, " +
-                        std::to_string(suite.key_length()) + " and " +
-                        std::to_string(suite.fixed_iv_length()) + " required"};
+  if (auto wrong = wrong_key_lengths(suite, keys)) return *wrong;
   auto p = std::make_unique<impl>();
   p->suite = &suite;
   p->explicit_nonce_length_ = suite.explicit_nonce_length();

@@ -191,6 +191,19 @@ def _operand(tokens: list[Token], i: int, step: int) -> tuple[int, int]:
     return (last, i - 1) if step < 0 else (i + 1, last)
 
 
+def _keyword_before_parens(tokens: list[Token], close: int) -> str:
+    """The token before the "(" that matches the ")" at tokens[close] ("" if none)."""
+    depth = 0
+    for j in range(close, -1, -1):
+        if tokens[j].text == ")":
+            depth += 1
+        elif tokens[j].text == "(":
+            depth -= 1
+            if depth == 0:
+                return tokens[j - 1].text if j > 0 else ""
+    return ""
+
+
 def _is_statement_start(tokens: list[Token], i: int) -> bool:
     if i == 0:
         return True
@@ -199,14 +212,7 @@ def _is_statement_start(tokens: list[Token], i: int) -> bool:
         return True
     if prev == ")":
         # The body of if (...) / while (...) / for (...) without braces.
-        depth = 0
-        for j in range(i - 1, -1, -1):
-            if tokens[j].text == ")":
-                depth += 1
-            elif tokens[j].text == "(":
-                depth -= 1
-                if depth == 0:
-                    return j > 0 and tokens[j - 1].text in ("if", "while", "for")
+        return _keyword_before_parens(tokens, i - 1) in ("if", "while", "for")
     return False
 
 
@@ -347,15 +353,7 @@ def _is_if_body_last(tokens: list[Token], k: int, end: int) -> bool:
     braced body: removing it lets control fall through to what follows the if."""
     prev = tokens[k - 1].text
     if prev == ")":
-        depth = 0
-        for j in range(k - 1, -1, -1):
-            if tokens[j].text == ")":
-                depth += 1
-            elif tokens[j].text == "(":
-                depth -= 1
-                if depth == 0:
-                    return j > 0 and tokens[j - 1].text == "if"
-        return False
+        return _keyword_before_parens(tokens, k - 1) == "if"
     if end + 1 >= len(tokens) or tokens[end + 1].text != "}":
         return False
     # Find the '{' opening this block and look at what precedes it.
@@ -365,15 +363,6 @@ def _is_if_body_last(tokens: list[Token], k: int, end: int) -> bool:
             depth += 1
         elif tokens[j].text == "{":
             if depth == 0:
-                if j > 0 and tokens[j - 1].text == ")":
-                    d = 0
-                    for i in range(j - 1, -1, -1):
-                        if tokens[i].text == ")":
-                            d += 1
-                        elif tokens[i].text == "(":
-                            d -= 1
-                            if d == 0:
-                                return i > 0 and tokens[i - 1].text == "if"
-                return False
+                return j > 0 and tokens[j - 1].text == ")" and _keyword_before_parens(tokens, j - 1) == "if"
             depth -= 1
     return False
