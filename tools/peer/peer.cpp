@@ -256,18 +256,12 @@ failure Peer::dispatch(const std::vector<std::string>& w, next& then) {
     const bytes content = std::move(std::get<bytes>(parsed));
     if (auto e = require_ssl()) return e;
     step("write", [&] { return ssl_write(content); });
-  } else if (c == "read_all") {
+  } else if (c == "read_all" || c == "write_all") {
     const auto counted = count_arg(w, kMaxTotal);
     if (const auto* e = std::get_if<error>(&counted)) return *e;
     const std::size_t n = std::get<std::size_t>(counted);
     if (auto e = require_ssl()) return e;
-    step(c, [&] { return read_all(n); });
-  } else if (c == "write_all") {
-    const auto counted = count_arg(w, kMaxTotal);
-    if (const auto* e = std::get_if<error>(&counted)) return *e;
-    const std::size_t n = std::get<std::size_t>(counted);
-    if (auto e = require_ssl()) return e;
-    step(c, [&] { return write_all(n); });
+    step(c, [&] { return c == "read_all" ? read_all(n) : write_all(n); });
   } else if (c == "key_update") {
     if (w.size() != 2 || (w[1] != "requested" && w[1] != "not_requested")) {
       return fail("usage: key_update requested|not_requested");
