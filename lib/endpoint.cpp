@@ -11,6 +11,8 @@
 //   write           ssl_write_internal + ssl3_write_bytes
 //   send_alert      ssl3_send_alert (s3_msg.c); dispatch_alert: ssl3_dispatch_alert
 //   fail            SSLfatal / ossl_statem_send_fatal
+// DTLS 1.2's own functions (dtls1_read_bytes, dtls1_get_record, dtls1_write_app_data_bytes)
+// are in endpoint_dtls.cpp; everything else is shared, as it is in OpenSSL.
 // The man-page sentence each behaviour implements is quoted where it is enforced.
 // The steps below the public calls return a `step` (endpoint.hpp); OpenSSL's 1 / 0 / -1
 // exists only in the public calls, through openssl_return.
@@ -67,16 +69,6 @@ void endpoint::begin_call() noexcept {
   system_error_ = {};
   system_error_first_ = false;
   os_error_ = 0;
-}
-
-template <class Result>
-bool endpoint::fail_on_fatal(const Result& r) noexcept {
-  const auto* f = std::get_if<fatal>(&r);
-  if (f) {
-    const fatal seen = profile_.as_seen(*f);
-    fail(seen.send, seen.reason);
-  }
-  return f != nullptr;
 }
 
 void endpoint::raise(std::string_view reason) noexcept {
@@ -249,9 +241,14 @@ endpoint::step endpoint::flush() noexcept {
         pending_write_->unsent = pending_write_->unsent.subspan(io.bytes);
         break;
       case io_status::would_block:
+        // ssl3_write_pending: "For DTLS, just drop it. That's kind of the whole point in
+        // using a datagram service" — the record and its sequence number are gone; a
+        // retry seals a new one (an alert stays queued and is sealed again).
+        if (is_dtls()) pending_write_.reset();
         return step::retry_write;
       case io_status::eof:
       case io_status::error:
+        if (is_dtls()) pending_write_.reset();
         os_error_ = io.error_number;
         want_ = want::nothing;  // not retryable: SSL_get_error falls through to SYSCALL
         // OpenSSL 3.5's tls_retry_write_records: "ERR_raise_data(ERR_LIB_SYS,
@@ -276,6 +273,7 @@ int endpoint::write(bytes_view data) noexcept {
     raise("protocol is shutdown");
     return -1;
   }
+  if (is_dtls()) return dtls_write(data);
   want_ = want::nothing;
   std::size_t total = write_done_;
   // A retried write must offer at least what the interrupted one had committed to.
@@ -405,6 +403,7 @@ endpoint::step endpoint::read_bytes(read_for purpose, mutable_bytes out, bool pe
   if (application && in_init()) {
     if (const step s = continue_handshake(); s != step::proceed) return s;
   }
+  if (is_dtls()) return dtls_read_bytes(purpose, out, peek, copied);
   for (;;) {
     want_ = want::nothing;
     if (!record_) {
@@ -687,6 +686,7 @@ endpoint::step endpoint::process_message(const handshake_message& msg, bool reco
 }
 
 endpoint::step endpoint::get_record() noexcept {
+  if (is_dtls()) return get_dtls_record();
   // OpenSSL 3.5's tls_read_record: "if (rl->num_released != rl->num_recs)" (profile row
   // after_close).
   if (unreleased_record_) {
@@ -755,29 +755,34 @@ endpoint::step endpoint::fill(std::size_t total) noexcept {
     case io_status::would_block:
       return step::retry_read;
     case io_status::eof:
-      want_ = want::nothing;
-      // 004 Non-Compliant Peers: "There are SSL/TLS implementations that never send the
-      // required close_notify alert message but simply close the underlying transport
-      // ... This will ordinarily result in an error being generated. If compatibility
-      // with such peers is desired, the option SSL_OP_IGNORE_UNEXPECTED_EOF can be set."
-      if (options_.ignore_unexpected_eof && profile_.has_ignore_unexpected_eof) {
-        // OpenSSL assigns (SSL_set_shutdown), clearing SENT: a later SSL_shutdown sends a
-        // second close_notify. Kept because it is what OpenSSL 3.0 does.
-        shutdown_ = shutdown_received;
-        warn_alert_ = alert_description::close_notify;
-      } else if (profile_.unexpected_eof == unexpected_eof_report::syscall_eof) {
-        // Before 3.0 an EOF was no error of the library's: the read returns 0, SSL_get_error
-        // finds nothing queued and says SSL_ERROR_SYSCALL; nothing is sent.
-      } else {
-        fail(alert_description::decode_error, "unexpected eof while reading");
-      }
-      return step::closed;
+      return end_of_input();
     case io_status::error:
       want_ = want::nothing;
       os_error_ = io.error_number;
       return step::error;
   }
   return step::error;
+}
+
+// The transport's EOF where a record (TLS) or a datagram (DTLS) was wanted.
+endpoint::step endpoint::end_of_input() noexcept {
+  want_ = want::nothing;
+  // 004 Non-Compliant Peers: "There are SSL/TLS implementations that never send the
+  // required close_notify alert message but simply close the underlying transport
+  // ... This will ordinarily result in an error being generated. If compatibility
+  // with such peers is desired, the option SSL_OP_IGNORE_UNEXPECTED_EOF can be set."
+  if (options_.ignore_unexpected_eof && profile_.has_ignore_unexpected_eof) {
+    // OpenSSL assigns (SSL_set_shutdown), clearing SENT: a later SSL_shutdown sends a
+    // second close_notify. Kept because it is what OpenSSL 3.0 does.
+    shutdown_ = shutdown_received;
+    warn_alert_ = alert_description::close_notify;
+  } else if (profile_.unexpected_eof == unexpected_eof_report::syscall_eof) {
+    // Before 3.0 an EOF was no error of the library's: the read returns 0, SSL_get_error
+    // finds nothing queued and says SSL_ERROR_SYSCALL; nothing is sent.
+  } else {
+    fail(alert_description::decode_error, "unexpected eof while reading");
+  }
+  return step::closed;
 }
 
 }  // namespace closenotify

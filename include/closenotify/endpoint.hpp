@@ -1,7 +1,9 @@
-// closenotify/endpoint.hpp — one end of an established TLS connection, from the moment
-// its keys are known: application data, alerts, post-handshake messages and the
-// shutdown state machine with the semantics of OpenSSL's SSL_shutdown (3.0's, with the
-// differences of 1.1.1 and 3.5 as profile rows: profile.hpp).
+// closenotify/endpoint.hpp — one end of an established TLS or DTLS 1.2 connection, from
+// the moment its keys are known: application data, alerts, post-handshake messages and
+// the shutdown state machine with the semantics of OpenSSL's SSL_shutdown (3.0's, with the
+// differences of 1.1.1 and 3.5 as profile rows: profile.hpp). DTLS is the same state
+// machine over a datagram transport; where OpenSSL's DTLS paths differ (receiving,
+// writing a record) the endpoint says so in one place, endpoint_dtls.cpp.
 //
 // The calls mirror OpenSSL's (shutdown, read, peek, write, key_update, get_error,
 // get_shutdown) so a differential test can drive both the same way. The state behind
@@ -13,8 +15,11 @@
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "closenotify/alert.hpp"
+#include "closenotify/dtls_record_framing.hpp"
+#include "closenotify/dtls_replay_window.hpp"
 #include "closenotify/post_handshake.hpp"
 #include "closenotify/profile.hpp"
 #include "closenotify/record_framing.hpp"
@@ -61,7 +66,9 @@ struct endpoint_options {
   profile_id profile = profile_id::openssl_3_0;
 };
 
-/// endpoint: owns no transport and no keys' source; it is handed both.
+/// endpoint: owns no transport and no keys' source; it is handed both. With DTLS 1.2
+/// protections (record_protection::dtls12) it is a DTLS endpoint, and its transport must
+/// carry datagrams (transport.hpp): a read returns one datagram, a write sends one.
 class endpoint {
  public:
   endpoint(transport& t, role r, record_protection read_protection,
@@ -95,6 +102,13 @@ class endpoint {
   std::string_view error_reason() const noexcept { return error_.empty() ? system_error_ : error_; }
   /// os_error: errno of the last transport failure (0 when none).
   int os_error() const noexcept { return os_error_; }
+
+  /// is_dtls: the protections are DTLS 1.2's.
+  bool is_dtls() const noexcept { return read_.version() == protocol_version::dtls12; }
+  /// set_replay_window (DTLS): the read epoch's anti-replay window (RFC 6347 §4.1.2.6) as
+  /// the hand-off found it; a fresh window otherwise.
+  void set_replay_window(const dtls_replay_window& w) noexcept { window_ = w; }
+  const dtls_replay_window& replay_window() const noexcept { return window_; }
 
   void set_quiet_shutdown(bool on) noexcept { options_.quiet_shutdown = on; }
   void set_ignore_unexpected_eof(bool on) noexcept { options_.ignore_unexpected_eof = on; }
@@ -181,6 +195,13 @@ class endpoint {
   step read_message_body() noexcept;
   step get_record() noexcept;
   step fill(std::size_t total) noexcept;
+  step end_of_input() noexcept;
+  // DTLS (endpoint_dtls.cpp): OpenSSL's dtls1_read_bytes, dtls1_get_record and
+  // dtls1_write_app_data_bytes, where they differ from the TLS functions above.
+  step dtls_read_bytes(read_for purpose, mutable_bytes out, bool peek, std::size_t& copied) noexcept;
+  step get_dtls_record() noexcept;
+  step read_datagram() noexcept;
+  int dtls_write(bytes_view data) noexcept;
   step seal_record(content_type type, bytes_view plaintext) noexcept;
   step handle_alert() noexcept;
   step handle_handshake() noexcept;
@@ -195,7 +216,14 @@ class endpoint {
   void raise_system(int error_number) noexcept;
   // fail_on_fatal: a layer's fatal result ends the connection; true if `r` held one.
   template <class Result>
-  bool fail_on_fatal(const Result& r) noexcept;
+  bool fail_on_fatal(const Result& r) noexcept {
+    const auto* f = std::get_if<fatal>(&r);
+    if (f) {
+      const fatal seen = profile_.as_seen(*f);
+      fail(seen.send, seen.reason);
+    }
+    return f != nullptr;
+  }
   void begin_call() noexcept;
   void consume_record() noexcept { record_.reset(); }
 
@@ -239,6 +267,12 @@ class endpoint {
   // unreleased_record_: a record was passed over after RECEIVED without being released
   // (profile row after_close: OpenSSL 3.5).
   bool unreleased_record_ = false;
+
+  // DTLS receive side: the datagram being read, record by record, and the read epoch's
+  // anti-replay window. The current record's plaintext points into datagram_.
+  dtls_replay_window window_;
+  std::vector<std::uint8_t> datagram_;
+  std::optional<dtls_datagram_reader> datagram_reader_;
 
   // Send side: one sealed record at a time, in out_.
   std::array<std::uint8_t, max_record_size> out_{};

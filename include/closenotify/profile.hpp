@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "closenotify/alert.hpp"
+#include "closenotify/dtls_record_framing.hpp"
 
 namespace closenotify {
 
@@ -125,6 +126,9 @@ struct profile {
   bool late_compatibility_ccs;
   /// fatal_overrides: the checks this release answers differently (fatal_check).
   std::span<const fatal_override> fatal_overrides;
+  /// dtls_max_record_length: the longest DTLS record read rather than discarded from its
+  /// header (dtls_record_framing.hpp): 17728 in 1.1.1 and 3.0, 16704 in 3.5.
+  std::size_t dtls_max_record_length = dtls_openssl30_max_record_length;
 
   /// as_seen: `f` as this release reports it.
   fatal as_seen(fatal f) const noexcept {

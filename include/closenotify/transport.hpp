@@ -1,7 +1,9 @@
 // closenotify/transport.hpp — where an endpoint's bytes go. The record layer never does
 // I/O; the endpoint owns one transport. Implementations: a memory pipe (two connected
 // ends, thread-safe, each blocking or nonblocking, with a bounded capacity so WANT_WRITE
-// can be provoked) and a file descriptor (socket, pipe).
+// can be provoked), a memory datagram pipe (the same for datagrams, with the faults a
+// datagram network makes on command) and a file descriptor (socket, pipe; a SOCK_DGRAM
+// socket is a datagram transport as it is).
 #pragma once
 
 #include <condition_variable>
@@ -9,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "closenotify/tls.hpp"
 
@@ -37,8 +40,11 @@ struct transport_stats {
   std::size_t bytes_written = 0;
 };
 
-/// transport: a byte stream. Blocking or not is the transport's business: an endpoint
-/// turns would_block into WANT_READ / WANT_WRITE and otherwise does not care.
+/// transport: a byte stream, or a datagram transport. Blocking or not is the transport's
+/// business: an endpoint turns would_block into WANT_READ / WANT_WRITE and otherwise does
+/// not care. A datagram transport (what a DTLS endpoint needs) reads one whole datagram
+/// per read, cut to the buffer with the rest lost, as recv(2) on a SOCK_DGRAM socket; and
+/// writes one datagram per write, all of it or nothing.
 class transport {
  public:
   virtual ~transport() = default;
@@ -95,6 +101,64 @@ class memory_pipe::end final : public transport {
   void close(bool reset_on_unread = false) noexcept;
   /// pending: bytes written to this end's inbox and not yet read.
   std::size_t pending() const noexcept;
+
+ private:
+  direction& in_;
+  direction& out_;
+  bool nonblocking_ = false;
+};
+
+/// memory_datagram_pipe: two connected datagram ends in memory, like an AF_UNIX SOCK_DGRAM
+/// socketpair: each direction queues at most `capacity` datagrams (a writer then blocks or
+/// sees would_block). As on such a socket there is no end of stream: after shutdown_write
+/// or close the other end's reads wait for ever (would_block when nonblocking), and
+/// writing to a closed end fails with ECONNREFUSED. A zero-length datagram reads as 0
+/// bytes, which is what recv(2) returns for one, and so reads as EOF, for OpenSSL's BIO too.
+///
+/// The faults a datagram network makes are commands on the datagrams queued for an end
+/// (sent to it, not yet read), so a test injects them at a chosen moment, never by chance.
+class memory_datagram_pipe {
+ public:
+  class end;
+  explicit memory_datagram_pipe(std::size_t capacity = 64);
+  ~memory_datagram_pipe();
+  memory_datagram_pipe(const memory_datagram_pipe&) = delete;
+  memory_datagram_pipe& operator=(const memory_datagram_pipe&) = delete;
+
+  end& a() noexcept;
+  end& b() noexcept;
+
+  struct direction;  // one way's datagrams
+
+ private:
+  std::unique_ptr<direction> a_to_b_;
+  std::unique_ptr<direction> b_to_a_;
+  std::unique_ptr<end> a_;
+  std::unique_ptr<end> b_;
+};
+
+class memory_datagram_pipe::end final : public transport {
+ public:
+  end(direction& in, direction& out) noexcept : in_(in), out_(out) {}
+  io_result read(mutable_bytes out) noexcept override;
+  io_result write(bytes_view in) noexcept override;
+  /// shutdown_write: this end's later writes fail with EPIPE; the other end sees nothing.
+  void shutdown_write() noexcept override;
+  void set_nonblocking(bool on) noexcept { nonblocking_ = on; }
+  /// close: drops what was queued for this end; the other end's writes fail ECONNREFUSED.
+  void close() noexcept;
+
+  // Faults, on the datagrams queued for this end, counted from the next one to be read.
+  // Each returns false (and changes nothing) when there is no datagram at `index`.
+  std::size_t queued() const noexcept;
+  bool drop(std::size_t index = 0) noexcept;       // lost
+  bool duplicate(std::size_t index = 0) noexcept;  // a copy follows it
+  bool reorder(std::size_t index = 0) noexcept;    // it and the next one swap
+  bool truncate(std::size_t index, std::size_t keep) noexcept;  // only its first `keep` bytes
+  /// inject: a datagram queued last, as if the other end had sent it (a replay).
+  void inject(bytes_view datagram) noexcept;
+  /// peek_queued: a copy of the datagram at `index` (empty if none), to replay it later.
+  std::vector<std::uint8_t> peek_queued(std::size_t index = 0) const;
 
  private:
   direction& in_;

@@ -1,0 +1,181 @@
+// endpoint_dtls.cpp — where a DTLS 1.2 endpoint differs from a TLS one: OpenSSL 3.0's
+// dtls1_read_bytes (record/rec_layer_d1.c), dtls1_get_record (record/ssl3_record.c) and
+// dtls1_write_app_data_bytes (d1_msg.c) with do_dtls1_write. Everything else — SSL_shutdown,
+// sending and dispatching alerts, the error queue, the shutdown flags — is the TLS code of
+// endpoint.cpp, because in OpenSSL too it is one function for both (dtls1_shutdown is
+// ssl3_shutdown; dtls1_dispatch_alert differs from ssl3_dispatch_alert only in the write
+// it calls). docs/dtls.md has the whole comparison.
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "closenotify/dtls_record_open.hpp"
+#include "closenotify/endpoint.hpp"
+
+namespace closenotify {
+
+namespace {
+
+// kDtlsReadCapacity: the most OpenSSL 3.0 takes of one datagram. ssl3_setup_read_buffer
+// makes SSL3_RT_MAX_PLAIN_LENGTH + SSL3_RT_MAX_ENCRYPTED_OVERHEAD + DTLS1_RT_HEADER_LENGTH
+// + 3 (alignment) = 16720 bytes and ssl3_read_n starts 3 bytes in (SSL3_ALIGN_PAYLOAD), so
+// BIO_read is offered 16717; the kernel drops the rest of a longer datagram.
+constexpr std::size_t kDtlsReadCapacity = 16384 + 320 + dtls_record_header_size;
+
+// DTLS1_HM_HEADER_LENGTH: msg_type, length, message_seq, fragment_offset, fragment_length.
+constexpr std::size_t kDtlsHandshakeHeaderSize = 12;
+constexpr std::uint8_t kFinished = 20;
+
+}  // namespace
+
+// dtls1_get_record: the next record that opens, from the datagram being read or the next
+// one. Every invalid record is dropped without a word (RFC 6347 §4.1.2.7: "invalid
+// records SHOULD be silently discarded, thus preserving the association").
+endpoint::step endpoint::get_dtls_record() noexcept {
+  for (;;) {
+    if (!datagram_reader_) {
+      if (const step s = read_datagram(); s != step::proceed) return s;
+    }
+    dtls_read_result r = read_dtls_record(*datagram_reader_, read_, window_);
+    if (std::holds_alternative<end_of_datagram>(r)) {
+      datagram_reader_.reset();
+      continue;
+    }
+    if (std::holds_alternative<dtls_discard>(r)) continue;
+    if (fail_on_fatal(r)) return step::error;
+    const dtls_plaintext& pt = std::get<dtls_plaintext>(r);
+    record_ = current_record{pt.type, pt.fragment};
+    if (observer_) observer_(record_event{false, pt.type, pt.fragment});
+    return step::proceed;
+  }
+}
+
+// ssl3_read_n for DTLS: "reads should not span multiple packets because the read operation
+// returns the whole packet at once".
+endpoint::step endpoint::read_datagram() noexcept {
+  if (datagram_.size() != kDtlsReadCapacity) datagram_.resize(kDtlsReadCapacity);
+  want_ = want::reading;
+  io_result io = transport_.read(datagram_);
+  switch (io.status) {
+    case io_status::ok:
+      want_ = want::nothing;
+      datagram_reader_.emplace(mutable_bytes{datagram_.data(), io.bytes}, profile_.dtls_max_record_length);
+      return step::proceed;
+    case io_status::would_block:
+      return step::retry_read;
+    case io_status::eof:
+      return end_of_input();
+    case io_status::error:
+      want_ = want::nothing;
+      os_error_ = io.error_number;
+      return step::error;
+  }
+  return step::error;
+}
+
+// dtls1_read_bytes, after the in-init check read_bytes made: the checks in its order.
+endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bool peek,
+                                         std::size_t& copied) noexcept {
+  for (;;) {
+    want_ = want::nothing;
+    // "get new packet if necessary": a record emptied by a read is released in DTLS.
+    if (record_ && record_->data.empty()) consume_record();
+    if (!record_) {
+      if (const step s = get_record(); s != step::proceed) return s;
+    }
+    if (record_->type != content_type::alert && !record_->data.empty()) {
+      warning_alerts_in_a_row_ = 0;
+    }
+    // "If the other end has shut down, throw anything we read away (even in 'peek'
+    // mode)": the record is emptied and released (SSL3_RECORD_set_read), unlike TLS.
+    if (shutdown_ & shutdown_received) {
+      consume_record();
+      return step::closed;
+    }
+    if (purpose == read_for::application_data && record_->type == content_type::application_data) {
+      // No loop over empty records as in TLS: an empty one is "read" with 0 bytes, and
+      // SSL_read returns 0 with nothing queued (SSL_ERROR_SYSCALL).
+      copied = std::min(out.size(), record_->data.size());
+      std::memcpy(out.data(), record_->data.data(), copied);
+      if (!peek || record_->data.empty()) record_->data = record_->data.subspan(copied);
+      if (record_->data.empty()) consume_record();
+      return step::proceed;
+    }
+    // SSL_shutdown reads with type 0: an authenticated record of content type 0 "is" what
+    // it asked for, and a zero-length read of it returns 0.
+    if (purpose == read_for::shutdown && record_->type == content_type::invalid) {
+      if (record_->data.empty()) consume_record();
+      return step::closed;
+    }
+    if (record_->type == content_type::alert) {
+      if (const step s = handle_alert(); s != step::proceed) return s;
+      continue;
+    }
+    // "If we get here, then type != rr->type": after our close_notify, anything else is
+    // thrown away and the read returns 0 — the second SSL_shutdown fails without a reason.
+    if (shutdown_ & shutdown_sent) {
+      consume_record();
+      return step::closed;
+    }
+    if (record_->type == content_type::change_cipher_spec) {
+      // "We can't process a CCS now, because previous handshake messages are still
+      // missing, so just drop it."
+      consume_record();
+      continue;
+    }
+    if (record_->type == content_type::handshake) {
+      // "This may just be a stale retransmit. Also sanity check that we have at least
+      // enough record bytes for a message header" — dropped. (Records of another epoch
+      // never get here: open_dtls_record discards them.)
+      if (record_->data.size() < kDtlsHandshakeHeaderSize) {
+        consume_record();
+        continue;
+      }
+      if (record_->data[0] == kFinished) {
+        // "If we are server, we may have a repeated FINISHED of the client here, then
+        // retransmit our CCS and FINISHED." closenotify holds no flight to retransmit, so
+        // the Finished is only dropped (docs/dtls.md: a documented difference).
+        consume_record();
+        continue;
+      }
+      // "We found handshake data, so we're going back into init": a renegotiation request.
+      // closenotify never renegotiates; it answers as OpenSSL does with
+      // SSL_OP_NO_RENEGOTIATION, a no_renegotiation warning, and reads on.
+      consume_record();
+      (void)send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
+      continue;
+    }
+    consume_record();
+    fail(alert_description::unexpected_message, "unexpected record");
+    return step::error;
+  }
+}
+
+// dtls1_write_app_data_bytes, then do_dtls1_write: one record per call, one datagram per
+// record. There is no partial write to resume: a datagram that could not be written is
+// dropped (flush), and the retry is a new record.
+int endpoint::dtls_write(bytes_view data) noexcept {
+  if (in_init()) {
+    if (const step s = continue_handshake(); s != step::proceed) return openssl_return(s);
+  }
+  // RFC 6347 §4.1.1: "Each DTLS record MUST fit within a single datagram." OpenSSL: "if
+  // (len > SSL3_RT_MAX_PLAIN_LENGTH) { ERR_raise(ERR_LIB_SSL, SSL_R_DTLS_MESSAGE_TOO_BIG);"
+  // — refused, not fatal, nothing sent.
+  if (data.size() > max_plaintext_length) {
+    raise("dtls message too big");
+    return -1;
+  }
+  want_ = want::nothing;
+  // do_dtls1_write: "If we have an alert to send, lets send it".
+  if (pending_alert_) {
+    if (const step s = dispatch_alert(); s != step::proceed) return openssl_return(s);
+  }
+  if (data.empty()) return 0;
+  if (const step s = seal_record(content_type::application_data, data); s != step::proceed) {
+    return openssl_return(s);
+  }
+  if (const step s = flush(); s != step::proceed) return openssl_return(s);
+  return static_cast<int>(data.size());
+}
+
+}  // namespace closenotify
