@@ -102,10 +102,10 @@ class help_texts(cli_case):
     def test_each_command_explains_every_option_with_an_example(self):
         options = {
             "seal": ["--suite", "--secret", "--master-secret", "--client-random", "--server-random",
-                     "--role", "--keylog", "--seq", "--alert", "--data", "--handshake", "--pad",
+                     "--role", "--keylog", "--seq", "--epoch", "--alert", "--data", "--handshake", "--pad",
                      "--type", "--outer-type", "--record-version"],
             "open": ["--suite", "--secret", "--master-secret", "--client-random", "--server-random",
-                     "--role", "--keylog", "--seq", "--json", "RECORD_HEX"],
+                     "--role", "--keylog", "--seq", "--epoch", "--json", "RECORD_HEX", "DATAGRAM_HEX"],
             "demo": [],
             "replay": ["--out", "--jobs", "--limit", "--budget", "--no-minimise", "--json", "--quiet",
                        "--divergences", "--peer", "--mutate", "--openssl"],

@@ -3,9 +3,11 @@
 #include "record_options.hpp"
 
 #include <algorithm>
+#include <span>
 
 #include "closenotify/cipher_suite.hpp"
 #include "closenotify/connection_secrets.hpp"
+#include "closenotify/dtls_record_framing.hpp"
 #include "closenotify/hex.hpp"
 #include "closenotify/keylog.hpp"
 #include "input_file.hpp"
@@ -13,7 +15,7 @@
 namespace closenotify::cli {
 
 const std::vector<std::string_view> kKeyOptions = {"suite", "secret", "master-secret", "client-random",
-                                                   "server-random", "role", "keylog", "seq"};
+                                                   "server-random", "role", "keylog", "seq", "epoch"};
 
 bool wants_help(const std::vector<std::string>& args) {
   return std::find_if(args.begin(), args.end(), [](const std::string& a) {
@@ -31,13 +33,30 @@ std::variant<std::vector<std::uint8_t>, failure> hex_option(const options& o, st
 
 namespace {
 
-std::string known_suites() {
+std::string suite_names(std::span<const cipher_suite> suites) {
   std::string out;
-  for (const auto& s : all_cipher_suites()) {
+  for (const auto& s : suites) {
     if (!out.empty()) out += ", ";
     out += s.name;
   }
   return out;
+}
+std::string known_suites() { return suite_names(all_cipher_suites()); }
+
+// The DTLS 1.2 suites share their names with TLS 1.2 suites, so the name cannot say which
+// protocol is meant; --epoch, a field only DTLS records have, does.
+std::variant<const cipher_suite*, failure> find_suite(const std::string& name, bool dtls) {
+  if (!dtls) {
+    if (const cipher_suite* s = find_cipher_suite(name)) return s;
+    return usage("unknown cipher suite '" + name + "' (known: " + known_suites() + ")");
+  }
+  if (const cipher_suite* s = find_dtls12_cipher_suite(name)) return s;
+  const std::string dtls_suites = suite_names(dtls12_cipher_suites());
+  if (find_cipher_suite(name) != nullptr) {
+    return usage("--epoch is for DTLS 1.2 records, and '" + name + "' is not a DTLS 1.2 suite (DTLS 1.2: " +
+                 dtls_suites + ")");
+  }
+  return usage("unknown DTLS 1.2 cipher suite '" + name + "' (DTLS 1.2: " + dtls_suites + ")");
 }
 
 // A key log line is about 200 bytes ("label", 32-byte random and a secret of up to 48,
@@ -59,17 +78,36 @@ std::variant<keylog, failure> load_keylog(const std::string& path) {
 
 }  // namespace
 
-std::variant<record_protection, failure> protection_from_options(const options& o) {
+std::variant<record_protection, failure> protection_from_options(const options& o, bool seq_optional) {
+  const bool dtls = o.has("epoch");
   const auto suite_name = o.get("suite");
-  if (!suite_name) return usage("missing --suite (known: " + known_suites() + ")");
-  const cipher_suite* suite = find_cipher_suite(*suite_name);
-  if (suite == nullptr) {
-    return usage("unknown cipher suite '" + *suite_name + "' (known: " + known_suites() + ")");
+  if (!suite_name) {
+    return usage("missing --suite (known: " + (dtls ? suite_names(dtls12_cipher_suites()) : known_suites()) + ")");
   }
+  auto found = find_suite(*suite_name, dtls);
+  if (auto* f = std::get_if<failure>(&found)) return *f;
+  const cipher_suite* suite = std::get<const cipher_suite*>(found);
+  std::uint16_t epoch = 0;
+  if (dtls) {
+    // RFC 6347 §4.1: "uint16 epoch;"
+    const auto e = parse_unsigned<std::uint16_t>(*o.get("epoch"));
+    if (!e) return usage("--epoch: not an epoch 0..65535: '" + *o.get("epoch") + "'");
+    epoch = *e;
+  }
+  // A DTLS receiver's records bring their own sequence numbers: `open` reads --seq as the
+  // replay window's start and may go without it (open.cpp).
   const auto seq_text = o.get("seq");
-  if (!seq_text) return usage("missing --seq (the record's sequence number, e.g. --seq 0)");
-  const auto seq = parse_unsigned<std::uint64_t>(*seq_text);
+  if (!seq_text && !(dtls && seq_optional)) {
+    return usage("missing --seq (the record's sequence number, e.g. --seq 0)");
+  }
+  auto seq = seq_text ? parse_unsigned<std::uint64_t>(*seq_text) : std::optional<std::uint64_t>(0);
   if (!seq) return usage("--seq: not a sequence number: '" + *seq_text + "'");
+  // RFC 6347 §4.1: "uint48 sequence_number;". Checked here, so the message names the
+  // option rather than the library's set-up.
+  if (dtls && *seq > dtls_max_sequence_number) {
+    return usage("--seq: " + *seq_text + " does not fit DTLS's 48-bit sequence number (at most " +
+                 std::to_string(dtls_max_sequence_number) + ")");
+  }
 
   std::optional<role> sender;
   if (const auto r = o.get("role")) {
@@ -134,7 +172,7 @@ std::variant<record_protection, failure> protection_from_options(const options& 
   // TLS 1.2
   if (o.has("secret")) {
     return usage("--secret is for TLS 1.3 suites; " + std::string(suite->name) +
-                 " is TLS 1.2 (use --master-secret --client-random --server-random --role)");
+                 (dtls ? " is DTLS 1.2" : " is TLS 1.2") + " (use --master-secret --client-random --server-random --role)");
   }
   if (!sender) return usage("missing --role client|server (the side that sent the record)");
   if (!o.has("server-random")) return usage("missing --server-random (TLS 1.2 key expansion needs it)");
@@ -161,7 +199,7 @@ std::variant<record_protection, failure> protection_from_options(const options& 
     return usage("missing --master-secret (or --keylog FILE)");
   }
   const connection_secrets secrets{{}, {}, master, *client_random, std::get<std::vector<std::uint8_t>>(server_random)};
-  auto p = protection_from_secrets(*suite, secrets, *sender, *seq);
+  auto p = protection_from_secrets(*suite, secrets, *sender, *seq, dtls ? epoch : 1);
   if (auto* e = std::get_if<config_error>(&p)) return usage(e->message);
   return std::get<record_protection>(std::move(p));
 }

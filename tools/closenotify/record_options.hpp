@@ -36,8 +36,10 @@ std::variant<std::vector<std::uint8_t>, failure> hex_option(const options& o, st
 
 /// protection_from_options: the protection of the record's sender, at --seq, from
 /// --suite and either --secret (TLS 1.3) / --master-secret --client-random
-/// --server-random --role (TLS 1.2), or --keylog FILE --role.
-std::variant<record_protection, failure> protection_from_options(const options& o);
+/// --server-random --role (TLS 1.2 and DTLS 1.2), or --keylog FILE --role. --epoch N makes
+/// it DTLS 1.2's at epoch N, with a 48-bit --seq; `seq_optional`: DTLS may go without
+/// --seq (0), as `open` does, whose records bring their own.
+std::variant<record_protection, failure> protection_from_options(const options& o, bool seq_optional = false);
 
 /// open_all: frames and opens every record in `wire`, one line each (printed, or added to
 /// `lines`); stops at the first that does not open (open.cpp). `not_authentic_hint`

@@ -13,11 +13,12 @@ namespace closenotify::cli {
 
 const char* const seal_help =
     "usage: closenotify seal --suite NAME (--secret HEX | TLS 1.2 keys | --keylog FILE --role R)\n"
-    "                        --seq N (--alert DESC[:LEVEL] | --data HEX | --handshake HEX)\n"
+    "                        [--epoch E] --seq N (--alert DESC[:LEVEL] | --data HEX | --handshake HEX)\n"
     "                        [--pad N] [--type N] [--outer-type N] [--record-version HEX]\n"
     "\n"
     "Protects one record and prints the whole record (header included) as one line of\n"
-    "lowercase hex.\n"
+    "lowercase hex. With --epoch the record is DTLS 1.2 (RFC 6347: a 13-byte header with\n"
+    "epoch and 48-bit sequence number), otherwise TLS.\n"
     "\n"
     "key material:\n"
     "  --suite NAME          cipher suite by OpenSSL name, IANA name or code point\n"
@@ -32,7 +33,14 @@ const char* const seal_help =
     "                        CLIENT_/SERVER_TRAFFIC_SECRET_0, TLS 1.2 the CLIENT_RANDOM line\n"
     "                        (a regular file of at most 16 MiB)\n"
     "  --seq N               the record's sequence number (decimal, 0 for the first record\n"
-    "                        under these keys)\n"
+    "                        under these keys; DTLS: 0..2^48-1, and the largest, 2^48-1, is\n"
+    "                        never sealed because the next would wrap)\n"
+    "  --epoch E             DTLS 1.2: the record's epoch, 0..65535 (1 for the first epoch a\n"
+    "                        handshake protects). Selects DTLS: the suite must be one of the\n"
+    "                        DTLS 1.2 suites, ECDHE-ECDSA-AES128-GCM-SHA256,\n"
+    "                        ECDHE-ECDSA-AES256-GCM-SHA384, ECDHE-ECDSA-CHACHA20-POLY1305, keyed\n"
+    "                        as for TLS 1.2 (the key log's CLIENT_RANDOM line). AES-GCM's\n"
+    "                        nonce_explicit is epoch || seq (OpenSSL's own is random)\n"
     "\n"
     "content (exactly one):\n"
     "  --alert DESC[:LEVEL]  an alert; DESC by RFC name (close_notify) or number 0..255;\n"
@@ -46,7 +54,8 @@ const char* const seal_help =
     "  --type N              seal the content under another (valid) content type, e.g. 22\n"
     "  --outer-type N        rewrite the header's type byte after sealing (breaks the tag\n"
     "                        where the header is authenticated; exercises framing checks)\n"
-    "  --record-version HEX  rewrite the header's version after sealing (e.g. 0301)\n"
+    "  --record-version HEX  rewrite the header's version after sealing (e.g. 0301; DTLS 1.2\n"
+    "                        is fefd)\n"
     "\n"
     "examples:\n"
     "  closenotify seal --suite TLS_AES_128_GCM_SHA256 --secret 000102...1f --seq 0 \\\n"
@@ -54,7 +63,9 @@ const char* const seal_help =
     "  closenotify seal --suite ECDHE-ECDSA-AES128-GCM-SHA256 --master-secret 00...2f \\\n"
     "      --client-random 40...5f --server-random 60...7f --role client --seq 1 --data 68656c6c6f\n"
     "  closenotify seal --suite TLS_CHACHA20_POLY1305_SHA256 --keylog keys.txt --role server \\\n"
-    "      --seq 3 --alert handshake_failure:warning --pad 10\n";
+    "      --seq 3 --alert handshake_failure:warning --pad 10\n"
+    "  closenotify seal --suite ECDHE-ECDSA-CHACHA20-POLY1305 --keylog keys.txt --server-random 60...7f \\\n"
+    "      --role client --epoch 1 --seq 2 --alert close_notify\n";
 
 namespace {
 
@@ -156,7 +167,16 @@ outcome run_seal(const std::vector<std::string>& args) {
   if (pad > 2 * max_plaintext_length) return usage("--pad: " + std::to_string(pad) + " is too much padding");
   std::vector<std::uint8_t> out(prot.sealed_size(cc.bytes.size(), pad) + 64);
   auto sealed = prot.seal(cc.type, cc.bytes, out, pad);
-  if (auto* f = std::get_if<fatal>(&sealed)) return usage("cannot seal: " + std::string(f->reason));
+  if (auto* f = std::get_if<fatal>(&sealed)) {
+    std::string why = "cannot seal: " + std::string(f->reason);
+    // The limit is 2^48-1 itself: RFC 6347's uint48 field holds it, but the record after it
+    // could only wrap, and a wrapped sequence number reuses a nonce.
+    if (prot.version() == protocol_version::dtls12 && prot.sequence_number() == dtls_max_sequence_number) {
+      why += " (--seq " + std::to_string(dtls_max_sequence_number) +
+             " is DTLS's last sequence number: a record after it would wrap)";
+    }
+    return usage(why);
+  }
   out.resize(std::get<std::size_t>(sealed));
   if (outer_type) out[0] = *outer_type;
   if (record_version) {
