@@ -1,4 +1,4 @@
-// pcap.cpp — synthesizing TCP/IPv4 framing around a run's exact stream bytes.
+// pcap.cpp — synthesizing TCP/IPv4 or UDP/IPv4 framing around a run's exact stream bytes.
 #include "pcap.hpp"
 
 #include <algorithm>
@@ -12,6 +12,7 @@ namespace {
 constexpr std::uint32_t kLinktypeRaw = 101;  // raw IPv4/IPv6, no link-layer header
 constexpr std::size_t kMaxSegment = 32768;
 constexpr std::uint8_t kFin = 0x01, kSyn = 0x02, kPsh = 0x08, kAck = 0x10;
+constexpr std::uint8_t kTcp = 6, kUdp = 17;  // IPv4 protocol numbers
 
 void put16(std::vector<std::uint8_t>& v, std::uint16_t x) {
   v.push_back(static_cast<std::uint8_t>(x >> 8));
@@ -75,27 +76,62 @@ class writer {
     put16(tcp, 0);          // checksum, below
     put16(tcp, 0);          // urgent pointer
     tcp.insert(tcp.end(), data, data + n);
-    // Pseudo-header: 127.0.0.1 both ends, protocol 6, TCP length.
-    const std::uint8_t pseudo[12] = {127, 0, 0, 1, 127, 0, 0, 1, 0, 6, static_cast<std::uint8_t>(tcp.size() >> 8),
-                                     static_cast<std::uint8_t>(tcp.size())};
-    const std::uint16_t tsum = fold(sum16(tcp.data(), tcp.size(), sum16(pseudo, sizeof pseudo)));
-    tcp[16] = static_cast<std::uint8_t>(tsum >> 8);
-    tcp[17] = static_cast<std::uint8_t>(tsum);
+    checksum(tcp, kTcp, 16);
+    packet(kTcp, tcp, at);
+    from.seq += static_cast<std::uint32_t>(n) + ((flags & (kSyn | kFin)) ? 1 : 0);
+  }
 
+  // datagram: one IPv4/UDP packet from `from` to `to` (RFC 768), at the next timestamp.
+  void datagram(std::uint16_t from, std::uint16_t to, const std::uint8_t* data, std::size_t n,
+                std::chrono::system_clock::time_point at) {
+    std::vector<std::uint8_t> udp;
+    put16(udp, from);
+    put16(udp, to);
+    put16(udp, static_cast<std::uint16_t>(8 + n));
+    put16(udp, 0);  // checksum, below
+    udp.insert(udp.end(), data, data + n);
+    checksum(udp, kUdp, 6);
+    // RFC 768: "If the computed checksum is zero, it is transmitted as all ones".
+    if (udp[6] == 0 && udp[7] == 0) udp[6] = udp[7] = 0xff;
+    packet(kUdp, udp, at);
+  }
+
+  void connection(const pcap_connection& c, std::uint32_t isn) {
+    if (c.datagram) {
+      datagrams(c);
+    } else {
+      stream_connection(c, isn);
+    }
+  }
+
+ private:
+  // checksum: the TCP or UDP checksum over the pseudo-header (127.0.0.1 both ends, the
+  // protocol, the length) and `segment`, written at `at`.
+  static void checksum(std::vector<std::uint8_t>& segment, std::uint8_t protocol, std::size_t at) {
+    const std::uint8_t pseudo[12] = {127, 0, 0, 1, 127, 0, 0, 1, 0, protocol,
+                                     static_cast<std::uint8_t>(segment.size() >> 8),
+                                     static_cast<std::uint8_t>(segment.size())};
+    const std::uint16_t sum = fold(sum16(segment.data(), segment.size(), sum16(pseudo, sizeof pseudo)));
+    segment[at] = static_cast<std::uint8_t>(sum >> 8);
+    segment[at + 1] = static_cast<std::uint8_t>(sum);
+  }
+
+  // packet: `payload` (a TCP or UDP segment) in an IPv4 header, as one pcap record.
+  void packet(std::uint8_t protocol, const std::vector<std::uint8_t>& payload, std::chrono::system_clock::time_point at) {
     std::vector<std::uint8_t> ip;
     ip.push_back(0x45);
     ip.push_back(0);
-    put16(ip, static_cast<std::uint16_t>(20 + tcp.size()));
+    put16(ip, static_cast<std::uint16_t>(20 + payload.size()));
     put16(ip, ip_id_++);
     put16(ip, 0x4000);  // don't fragment
     ip.push_back(64);
-    ip.push_back(6);
+    ip.push_back(protocol);
     put16(ip, 0);
     for (int k = 0; k < 2; ++k) ip.insert(ip.end(), {127, 0, 0, 1});
     const std::uint16_t isum = fold(sum16(ip.data(), ip.size()));
     ip[10] = static_cast<std::uint8_t>(isum >> 8);
     ip[11] = static_cast<std::uint8_t>(isum);
-    ip.insert(ip.end(), tcp.begin(), tcp.end());
+    ip.insert(ip.end(), payload.begin(), payload.end());
 
     // Timestamps follow the runner's clock but never go backwards: runs captured at the
     // same time (diff --jobs) are written one after the other.
@@ -106,11 +142,22 @@ class writer {
     le32(out_, static_cast<std::uint32_t>(ip.size()));
     le32(out_, static_cast<std::uint32_t>(ip.size()));
     out_.write(reinterpret_cast<const char*>(ip.data()), static_cast<std::streamsize>(ip.size()));
-
-    from.seq += static_cast<std::uint32_t>(n) + ((flags & (kSyn | kFin)) ? 1 : 0);
   }
 
-  void connection(const pcap_connection& c, std::uint32_t isn) {
+  // datagrams: a DTLS run: each record a side wrote as one UDP datagram. A side's `close`
+  // or `shutdown_write` sends nothing on UDP, so a fin chunk has no packet.
+  void datagrams(const pcap_connection& c) {
+    for (const auto& chunk : c.run->stream) {
+      const bool is_client = (chunk.from == side_id::a) == c.a_is_client;
+      const std::uint16_t from = is_client ? c.client_port : pcap_dtls_server_port;
+      const std::uint16_t to = is_client ? pcap_dtls_server_port : c.client_port;
+      for (const auto& [offset, size] : dtls_datagrams(chunk.bytes)) {
+        datagram(from, to, chunk.bytes.data() + offset, size, chunk.at);
+      }
+    }
+  }
+
+  void stream_connection(const pcap_connection& c, std::uint32_t isn) {
     endpoint_state client{c.client_port, isn};
     endpoint_state server{pcap_server_port, isn ^ 0x5a5a0000u};
     const auto& stream = c.run->stream;
@@ -149,13 +196,29 @@ class writer {
     }
   }
 
- private:
   std::ostream& out_;
   std::uint16_t ip_id_ = 1;
   long long last_us_ = 0;
 };
 
 }  // namespace
+
+std::vector<std::pair<std::size_t, std::size_t>> dtls_datagrams(const std::vector<std::uint8_t>& bytes) {
+  // RFC 6347 §4.1: DTLSPlaintext is type(1) version(2) epoch(2) sequence_number(6) length(2).
+  constexpr std::size_t header = 13;
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  std::size_t pos = 0;
+  while (pos < bytes.size()) {
+    std::size_t size = bytes.size() - pos;
+    if (size >= header) {
+      const std::size_t whole = header + ((std::size_t{bytes[pos + 11]} << 8) | bytes[pos + 12]);
+      if (whole <= size) size = whole;
+    }
+    out.emplace_back(pos, size);
+    pos += size;
+  }
+  return out;
+}
 
 void write_pcap(std::ostream& out, const std::vector<pcap_connection>& connections) {
   writer w(out);
