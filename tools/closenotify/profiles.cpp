@@ -101,6 +101,12 @@ const std::vector<row>& rows() {
        "RFC 8446 §5 allows dropping it only before the peer's Finished; 3.5's client record layer never clears "
        "is_first_handshake (tls_common.c), so it goes on dropping it as an empty record",
        [](const profile& p) { return std::string(p.late_compatibility_ccs ? "yes" : "no"); }},
+      {"dtls_max_record_length", "the longest DTLS 1.2 record read rather than discarded from its header",
+       "1.1.1/3.0 dtls1_get_record: `rr->length > SSL3_RT_MAX_ENCRYPTED_LENGTH` (17728 with compression compiled "
+       "in, as Debian builds them); 3.5 dtls_get_more_records adds `rr->length > rl->max_frag_len + "
+       "SSL3_RT_MAX_ENCRYPTED_OVERHEAD` (16704); a longer record's header is skipped and reading goes on inside "
+       "its body (docs/dtls.md)",
+       [](const profile& p) { return std::to_string(p.dtls_max_record_length); }},
   };
   return r;
 }
