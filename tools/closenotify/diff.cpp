@@ -30,7 +30,8 @@ const char* const diff_help =
     "usage: closenotify diff [options]\n"
     "\n"
     "Run the differential matrix: every scenario of the catalogue (tests/scenarios/*.scn) in\n"
-    "every cell (6 cipher suites x A as client or server x blocking or nonblocking IO),\n"
+    "every cell (9 cipher suites: 3 TLS 1.3, 3 TLS 1.2, 3 DTLS 1.2; x A as client or server\n"
+    "x blocking or nonblocking IO; DTLS cells on a SOCK_DGRAM socketpair),\n"
     "against every live OpenSSL there is a peer for (1.1.1, 3.0, 3.5; --openssl picks).\n"
     "Each case is run twice on a socketpair: the reference run with two live OpenSSL peers\n"
     "of that version (tools/peer), the candidate run with side A handed over to a\n"
@@ -46,7 +47,10 @@ const char* const diff_help =
     "                          skipped with the command that installs it)\n"
     "  --scenario NAME[,NAME]  only these scenarios\n"
     "  --family NAME           only this scenario family\n"
-    "  --filter GLOB           only cases whose id matches (ids: scenario/suite/role/io,\n"
+    "  --protocol P[,P]        only cells of these protocols: tls1.3, tls1.2, dtls1.2 (default:\n"
+    "                          all three)\n"
+    "  --filter GLOB           only cases whose id matches (ids: scenario/suite/role/io, a\n"
+    "                          DTLS suite written dtls1.2:SUITE,\n"
     "                          e.g. '*/TLS_AES_128_GCM_SHA256/client/*')\n"
     "  --explain CASE          run one case and print both runs side by side, step by step,\n"
     "                          the first difference marked (CASE: an id or a glob matching one;\n"
@@ -192,6 +196,16 @@ std::variant<std::vector<diff::case_def>, failure> select_cases(const options& o
       wanted_scenarios.push_back(name);
     }
   }
+  std::set<diff::cell_protocol> protocols;  // empty: every protocol
+  if (auto p = o.get("protocol")) {
+    std::stringstream in(*p);
+    for (std::string name; std::getline(in, name, ',');) {
+      auto protocol = diff::parse_protocol(name);
+      if (!protocol) return usage("--protocol: '" + name + "' is not tls1.3, tls1.2 or dtls1.2");
+      protocols.insert(*protocol);
+    }
+    if (protocols.empty()) return usage("--protocol: tls1.3, tls1.2 or dtls1.2, or several separated by commas");
+  }
   std::vector<diff::case_def> cases;
   for (const auto& c : all) {
     if (!wanted_scenarios.empty() &&
@@ -199,6 +213,7 @@ std::variant<std::vector<diff::case_def>, failure> select_cases(const options& o
       continue;
     }
     if (auto f = o.get("family"); f && c.s->family != *f) continue;
+    if (!protocols.empty() && !protocols.contains(diff::protocol_of(c.c))) continue;
     if (auto f = o.get("filter"); f && !matches(*f, c.id)) continue;
     cases.push_back(c);
   }
@@ -307,7 +322,7 @@ rounds run_rounds(const std::vector<diff::case_def>& cases, std::vector<diff::ve
 outcome run_diff(const std::vector<std::string>& args) {
   auto parsed = parse_options(args,
                               {"scenario", "family", "filter", "explain", "json", "jobs", "repeat", "mutate",
-                               "scenarios", "divergences", "peer", "pcap", "keylog", "profile", "openssl", "cells"},
+                               "scenarios", "divergences", "peer", "pcap", "keylog", "profile", "openssl", "cells", "protocol"},
                               {"help", "transcript", "list", "quiet", "compare-versions", "exec-peers", "fail-fast"});
   if (auto* f = std::get_if<failure>(&parsed)) return *f;
   const auto& o = std::get<options>(parsed);

@@ -13,19 +13,19 @@
 namespace closenotify::diff {
 
 std::vector<case_def> build_matrix(const std::vector<scenario>& scenarios) {
+  // The stream suites (three TLS 1.3, three TLS 1.2), then the three DTLS 1.2 suites.
+  std::vector<const cipher_suite*> suites(matrix_cipher_suites().begin(), matrix_cipher_suites().end());
+  for (const cipher_suite& s : dtls12_cipher_suites()) suites.push_back(&s);
   std::vector<case_def> out;
   for (const auto& s : scenarios) {
-    for (const cipher_suite* suite : matrix_cipher_suites()) {
+    for (const cipher_suite* suite : suites) {
       for (bool a_is_client : {true, false}) {
         for (bool blocking : {true, false}) {
           case_def d;
           d.s = &s;
-          d.c.suite = std::string(suite->name);
-          d.c.tls13 = suite->version == protocol_version::tls13;
-          d.c.a_is_client = a_is_client;
-          d.c.blocking = blocking;
-          d.id = s.name + "/" + d.c.suite + "/" + (a_is_client ? "client" : "server") + "/" +
-                 (blocking ? "blocking" : "nonblocking");
+          d.c = make_cell(*suite, a_is_client, blocking);
+          d.id = s.name + "/" + suite_label(d.c) + "/" +
+                 (a_is_client ? "client" : "server") + "/" + (blocking ? "blocking" : "nonblocking");
           out.push_back(std::move(d));
         }
       }

@@ -60,14 +60,45 @@ struct side_state {
   std::uint64_t block_tx = 0;
   std::uint64_t rx = 0;
   std::uint64_t tx = 0;
-  bool closed = false;  // close or shutdown_write: the other side's waits end in EOF/EPIPE
+  bool closed = false;  // close or shutdown_write: on a stream the other side's waits end in EOF/EPIPE
   // probe: the runner's own descriptor for this side's socket end, to ask the kernel
   // whether a blocked writer can go on; closed before the side's `close` step so that
   // close stays the last reference.
   int probe = -1;
   std::optional<wire_decoder> decoder;
   std::vector<std::string>* wire = nullptr;
+  // DTLS: bytes the runner's datagram faults added to this side's receive queue, less the
+  // bytes they took out, so "has read everything the other side wrote" stays exact:
+  // rx + queued = other's tx + injected.
+  std::int64_t injected = 0;
+  // DTLS: each record this side put on the wire during the steps, for `datagram replay`.
+  std::vector<std::vector<std::uint8_t>> records;
 };
+
+// queued_bytes: what waits in a socket's receive queue. FIONREAD gives a stream's whole
+// queue but only the next datagram's size (unix(7), SIOCINQ: "for SOCK_DGRAM sockets,
+// the returned value is the size of the next pending datagram"), so a datagram queue is
+// walked with MSG_PEEK from an advancing SO_PEEK_OFF, reset afterwards. Only called while
+// the socket's owner is idle (no read in progress shares the peek offset).
+std::optional<std::uint64_t> queued_bytes(int fd, bool datagram) {
+  if (!datagram) {
+    int unread = 0;
+    if (::ioctl(fd, FIONREAD, &unread) != 0) return std::nullopt;
+    return static_cast<std::uint64_t>(unread);
+  }
+  int off = 0;
+  if (::setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off) != 0) return std::nullopt;
+  std::uint64_t total = 0;
+  static thread_local std::vector<std::uint8_t> buf(1 << 18);
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+    if (n < 0) break;
+    total += static_cast<std::uint64_t>(n);
+  }
+  off = -1;
+  ::setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off);
+  return total;
+}
 
 class runner {
  public:
@@ -133,7 +164,8 @@ class runner {
 
   bool setup() {
     int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    // DTLS cells: a SOCK_DGRAM socketpair, which keeps each write a datagram of its own.
+    if (::socketpair(AF_UNIX, (c_.datagram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0, fds) != 0) {
       fail(std::string("socketpair: ") + std::strerror(errno));
       return false;
     }
@@ -163,7 +195,7 @@ class runner {
 
     const role a_role = c_.a_is_client ? role::client : role::server;
     const role b_role = c_.a_is_client ? role::server : role::client;
-    std::string common = std::string(" version=") + (c_.tls13 ? "tls1.3" : "tls1.2") + " suite=" + c_.suite;
+    std::string common = " version=" + std::string(protocol_name(protocol_of(c_))) + " suite=" + c_.suite;
     if (s_.tickets >= 0) common += " tickets=" + std::to_string(s_.tickets);
     const bool sent = send(a_, std::string("handshake role=") + (c_.a_is_client ? "client" : "server") + common) &&
                       send(b_, std::string("handshake role=") + (c_.a_is_client ? "server" : "client") + common);
@@ -309,6 +341,7 @@ class runner {
     for (auto& r : records) {
       out += (out.empty() ? "" : "; ") + r.line;
       x.wire->push_back(r.line);
+      if (c_.datagram) x.records.push_back(r.bytes);
       obs.records.push_back(std::move(r));
     }
     if (x.decoder->partial() > 0) out += (out.empty() ? "" : "; ") + std::string("(partial record)");
@@ -338,16 +371,25 @@ class runner {
   bool stuck(const side_state& x) {
     const side_state& y = x.id == side_id::a ? b_ : a_;
     if (!y.pending) {
-      if (y.closed) return false;
-      // Waiting to read: stuck once it has read all the other side wrote (exact).
-      // Waiting to write: stuck if the other side has not run a step since (nothing
-      // read, no space freed); otherwise it will be woken, or the safety limit says
-      // the scenario left it waiting for space the other side never freed.
-      return x.blocked_write ? write_stuck(x, y) : x.block_rx == y.tx;
+      // A stream's close ends the other side's waits (EOF, EPIPE). A datagram socket's
+      // does not: its reader waits on (unix(7) SOCK_DGRAM has no EOF).
+      if (y.closed && !c_.datagram) return false;
+      // Waiting to read: stuck once it has read all the other side wrote (exact), and
+      // all the runner's faults added. Waiting to write: stuck if the other side has not
+      // run a step since (nothing read, no space freed); otherwise it will be woken, or
+      // the safety limit says the scenario left it waiting for space the other side never
+      // freed.
+      return x.blocked_write ? write_stuck(x, y) : arrived(x.block_rx, y.tx, x);
     }
     if (x.blocked_write && y.blocked_write) return true;
-    if (!x.blocked_write && !y.blocked_write) return x.block_rx == y.block_tx && y.block_rx == x.block_tx;
+    if (!x.blocked_write && !y.blocked_write) return arrived(x.block_rx, y.block_tx, x) && arrived(y.block_rx, x.block_tx, y);
     return false;
+  }
+
+  // arrived: a reader that has read `rx` bytes has read all of the other side's `tx`
+  // and whatever the runner's datagram faults added to its queue (less what they took).
+  static bool arrived(std::uint64_t rx, std::uint64_t tx, const side_state& reader) {
+    return static_cast<std::int64_t>(rx) == static_cast<std::int64_t>(tx) + reader.injected;
   }
 
   // write_stuck: a writer waits for space while the other side is idle. It can never
@@ -358,9 +400,9 @@ class runner {
     if (x.probe < 0 || y.probe < 0) return false;
     pollfd p{x.probe, POLLOUT, 0};
     if (::poll(&p, 1, 0) != 0) return false;  // writable (or an error): it will wake
-    int unread = 0;
-    if (::ioctl(y.probe, FIONREAD, &unread) != 0) return false;
-    return x.block_tx == y.rx + static_cast<std::uint64_t>(unread);
+    auto unread = queued_bytes(y.probe, c_.datagram);
+    if (!unread) return false;
+    return static_cast<std::int64_t>(x.block_tx) + y.injected == static_cast<std::int64_t>(y.rx + *unread);
   }
 
   // resolve: wait until `x`'s call returns or is proven stuck. True if it returned.
@@ -415,6 +457,10 @@ class runner {
       result_.steps.push_back(std::move(obs));
       return;
     }
+    if (st.verb() == "datagram") {
+      fault(i, x, y);
+      return;
+    }
     std::string command = st.command;
     if (st.verb() == "inject") {
       auto sealed = inject(x, st.command);
@@ -465,7 +511,75 @@ class runner {
     auto parsed = parse_injection(command);
     if (auto* e = std::get_if<tools::error>(&parsed)) return *e;
     const auto& in = std::get<injection>(parsed);
-    return x.decoder->seal_next(in.type, in.plaintext, in.padding);
+    return x.decoder->seal_next(in.type, in.plaintext, in.padding, in.epoch, in.sequence_number);
+  }
+
+  // fault: a `datagram` step on the datagrams queued for `x` (docs/scenarios.md). The
+  // runner takes them all off x's socket end through its own descriptor of that end,
+  // changes them, and sends them again, in order, from its descriptor of the other end,
+  // so x reads them exactly as if they had come so. `replay` sends again a record `y` put
+  // on the wire earlier. Done between steps, with x idle: the same in every run.
+  void fault(std::size_t i, side_state& x, side_state& y) {
+    const step& st = s_.steps[i];
+    auto where = "step " + std::to_string(i + 1) + " (" + side_letter(x.id) + " " + st.command + "): ";
+    auto parsed = parse_datagram_fault(st.command);
+    if (auto* e = std::get_if<tools::error>(&parsed)) return fail(where + e->message);
+    const auto& f = std::get<datagram_fault>(parsed);
+    if (!c_.datagram) return fail(where + "a datagram fault in a stream cell");
+    if (y.pending && y.blocked_write) {
+      return fail(where + std::string(1, side_letter(y.id)) + " is writing: its datagrams would mix with the runner's");
+    }
+    if (x.probe < 0 || y.probe < 0) return fail(where + "a socket end is closed");
+
+    std::vector<std::vector<std::uint8_t>> queue;
+    std::vector<std::uint8_t> buf(1 << 18);
+    for (;;) {
+      const ssize_t n = ::recv(x.probe, buf.data(), buf.size(), MSG_DONTWAIT);
+      if (n < 0) break;
+      queue.emplace_back(buf.begin(), buf.begin() + n);
+    }
+    std::int64_t before = 0, after = 0;
+    for (const auto& d : queue) before += static_cast<std::int64_t>(d.size());
+
+    observation obs;
+    obs.step = i;
+    obs.side = st.side;
+    obs.command = st.command;
+    for (const auto& field : observation_fields()) obs.fields[field] = "-";
+    obs.fields["outcome"] = "returned";
+    // ret: the datagrams that were queued for x; data: what the fault hit.
+    obs.fields["ret"] = std::to_string(queue.size());
+    const std::size_t k = f.index - 1;
+    using kind = datagram_fault::kind;
+    if (f.what == kind::replay) {
+      if (f.index <= y.records.size()) {
+        auto record = y.records[y.records.size() - f.index];
+        obs.fields["data"] = y.decoder->describe_datagram(record);
+        queue.push_back(std::move(record));
+      }
+    } else if (k < queue.size()) {
+      obs.fields["data"] = y.decoder->describe_datagram(queue[k]);
+      switch (f.what) {
+        case kind::drop: queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(k)); break;
+        case kind::duplicate: queue.insert(queue.begin() + static_cast<std::ptrdiff_t>(k), queue[k]); break;
+        case kind::reorder:
+          // The k-th datagram arrives after the one behind it (nothing to pass if it is last).
+          if (k + 1 < queue.size()) std::swap(queue[k], queue[k + 1]);
+          break;
+        case kind::truncate:
+          if (f.length < queue[k].size()) queue[k].resize(f.length);
+          break;
+        case kind::replay: break;
+      }
+    }
+    for (const auto& d : queue) {
+      after += static_cast<std::int64_t>(d.size());
+      if (::send(y.probe, d.data(), d.size(), MSG_DONTWAIT | MSG_NOSIGNAL) != static_cast<ssize_t>(d.size())) {
+        return fail(where + "re-sending a datagram: " + std::strerror(errno));
+      }
+    }
+    x.injected += after - before;
+    result_.steps.push_back(std::move(obs));
   }
 
   void finish() {

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "closenotify/dtls_record_framing.hpp"
 #include "closenotify/hex.hpp"
 #include "input_file.hpp"
 #include "openssl_versions.hpp"
@@ -15,6 +16,86 @@
 namespace closenotify::diff {
 
 char side_letter(side_id s) { return s == side_id::a ? 'A' : 'B'; }
+
+cell_protocol protocol_of(const cell& c) {
+  if (c.datagram) return cell_protocol::dtls12;
+  return c.tls13 ? cell_protocol::tls13 : cell_protocol::tls12;
+}
+
+std::string_view protocol_name(cell_protocol p) {
+  switch (p) {
+    case cell_protocol::tls13: return "tls1.3";
+    case cell_protocol::tls12: return "tls1.2";
+    case cell_protocol::dtls12: return "dtls1.2";
+  }
+  return "?";
+}
+
+std::optional<cell_protocol> parse_protocol(std::string_view name) {
+  for (auto p : {cell_protocol::tls13, cell_protocol::tls12, cell_protocol::dtls12}) {
+    if (protocol_name(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+std::string suite_label(const cell& c) { return (c.datagram ? "dtls1.2:" : "") + c.suite; }
+
+cell make_cell(const cipher_suite& suite, bool a_is_client, bool blocking) {
+  cell c;
+  c.suite = std::string(suite.name);
+  c.tls13 = suite.version == protocol_version::tls13;
+  c.datagram = suite.version == protocol_version::dtls12;
+  c.a_is_client = a_is_client;
+  c.blocking = blocking;
+  return c;
+}
+
+std::string_view to_string(datagram_fault::kind k) {
+  switch (k) {
+    case datagram_fault::kind::drop: return "drop";
+    case datagram_fault::kind::duplicate: return "duplicate";
+    case datagram_fault::kind::reorder: return "reorder";
+    case datagram_fault::kind::truncate: return "truncate";
+    case datagram_fault::kind::replay: return "replay";
+  }
+  return "?";
+}
+
+tools::result<datagram_fault> parse_datagram_fault(std::string_view command) {
+  // datagram drop|duplicate|reorder|replay [K] | datagram truncate N [K]
+  std::istringstream in{std::string(command)};
+  std::string verb, what;
+  in >> verb >> what;
+  std::vector<std::string> args;
+  for (std::string a; in >> a;) args.push_back(a);
+  datagram_fault f;
+  bool known = false;
+  for (auto k : {datagram_fault::kind::drop, datagram_fault::kind::duplicate, datagram_fault::kind::reorder,
+                 datagram_fault::kind::truncate, datagram_fault::kind::replay}) {
+    if (to_string(k) == what) {
+      f.what = k;
+      known = true;
+    }
+  }
+  if (!known) return tools::usage("'datagram' takes drop, duplicate, reorder, truncate N or replay, not '" + what + "'");
+  auto number = [](const std::string& s, std::size_t min, std::size_t& out) {
+    std::size_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || p != s.data() + s.size() || v < min || v > 65536) return false;
+    out = v;
+    return true;
+  };
+  std::size_t next = 0;
+  if (f.what == datagram_fault::kind::truncate) {
+    if (args.empty() || !number(args[0], 0, f.length)) return tools::usage("'datagram truncate' takes the bytes kept, 0..65536");
+    next = 1;
+  }
+  if (args.size() > next + 1) return tools::usage("'datagram " + what + "' takes at most one position after its arguments");
+  if (args.size() == next + 1 && !number(args[next], 1, f.index)) {
+    return tools::usage("'datagram " + what + "': the position is a number from 1");
+  }
+  return f;
+}
 
 namespace {
 
@@ -85,8 +166,10 @@ std::optional<std::string> check_command(std::string& command) {
     return std::nullopt;
   }
   if (verb == "inject") {
-    // inject <content type> <hex plaintext or -> [pad N] [version XXXX]
-    if (args != 2 && args != 4) return "'inject' takes a content type, a hex plaintext and optionally 'pad N'";
+    // inject <content type> <hex plaintext or -> [pad N] [epoch E] [seq S]
+    if (args < 2 || args % 2 != 0) {
+      return "'inject' takes a content type, a hex plaintext and optionally 'pad N', 'epoch E', 'seq S'";
+    }
     static const std::set<std::string> types = {"alert", "handshake", "application_data",
                                                 "change_cipher_spec", "invalid"};
     if (!types.contains(w[1]) && !(is_number(w[1], 255))) return "unknown content type '" + w[1] + "'";
@@ -95,25 +178,99 @@ std::optional<std::string> check_command(std::string& command) {
     if (star == std::string::npos ? !is_hex(w[2])
                                   : !is_hex(w[2].substr(0, star)) || !is_number(w[2].substr(star + 1), 20000))
       return "'" + w[2] + "' is not hex, '-' or HEX*N";
-    if (args == 4 && (w[3] != "pad" || !is_number(w[4], 16384))) return "expected 'pad N' after the plaintext";
+    std::set<std::string> seen;
+    for (std::size_t i = 3; i + 1 < w.size(); i += 2) {
+      // epoch: uint16; seq: RFC 6347 §4.1 "uint48 sequence_number".
+      const long long max = w[i] == "pad" ? 16384 : w[i] == "epoch" ? 0xffff : (1ll << 48) - 1;
+      if (w[i] != "pad" && w[i] != "epoch" && w[i] != "seq") return "expected 'pad N', 'epoch E' or 'seq S', not '" + w[i] + "'";
+      if (!seen.insert(w[i]).second) return "'" + w[i] + "' given twice";
+      if (!is_number(w[i + 1], max)) return "'" + w[i] + "' takes a number 0.." + std::to_string(max);
+    }
+    return std::nullopt;
+  }
+  if (verb == "datagram") {
+    auto f = parse_datagram_fault(command);
+    if (auto* e = std::get_if<tools::error>(&f)) return e->message;
     return std::nullopt;
   }
   return "unknown call '" + verb + "'";
 }
 
-const std::set<std::string> kConditions = {"tls1.3", "tls1.2", "blocking", "nonblocking", "client", "server"};
+const std::set<std::string> kConditions = {"tls1.3", "tls1.2", "dtls1.2", "tls",    "blocking",
+                                           "nonblocking", "client", "server"};
+
+bool is_version_condition(const std::string& c) {
+  return c == "tls1.3" || c == "tls1.2" || c == "dtls1.2" || c == "tls";
+}
+
+bool version_matches(const std::string& cond, cell_protocol p) {
+  if (cond == "tls") return p != cell_protocol::dtls12;
+  return parse_protocol(cond) == p;
+}
+
+// names_dtls: the scenario says itself whether it applies to DTLS 1.2 (a version
+// condition naming dtls1.2); then the rules by verb below are the author's business.
+bool names_dtls(const scenario& s) {
+  for (const auto& r : s.requirements) {
+    for (const auto& c : r.conditions) {
+      if (c == "dtls1.2") return true;
+    }
+  }
+  return false;
+}
+
+// dtls_only: some requirement admits DTLS 1.2 and nothing else.
+bool dtls_only(const scenario& s) {
+  for (const auto& r : s.requirements) {
+    bool any = false, only_dtls = true;
+    for (const auto& c : r.conditions) {
+      if (!is_version_condition(c)) continue;
+      any = true;
+      only_dtls = only_dtls && c == "dtls1.2";
+    }
+    if (any && only_dtls) return true;
+  }
+  return false;
+}
+
+// stream_only_reason: why a step cannot mean on a datagram socket what the scenario meant
+// on a stream. The scenarios were written for TLS over a stream; one that names dtls1.2
+// chose its steps for datagrams.
+std::optional<std::string> stream_only_reason(const step& st) {
+  const std::string verb = st.verb();
+  if (verb == "close" || verb == "shutdown_write") {
+    // Linux unix(7) SOCK_DGRAM: close and shutdown(SHUT_WR) of one end leave the other end's
+    // recv waiting (no EOF) and its send failing ECONNREFUSED.
+    return "only tls (" + verb + "): a datagram socket has no EOF; close(2) and shutdown(SHUT_WR) give "
+           "the other end nothing to read";
+  }
+  if (verb == "set" && st.command == "set ignore_unexpected_eof") {
+    return "only tls (ignore_unexpected_eof): an unexpected EOF is a stream's; a datagram socket has none";
+  }
+  if (verb == "raw") {
+    return "only tls (raw): its bytes are TLS records with 5-byte headers; a DTLS receiver silently "
+           "discards them (RFC 6347 §4.1.2.7)";
+  }
+  if (verb == "renegotiate") {
+    return "only tls (renegotiate): DTLS retransmits handshake flights on a timer (RFC 6347 "
+           "§4.2.4), which the runner never leaves to chance, and closenotify never renegotiates";
+  }
+  if (verb == "key_update") return "only tls (key_update): KeyUpdate is TLS 1.3's; DTLS 1.2 has none";
+  return std::nullopt;
+}
 
 }  // namespace
 
 std::optional<std::string> skip_reason(const scenario& s, const cell& c) {
+  const cell_protocol protocol = protocol_of(c);
   for (const auto& r : s.requirements) {
     bool version_ok = true, io_ok = true, role_ok = true;
     bool has_version = false, has_io = false, has_role = false;
     bool v = false, io = false, ro = false;
     for (const auto& cond : r.conditions) {
-      if (cond == "tls1.3" || cond == "tls1.2") {
+      if (is_version_condition(cond)) {
         has_version = true;
-        v = v || (cond == "tls1.3") == c.tls13;
+        v = v || version_matches(cond, protocol);
       } else if (cond == "blocking" || cond == "nonblocking") {
         has_io = true;
         io = io || (cond == "blocking") == c.blocking;
@@ -129,6 +286,11 @@ std::optional<std::string> skip_reason(const scenario& s, const cell& c) {
       std::string conds;
       for (const auto& cond : r.conditions) conds += (conds.empty() ? "" : ", ") + cond;
       return "only " + conds + ": " + r.reason;
+    }
+  }
+  if (protocol == cell_protocol::dtls12 && !names_dtls(s)) {
+    for (const auto& st : s.steps) {
+      if (auto why = stream_only_reason(st)) return why;
     }
   }
   return std::nullopt;
@@ -231,6 +393,21 @@ tools::result<std::vector<scenario>> parse_scenarios(std::string_view text, cons
       line_no = s.line;
       return fail("scenario '" + s.name + "' cites nothing: name the man-page sentence or RFC clause it exercises");
     }
+    // Datagram faults and DTLS header fields mean nothing on a stream: such a scenario
+    // says `only dtls1.2`, so no TLS cell ever runs it.
+    if (!dtls_only(s)) {
+      for (const auto& st : s.steps) {
+        const auto w = words(st.command);
+        const bool dtls_inject =
+            !w.empty() && w[0] == "inject" && std::find_if(w.begin(), w.end(), [](const std::string& x) {
+                                                return x == "epoch" || x == "seq";
+                                              }) != w.end();
+        if (st.verb() == "datagram" || dtls_inject) {
+          line_no = st.line;
+          return fail("'" + st.command + "' is DTLS's: the scenario needs 'only dtls1.2: <why>'");
+        }
+      }
+    }
   }
   return out;
 }
@@ -268,13 +445,25 @@ tools::result<std::vector<scenario>> load_scenarios(const std::string& directory
 
 tools::result<injection> parse_injection(std::string_view command) {
   std::istringstream in{std::string(command)};
-  std::string verb, type, hex, pad_word;
+  std::string verb, type, hex;
+  in >> verb >> type >> hex;
   std::size_t pad = 0;
-  in >> verb >> type >> hex >> pad_word >> pad;
+  std::optional<std::uint16_t> epoch;
+  std::optional<std::uint64_t> seq;
+  for (std::string key; in >> key;) {
+    std::uint64_t n = 0;
+    if (!(in >> n)) return tools::fail("inject: '" + key + "' needs a number");
+    if (key == "pad") pad = n;
+    else if (key == "epoch" && n <= 0xffff) epoch = static_cast<std::uint16_t>(n);
+    else if (key == "seq" && n <= dtls_max_sequence_number) seq = n;
+    else return tools::fail("inject: bad '" + key + " " + std::to_string(n) + "'");
+  }
   static const std::map<std::string, std::uint8_t, std::less<>> types = {
       {"invalid", 0}, {"change_cipher_spec", 20}, {"alert", 21}, {"handshake", 22}, {"application_data", 23}};
   injection out;
   out.padding = pad;
+  out.epoch = epoch;
+  out.sequence_number = seq;
   if (auto it = types.find(type); it != types.end()) {
     out.type = it->second;
   } else {

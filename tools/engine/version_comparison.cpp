@@ -160,7 +160,7 @@ std::vector<scenario_versions> by_scenario(const version_comparison& c) {
 }
 
 std::string cell_name(const cell& c) {
-  return c.suite + "/" + (c.a_is_client ? "client" : "server") + "/" + (c.blocking ? "blocking" : "nonblocking");
+  return suite_label(c) + "/" + (c.a_is_client ? "client" : "server") + "/" + (c.blocking ? "blocking" : "nonblocking");
 }
 
 namespace {
@@ -182,18 +182,18 @@ std::string describe_cells(const std::vector<const version_case*>& cells, const 
     return k;
   };
   std::vector<std::string> parts;
-  for (bool tls13 : {true, false}) {
-    auto of_version = [&](const cell& c) { return c.tls13 == tls13; };
+  for (cell_protocol p : {cell_protocol::tls13, cell_protocol::tls12, cell_protocol::dtls12}) {
+    auto of_version = [&](const cell& c) { return protocol_of(c) == p; };
     const std::size_t have = in(cells, of_version);
     if (have == 0) continue;
-    const std::string v = tls13 ? "TLS 1.3" : "TLS 1.2";
+    const std::string v = p == cell_protocol::tls13 ? "TLS 1.3" : p == cell_protocol::tls12 ? "TLS 1.2" : "DTLS 1.2";
     if (have == in(all, of_version)) {
       parts.push_back("the " + v + " cells (" + std::to_string(have) + ")");
       continue;
     }
     for (bool client : {true, false}) {
       for (bool blocking : {true, false}) {
-        auto of_group = [&](const cell& c) { return c.tls13 == tls13 && c.a_is_client == client && c.blocking == blocking; };
+        auto of_group = [&](const cell& c) { return protocol_of(c) == p && c.a_is_client == client && c.blocking == blocking; };
         const std::size_t g = in(cells, of_group);
         if (g == 0) continue;
         if (g == in(all, of_group) && g > 1) {

@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "closenotify/alert.hpp"
+#include "closenotify/connection_secrets.hpp"
+#include "closenotify/dtls_record_framing.hpp"
 #include "closenotify/hex.hpp"
 #include "closenotify/key_schedule.hpp"
 #include "closenotify/post_handshake.hpp"
@@ -80,37 +82,93 @@ std::vector<std::string> wire_decoder::feed(bytes_view bytes) {
   return out;
 }
 
-std::vector<wire_record> wire_decoder::feed_records(bytes_view bytes) {
-  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
-  std::vector<wire_record> out;
-  std::size_t pos = 0;
-  while (buffer_.size() - pos >= record_header_size) {
-    const std::uint8_t* h = buffer_.data() + pos;
-    const std::size_t length = (std::size_t{h[3]} << 8) | h[4];
-    if (buffer_.size() - pos < record_header_size + length) break;
-    record_header header{static_cast<content_type>(h[0]), static_cast<std::uint16_t>((h[1] << 8) | h[2]),
-                         static_cast<std::uint16_t>(length)};
-    std::vector<std::uint8_t> fragment(h + record_header_size, h + record_header_size + length);
-    wire_record r;
-    std::copy(h, h + record_header_size, r.header.begin());
-    auto opened = protection_.open(header, fragment);
+std::size_t wire_decoder::open_one(bytes_view bytes, wire_record& r) {
+  if (is_dtls()) {
+    // RFC 6347 §4.1: type(1) version(2) epoch(2) sequence_number(6) length(2).
+    if (bytes.size() < dtls_record_header_size) return 0;
+    const std::size_t length = (std::size_t{bytes[11]} << 8) | bytes[12];
+    if (bytes.size() < dtls_record_header_size + length) return 0;
+    dtls_record_header header{static_cast<content_type>(bytes[0]), static_cast<std::uint16_t>((bytes[1] << 8) | bytes[2]),
+                              static_cast<std::uint16_t>((bytes[3] << 8) | bytes[4]), 0,
+                              static_cast<std::uint16_t>(length)};
+    for (std::size_t i = 5; i < 11; ++i) header.sequence_number = (header.sequence_number << 8) | bytes[i];
+    r.header.assign(bytes.begin(), bytes.begin() + dtls_record_header_size);
+    r.bytes.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(dtls_record_header_size + length));
+    std::vector<std::uint8_t> fragment(r.bytes.begin() + dtls_record_header_size, r.bytes.end());
+    // Epoch 0 is the handshake's, unprotected (a replayed or injected old-epoch record).
+    auto opened = header.epoch == 0 ? std::variant<tls_plaintext, fatal>{tls_plaintext{header.type, fragment}}
+                                    : protection_.open(header, fragment);
     if (auto* p = std::get_if<tls_plaintext>(&opened)) {
       r.opened = true;
       r.type = p->type;
       r.plaintext.assign(p->fragment.begin(), p->fragment.end());
       r.line = describe(p->type, p->fragment);
+      if (header.epoch != protection_.epoch()) r.line = "epoch " + std::to_string(header.epoch) + " " + r.line;
     } else {
       char version[8];
-      std::snprintf(version, sizeof version, "%04x", header.legacy_record_version);
-      // Ciphertext differs between runs (the keys do), so only the header is compared.
-      r.line = "unopened(type " + std::to_string(h[0]) + ", version " + version + ", length " +
+      std::snprintf(version, sizeof version, "%04x", header.version);
+      // The header is the same in both runs (a side's epoch and sequence numbers are); the
+      // ciphertext is not.
+      r.line = "unopened(type " + std::to_string(bytes[0]) + ", version " + version + ", epoch " +
+               std::to_string(header.epoch) + ", seq " + std::to_string(header.sequence_number) + ", length " +
                std::to_string(length) + ")";
     }
+    return r.bytes.size();
+  }
+  if (bytes.size() < record_header_size) return 0;
+  const std::size_t length = (std::size_t{bytes[3]} << 8) | bytes[4];
+  if (bytes.size() < record_header_size + length) return 0;
+  record_header header{static_cast<content_type>(bytes[0]), static_cast<std::uint16_t>((bytes[1] << 8) | bytes[2]),
+                       static_cast<std::uint16_t>(length)};
+  r.header.assign(bytes.begin(), bytes.begin() + record_header_size);
+  r.bytes.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(record_header_size + length));
+  std::vector<std::uint8_t> fragment(r.bytes.begin() + record_header_size, r.bytes.end());
+  auto opened = protection_.open(header, fragment);
+  if (auto* p = std::get_if<tls_plaintext>(&opened)) {
+    r.opened = true;
+    r.type = p->type;
+    r.plaintext.assign(p->fragment.begin(), p->fragment.end());
+    r.line = describe(p->type, p->fragment);
+  } else {
+    char version[8];
+    std::snprintf(version, sizeof version, "%04x", header.legacy_record_version);
+    // Ciphertext differs between runs (the keys do), so only the header is compared.
+    r.line = "unopened(type " + std::to_string(bytes[0]) + ", version " + version + ", length " +
+             std::to_string(length) + ")";
+  }
+  return r.bytes.size();
+}
+
+std::vector<wire_record> wire_decoder::feed_records(bytes_view bytes) {
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  std::vector<wire_record> out;
+  std::size_t pos = 0;
+  for (;;) {
+    wire_record r;
+    const std::size_t n = open_one(bytes_view{buffer_}.subspan(pos), r);
+    if (n == 0) break;
     out.push_back(std::move(r));
-    pos += record_header_size + length;
+    pos += n;
   }
   buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(pos));
   return out;
+}
+
+std::string wire_decoder::describe_datagram(bytes_view datagram) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < datagram.size()) {
+    wire_record r;
+    const std::size_t n = open_one(datagram.subspan(pos), r);
+    if (n == 0) {
+      out += (out.empty() ? "" : "; ") + std::string("(partial record, ") + std::to_string(datagram.size() - pos) +
+             " bytes)";
+      break;
+    }
+    out += (out.empty() ? "" : "; ") + r.line;
+    pos += n;
+  }
+  return out.empty() ? "(empty datagram)" : out;
 }
 
 configured<wire_decoder> wire_decoder::create(const session_keys& keys, role sender) {
@@ -120,12 +178,28 @@ configured<wire_decoder> wire_decoder::create(const session_keys& keys, role sen
 }
 
 tools::result<std::vector<std::uint8_t>> wire_decoder::seal_next(std::uint8_t type, bytes_view plaintext,
-                                                                             std::size_t padding) const {
-  // A copy of this direction at the same secret and sequence number.
+                                                                 std::size_t padding,
+                                                                 std::optional<std::uint16_t> epoch,
+                                                                 std::optional<std::uint64_t> sequence_number) const {
+  const bool dtls = is_dtls();
+  if (!dtls && (epoch || sequence_number)) return tools::fail("inject: 'epoch' and 'seq' are DTLS 1.2's");
+  const std::uint64_t seq = sequence_number.value_or(protection_.sequence_number());
+  if (dtls && epoch == 0) {
+    // DTLSPlaintext of epoch 0: the null cipher the handshake starts under.
+    if (plaintext.size() > 0xffff) return tools::fail("inject: an epoch-0 record holds at most 65535 bytes");
+    auto header = encode_dtls_record_header(static_cast<content_type>(type), 0, seq,
+                                            static_cast<std::uint16_t>(plaintext.size()));
+    std::vector<std::uint8_t> out(header.begin(), header.end());
+    out.insert(out.end(), plaintext.begin(), plaintext.end());
+    return out;
+  }
+  // A copy of this direction at the same secret and sequence number (DTLS: epoch).
   auto copy = protection_.version() == protocol_version::tls13
-                  ? record_protection::tls13(protection_.suite(), protection_.traffic_secret(),
-                                             protection_.sequence_number())
-                  : keys_.protection_at(sender_, protection_.sequence_number());
+                  ? record_protection::tls13(protection_.suite(), protection_.traffic_secret(), seq)
+              : dtls ? protection_from_secrets(protection_.suite(),
+                                               {{}, {}, keys_.master, keys_.client_random, keys_.server_random},
+                                               sender_, seq, epoch.value_or(protection_.epoch()))
+                     : keys_.protection_at(sender_, seq);
   if (auto* e = std::get_if<config_error>(&copy)) return tools::fail(e->message);
   auto& p = std::get<record_protection>(copy);
   std::vector<std::uint8_t> out(p.sealed_size(plaintext.size(), padding));

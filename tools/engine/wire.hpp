@@ -17,9 +17,11 @@
 namespace closenotify::diff {
 
 /// wire_record: one record as it crossed the wire, for people (closenotify trace): the
-/// 5-byte header as sent, and what it opened to under the sender's keys.
+/// header as sent (TLS: 5 bytes; DTLS 1.2: 13, with epoch and sequence number), and what it
+/// opened to under the sender's keys.
 struct wire_record {
-  std::array<std::uint8_t, record_header_size> header{};
+  std::vector<std::uint8_t> header;
+  std::vector<std::uint8_t> bytes;            // the whole record as sent (header included)
   bool opened = false;
   content_type type = content_type::invalid;  // the inner type when opened
   std::vector<std::uint8_t> plaintext;        // when opened
@@ -29,7 +31,10 @@ struct wire_record {
 /// wire_decoder: one side's sending direction, fed the bytes it wrote in order.
 /// Follows that side's KeyUpdates. Bytes that do not open (hostile injections, plaintext
 /// records, a side that lost track of its sequence number) are shown as such, and the
-/// decoder keeps its sequence number, as a receiver would have to.
+/// decoder keeps its sequence number, as a receiver would have to. DTLS 1.2 records carry
+/// their own epoch and sequence number (RFC 6347 §4.1) and are opened by them; the
+/// datagrams a side wrote, concatenated, still split into records, since "Records may not
+/// span datagrams" and each header gives its length.
 class wire_decoder {
  public:
   /// create: the decoder for `sender`'s direction of a handed-off session.
@@ -42,16 +47,27 @@ class wire_decoder {
   std::vector<wire_record> feed_records(bytes_view bytes);
   /// partial: bytes of an incomplete record at the end of what was fed.
   std::size_t partial() const { return buffer_.size(); }
+  /// describe_datagram: the records of one DTLS datagram as canonical lines, without
+  /// moving this decoder (for the runner's datagram faults, which show what they hit); a
+  /// cut record shows as "(partial record, N bytes)".
+  std::string describe_datagram(bytes_view datagram);
+  bool is_dtls() const { return protection_.version() == protocol_version::dtls12; }
 
   /// seal_next: a record protected as this side's next one, for a scenario's `inject`.
-  /// Does not advance: feeding the injected bytes back does.
-  tools::result<std::vector<std::uint8_t>> seal_next(std::uint8_t type, bytes_view plaintext,
-                                                                 std::size_t padding) const;
+  /// Does not advance: feeding the injected bytes back does. DTLS 1.2: `epoch` and
+  /// `sequence_number` put other values in the header (and so in the nonce and additional
+  /// data); epoch 0 is the handshake's unprotected epoch, so such a record goes out in
+  /// plaintext, as a retransmitted epoch-0 record would.
+  tools::result<std::vector<std::uint8_t>> seal_next(std::uint8_t type, bytes_view plaintext, std::size_t padding,
+                                                     std::optional<std::uint16_t> epoch = std::nullopt,
+                                                     std::optional<std::uint64_t> sequence_number = std::nullopt) const;
 
  private:
   wire_decoder(const session_keys& keys, role sender, record_protection p)
       : keys_(keys), sender_(sender), protection_(std::move(p)) {}
   std::string describe(content_type type, bytes_view plaintext);
+  // open_one: the record at the front of `bytes` (its size, 0 if incomplete) as a wire_record.
+  std::size_t open_one(bytes_view bytes, wire_record& out);
   session_keys keys_;
   role sender_;
   record_protection protection_;
