@@ -60,7 +60,9 @@ int bio_write(BIO* bio, const char* buf, int len) {
   if (len <= 0) return 0;
   for (;;) {
     // A partial write returns the partial count; OpenSSL (ssl3_write_pending) calls again
-    // for the rest, which then waits here in blocking mode.
+    // for the rest, which then waits here in blocking mode. On a datagram socket a write is
+    // one datagram, sent whole or not at all (never split: OpenSSL hands the BIO one
+    // datagram per call, a record or the flight BIO_f_buffer packed up to the MTU).
     ssize_t n = s->send(reinterpret_cast<const unsigned char*>(buf), static_cast<std::size_t>(len));
     if (n >= 0) return static_cast<int>(n);
     if (errno == EINTR) continue;
@@ -74,11 +76,14 @@ int bio_write(BIO* bio, const char* buf, int len) {
 }
 
 long bio_ctrl(BIO* bio, int cmd, long num, void* /*ptr*/) {
+  Socket* s = socket_of(bio);
   switch (cmd) {
     case BIO_CTRL_FLUSH:  // nothing is buffered on the way out
       return 1;
     case BIO_CTRL_EOF:
-      return socket_of(bio)->eof() ? 1 : 0;
+      // A datagram socket has no end of file (an empty datagram is a datagram), and
+      // OpenSSL's own dgram BIO answers 0 here too (dgram_ctrl has no BIO_CTRL_EOF case).
+      return s->eof() ? 1 : 0;
     case BIO_CTRL_DUP:
       return 1;
     case BIO_CTRL_GET_CLOSE:
@@ -86,7 +91,45 @@ long bio_ctrl(BIO* bio, int cmd, long num, void* /*ptr*/) {
     case BIO_CTRL_SET_CLOSE:
       BIO_set_shutdown(bio, static_cast<int>(num));
       return 1;
-    default:  // kTLS queries, pending counts, ...: "not supported" is the right answer
+    default:
+      break;
+  }
+  if (!s->datagram()) return 0;  // kTLS queries, pending counts, ...: "not supported"
+  // The datagram controls DTLS sends its BIO, in 1.1.1, 3.0 and 3.5 alike (ssl/d1_lib.c,
+  // ssl/statem/statem_dtls.c). 3.5's other datagram controls (local address, caps,
+  // BIO_dgram_get_mtu) are QUIC's (ssl/quic/), never sent by DTLS; they get 0 below.
+  switch (cmd) {
+    // dtls1_min_mtu: "return dtls1_link_min_mtu() - BIO_dgram_get_mtu_overhead(SSL_get_wbio(s));"
+    // and dtls1_query_mtu: "s->d1->mtu = s->d1->link_mtu - BIO_dgram_get_mtu_overhead(...)".
+    // An AF_UNIX datagram carries no IP or UDP header: the whole datagram is the payload.
+    case BIO_CTRL_DGRAM_GET_MTU_OVERHEAD:
+      return 0;
+    // Asked only without SSL_OP_NO_QUERY_MTU ("if (!(SSL_get_options(s) & SSL_OP_NO_QUERY_MTU))
+    // { s->d1->mtu = BIO_ctrl(SSL_get_wbio(s), BIO_CTRL_DGRAM_QUERY_MTU, 0, NULL);" and
+    // dtls1_check_timeout_num's GET_FALLBACK_MTU), which the peer always sets; should that
+    // change, the answer is the MTU the peer sets anyway.
+    case BIO_CTRL_DGRAM_QUERY_MTU:
+    case BIO_CTRL_DGRAM_GET_FALLBACK_MTU:
+    case BIO_CTRL_DGRAM_GET_MTU:
+      return kDtlsMtu;
+    case BIO_CTRL_DGRAM_SET_MTU:  // dgram_ctrl: "data->mtu = num; ret = num;"
+      return num;
+    // statem_dtls.c, after a failed write: "if (retry && BIO_ctrl(SSL_get_wbio(s),
+    // BIO_CTRL_DGRAM_MTU_EXCEEDED, 0, NULL) > 0)". A socketpair has no path MTU to shrink
+    // to (a datagram too large for the socket is EMSGSIZE whatever OpenSSL then does), so
+    // never: the write fails as it is.
+    case BIO_CTRL_DGRAM_MTU_EXCEEDED:
+      return 0;
+    // dtls1_start_timer / dtls1_stop_timer: "BIO_ctrl(SSL_get_rbio(s),
+    // BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT, 0, &(s->d1->next_timeout));" OpenSSL's dgram BIO
+    // turns it into a receive timeout so that a blocked read returns when a retransmission
+    // is due. This BIO never times out a read: the peer makes the timer too long to fire
+    // (Tls::handshake, DTLS_set_timer_cb) and checks that none runs after the handshake,
+    // so no retransmission depends on how fast the machine is. The return value is not
+    // read; 1 as dgram_ctrl's.
+    case BIO_CTRL_DGRAM_SET_NEXT_TIMEOUT:
+      return 1;
+    default:  // peer addresses (DTLSv1_listen only: no cookie exchange here), SCTP, ...
       return 0;
   }
 }
@@ -100,6 +143,19 @@ int bio_create(BIO* bio) {
 int bio_destroy(BIO* /*bio*/) { return 1; }
 
 }  // namespace
+
+namespace {
+
+bool is_datagram_socket(int fd) {
+  if (fd < 0) return false;
+  int type = 0;
+  socklen_t len = sizeof type;
+  return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM;
+}
+
+}  // namespace
+
+Socket::Socket(int fd) : fd_(fd), datagram_(is_datagram_socket(fd)) {}
 
 int Socket::close() {
   int fd = fd_;
@@ -127,6 +183,17 @@ ssize_t Socket::receive(unsigned char* buf, std::size_t len) {
   if (fd_ < 0) {
     errno = EBADF;
     return -1;
+  }
+  if (datagram_) {
+    // One datagram. MSG_TRUNC: recv returns the datagram's real length even when `len`
+    // took only its front ("return the real length of the packet or datagram, even when
+    // it was longer than the passed buffer", recv(2)); the rest is gone, as for OpenSSL's
+    // dgram BIO. rx counts every byte taken off the socket, so that a side blocked
+    // reading with rx equal to the other side's tx has consumed all it was sent.
+    ssize_t n = ::recv(fd_, buf, len, MSG_DONTWAIT | MSG_TRUNC);
+    if (n < 0) return n;
+    rx_ += static_cast<std::uint64_t>(n);
+    return n > static_cast<ssize_t>(len) ? static_cast<ssize_t>(len) : n;
   }
   ssize_t n = ::recv(fd_, buf, len, MSG_DONTWAIT);
   if (n > 0) rx_ += static_cast<std::uint64_t>(n);
@@ -161,6 +228,15 @@ std::string Socket::wire_segments() const {
 }
 
 int Socket::send_all(const unsigned char* buf, std::size_t len) {
+  if (datagram_) {
+    // `raw HEX` is ONE datagram (docs/peer-protocol.md), empty or not.
+    for (;;) {
+      if (send(buf, len) >= 0) return 0;
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+      wait_writable();
+    }
+  }
   while (len > 0) {
     ssize_t n = send(buf, len);
     if (n < 0) {

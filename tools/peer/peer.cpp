@@ -2,7 +2,8 @@
 // it against OpenSSL (3.0; or the release of a closenotify-peer-<series>, compat.hpp),
 // answers on stdout (docs/peer-protocol.md is the contract).
 //
-//   closenotify-peer --fd N      N: one end of a connected AF_UNIX SOCK_STREAM socketpair
+//   closenotify-peer --fd N      N: one end of a connected AF_UNIX socketpair (SOCK_STREAM;
+//                                SOCK_DGRAM for DTLS) or a connected TCP socket
 //   closenotify-peer --pool N    case after case: each `attach` takes a socket sent on fd N
 //   closenotify-peer --bench ... benchmark modes (bench.cpp), no line protocol
 #include <openssl/crypto.h>
@@ -346,8 +347,9 @@ failure Peer::handshake(const std::vector<std::string>& w) {
     if (key == "role" && (value == "client" || value == "server")) {
       p.client = value == "client";
       role = true;
-    } else if (key == "version" && (value == "tls1.3" || value == "tls1.2" || value == "any")) {
+    } else if (key == "version" && (value == "tls1.3" || value == "tls1.2" || value == "dtls1.2" || value == "any")) {
       p.tls13 = value == "tls1.3";
+      p.dtls = value == "dtls1.2";
       p.any_version = value == "any";
       version = true;
     } else if (key == "suite" && !value.empty()) {
@@ -371,13 +373,17 @@ failure Peer::handshake(const std::vector<std::string>& w) {
     }
   }
   if (!role || !version || p.suite.empty()) {
-    return fail("usage: handshake role=client|server version=tls1.3|tls1.2|any suite=NAME[:NAME...] "
+    return fail("usage: handshake role=client|server version=tls1.3|tls1.2|dtls1.2|any suite=NAME[:NAME...] "
                        "[tickets=N] [cert=PATH key=PATH] [sni=NAME] [ticket_keys=HEX]");
   }
   if (p.cert.empty() != p.key.empty()) return fail("cert= and key= go together");
   if (!p.cert.empty() && p.client) return fail("cert= and key= are for role=server");
   if (!p.sni.empty() && !p.client) return fail("sni= is for role=client");
   if (!p.ticket_keys.empty() && p.client) return fail("ticket_keys= is for role=server");
+  // DTLS needs datagrams and TLS a stream: records of the one over the other's socket
+  // would be cut or run together where the protocol does not expect it.
+  if (p.dtls && !socket_.datagram()) return fail("version=dtls1.2 needs a SOCK_DGRAM socket");
+  if (!p.dtls && socket_.datagram()) return fail("a SOCK_DGRAM socket carries DTLS only: version=dtls1.2");
   const std::string why = tls_.handshake(p);
   if (!why.empty()) return fail(why);
   // The handshake's own bytes and secrets, for captures only (the runner's hand-off needs
@@ -652,7 +658,7 @@ int main(int argc, char** argv) {
     if (args.size() == 2 && args[0] == "--fd") fd = peer::parse_count(args[1]);
     if (!fd || *fd > 1'000'000 || fcntl(static_cast<int>(*fd), F_GETFD) < 0) {
       std::fprintf(stderr,
-                   "usage: closenotify-peer --fd N   (N: an inherited, connected AF_UNIX stream socket;\n"
+                   "usage: closenotify-peer --fd N   (N: an inherited, connected AF_UNIX stream socket, or datagram for DTLS;\n"
                    "       commands on stdin, answers on stdout, see docs/peer-protocol.md)\n"
                    "       closenotify-peer --pool N   (N: an AF_UNIX socket that carries one connected socket\n"
                    "       per `attach` command; `release` ends it, and the next case can attach)\n"

@@ -46,16 +46,27 @@ std::string hex(const unsigned char* p, std::size_t n);
 void append_hex(std::string& out, const unsigned char* p, std::size_t n);
 inline std::string hex(const bytes& b) { return hex(b.data(), b.size()); }
 
-// The inherited AF_UNIX stream socket. Every syscall on it is a single MSG_DONTWAIT
-// attempt; waiting is always explicit (wait_readable / wait_writable), so that the peer
-// can say `blocked ...` before it waits, whatever O_NONBLOCK says.
+// The MTU a DTLS connection is given (SSL_set_mtu, with SSL_OP_NO_QUERY_MTU): a socketpair
+// has no path MTU to discover, so the largest datagram a handshake flight is cut into is
+// said once, here. 1400 as in tests/unit/data/dtls12_openssl_records.c; it must stay below
+// the 4096 bytes of the BIO_f_buffer OpenSSL puts in front of the BIO during a handshake
+// (ssl_init_wbio_buffer), or buffer_write would split one datagram over two writes.
+inline constexpr long kDtlsMtu = 1400;
+
+// The inherited socket: AF_UNIX SOCK_STREAM (TLS), AF_UNIX SOCK_DGRAM (DTLS; one datagram
+// per read and per write) or a TCP connection. Every syscall on it is a single
+// MSG_DONTWAIT attempt; waiting is always explicit (wait_readable / wait_writable), so
+// that the peer can say `blocked ...` before it waits, whatever O_NONBLOCK says.
 class Socket {
  public:
-  explicit Socket(int fd) : fd_(fd) {}
+  explicit Socket(int fd);
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
 
   bool closed() const { return fd_ < 0; }
+  // A SOCK_DGRAM socket (getsockopt SO_TYPE when the socket was taken): each receive
+  // takes one datagram, each send is one datagram, and nothing is ever an end of file.
+  bool datagram() const { return datagram_; }
   int close();           // close(2): 0 or -1 (errno set); the fd is gone either way
   int shutdown_write();  // shutdown(fd, SHUT_WR): 0 or -1
 
@@ -66,10 +77,12 @@ class Socket {
 
   // One attempt each, never waiting. receive: >0 bytes, 0 at EOF, -1 with errno (EAGAIN:
   // nothing there). send: >=0 bytes taken (maybe fewer than len), -1 with errno.
+  // A datagram socket: receive takes one whole datagram (truncated to `len`, as recv(2)
+  // does; 0 is an empty datagram, never EOF), send sends one (all of it, or -1).
   ssize_t receive(unsigned char* buf, std::size_t len);
   ssize_t send(const unsigned char* buf, std::size_t len);
-  // `raw`: everything, waiting (with `blocked write` lines) as long as it takes.
-  // 0, or -1 with errno.
+  // `raw`: everything, waiting (with `blocked write` lines) as long as it takes; on a
+  // datagram socket, as one datagram. 0, or -1 with errno.
   int send_all(const unsigned char* buf, std::size_t len);
 
   // Print `blocked read|write rx= tx=`, then wait until the socket is readable/writable
@@ -105,6 +118,7 @@ class Socket {
  private:
   void wait(short events);
   int fd_;
+  bool datagram_ = false;
   bool blocking_ = true;
   bool eof_ = false;
   int stop_fd_ = -1;
@@ -119,6 +133,8 @@ class Socket {
 struct HandshakeParams {
   bool client = true;
   bool tls13 = true;
+  // `version=dtls1.2` (tls13 false): DTLS 1.2 over a SOCK_DGRAM socket.
+  bool dtls = false;
   // any_version: `version=any` — TLS 1.2 or 1.3, whichever the other side negotiates
   // (closenotify serve/connect against real peers); `tls13` is then meaningless.
   bool any_version = false;
@@ -164,7 +180,8 @@ class Tls {
   bool ready() const { return ready_; }
   SSL* ssl() const { return ssl_; }
 
-  // The hand-off fields: version=... suite=... ... rseq=N wseq=N rx=N tx=N.
+  // The hand-off fields: version=... suite=... ... rseq=N wseq=N rx=N tx=N (DTLS: and
+  // epoch=E rwindow=MAX:MAP).
   std::string handoff_fields() const;
 
   // Received alerts since the last call, "0100,0232" or "-"; the list starts again empty.
@@ -191,6 +208,20 @@ class Tls {
   std::uint64_t rseq_ = 0;     // records read under the current read keys
   std::uint64_t wseq_ = 0;     // records written under the current write keys
   std::vector<std::string> alerts_;
+
+  // DTLS 1.2: what the record headers the message callback reports say (each carries its
+  // epoch and 48-bit sequence number). The write side: the epoch of the last record
+  // written (wseq_: the number after its sequence number). The read side: the highest
+  // epoch read, the records read in it (rseq_) and its anti-replay window, updated as
+  // OpenSSL's dtls1_record_bitmap_update does (a 64-bit map, bit i: max - i received).
+  bool dtls_ = false;
+  bool dtls_written_ = false;
+  std::uint16_t dtls_write_epoch_ = 0;
+  bool dtls_read_ = false;
+  std::uint16_t dtls_read_epoch_ = 0;
+  std::uint64_t dtls_window_max_ = 0;
+  std::uint64_t dtls_window_map_ = 0;
+  void dtls_header(bool write_p, const unsigned char* header);
 };
 
 // run_connection: the line protocol on stdin/stdout for the connection on socket `fd`,

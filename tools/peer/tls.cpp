@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -105,6 +106,7 @@ bool has_suite(SSL_CTX* ctx, const std::string& suite, bool tls13) {
 struct ContextKey {
   bool client;
   bool tls13;
+  bool dtls;
   bool any_version;
   std::string suite;
   bool operator==(const ContextKey&) const = default;
@@ -115,7 +117,7 @@ struct SharedContext {
   SSL_CTX* ctx;  // the cache's reference; each SSL made from it holds its own
 };
 
-// The matrix needs 12 (6 suites, 2 roles); `serve`/`connect` may name any suite list, so
+// The matrix needs 18 (6 TLS and 3 DTLS suites, 2 roles); `serve`/`connect` may name any suite list, so
 // the oldest is dropped past this many. Dropping one frees nothing a live SSL uses.
 constexpr std::size_t kMaxSharedContexts = 32;
 
@@ -205,7 +207,7 @@ SSL_CTX* context_for_connection(const HandshakeParams& connection, std::string& 
     }
     return fresh;
   }
-  ContextKey key{params.client, params.tls13, params.any_version, params.suite};
+  ContextKey key{params.client, params.tls13, params.dtls, params.any_version, params.suite};
   auto& contexts = shared_contexts();
   SSL_CTX* ctx = nullptr;
   for (const SharedContext& c : contexts) {
@@ -270,8 +272,12 @@ Tls::~Tls() {
 }
 
 SSL_CTX* new_context(const HandshakeParams& params, std::string& why) {
-  const std::string version_name = params.any_version ? "tls1.2/tls1.3" : params.tls13 ? "tls1.3" : "tls1.2";
-  SSL_CTX* ctx = SSL_CTX_new(params.client ? TLS_client_method() : TLS_server_method());
+  const std::string version_name = params.any_version ? "tls1.2/tls1.3"
+                                   : params.dtls      ? "dtls1.2"
+                                   : params.tls13     ? "tls1.3"
+                                                      : "tls1.2";
+  // DTLS: DTLS_method, the role set by SSL_connect / SSL_accept as for TLS's methods.
+  SSL_CTX* ctx = SSL_CTX_new(params.dtls ? DTLS_method() : params.client ? TLS_client_method() : TLS_server_method());
   if (ctx == nullptr) {
     why = "SSL_CTX_new failed: " + queued_reason();
     return nullptr;
@@ -281,8 +287,8 @@ SSL_CTX* new_context(const HandshakeParams& params, std::string& why) {
     why = reason;
     return nullptr;
   };
-  const int min_version = params.any_version ? TLS1_2_VERSION : params.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
-  const int max_version = params.any_version ? TLS1_3_VERSION : params.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+  const int min_version = params.dtls ? DTLS1_2_VERSION : params.any_version ? TLS1_2_VERSION : params.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+  const int max_version = params.dtls ? DTLS1_2_VERSION : params.any_version ? TLS1_3_VERSION : params.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
   if (!SSL_CTX_set_min_proto_version(ctx, min_version) || !SSL_CTX_set_max_proto_version(ctx, max_version)) {
     return fail_config("cannot restrict the context to " + version_name);
   }
@@ -315,7 +321,7 @@ SSL_CTX* new_context(const HandshakeParams& params, std::string& why) {
       (use12 && !names12.empty() && SSL_CTX_set_cipher_list(ctx, join(names12).c_str()) != 1)) {
     return fail_config("unknown " + version_name + " suite: " + params.suite);
   }
-  if (!params.any_version && !params.tls13 && names12.empty()) return fail_config("no tls1.2 suite given");
+  if (!params.any_version && !params.tls13 && names12.empty()) return fail_config("no " + version_name + " suite given");
   for (const auto& n : names13) {
     if (!has_suite(ctx, n, true)) return fail_config("unknown " + version_name + " suite: " + n);
   }
@@ -357,9 +363,25 @@ SSL_CTX* new_context(const HandshakeParams& params, std::string& why) {
   return ctx;
 }
 
+namespace {
+
+// DTLS's retransmission timer, made too long to fire in any case: OpenSSL starts it with
+// each flight that may need retransmitting ("if (SSL_IS_DTLS(s) && st->use_timer) {
+// dtls1_start_timer(s);", statem.c) and, with the default of "timeout_duration_us =
+// 1000000" (d1_lib.c), a handshake slowed by a second on a busy machine would retransmit a
+// flight (dtls1_handle_timeout, checked at each dtls1_read_bytes), and the duplicate
+// datagrams would reach the other side in some runs only. The runner injects every
+// datagram fault itself. 3600 s: the callback's answer is an `unsigned int` of
+// microseconds (DTLS_timer_cb), so at most about 4294 s; the same for a first start
+// (timer_us 0) and a doubling (never reached).
+unsigned int far_timer(SSL* /*ssl*/, unsigned int /*timer_us*/) { return 3600u * 1000000u; }
+
+}  // namespace
+
 std::string Tls::handshake(const HandshakeParams& params) {
   ERR_clear_error();
   tls13_ = params.tls13;
+  dtls_ = params.dtls;
   any_version_ = params.any_version;
 
   // Configuration problems leave no trace: nothing has touched the socket yet, so the
@@ -393,6 +415,17 @@ std::string Tls::handshake(const HandshakeParams& params) {
   if (params.client && !params.sni.empty() && SSL_set_tlsext_host_name(ssl_, params.sni.c_str()) != 1) {
     return "cannot set the server name " + params.sni + ": " + queued_reason();
   }
+  if (params.dtls) {
+    // A socketpair has no path MTU: say the MTU instead of asking the BIO
+    // (dtls1_query_mtu: "if (!(SSL_get_options(s) & SSL_OP_NO_QUERY_MTU)) { s->d1->mtu =
+    // BIO_ctrl(SSL_get_wbio(s), BIO_CTRL_DGRAM_QUERY_MTU, 0, NULL);"). The option first:
+    // dtls1_clear keeps d1->mtu only "if (SSL_get_options(s) & SSL_OP_NO_QUERY_MTU)".
+    SSL_set_options(ssl_, SSL_OP_NO_QUERY_MTU);
+    if (SSL_set_mtu(ssl_, kDtlsMtu) <= 0) return "cannot set the DTLS MTU: " + queued_reason();
+    DTLS_set_timer_cb(ssl_, far_timer);
+    // No cookie exchange: a server does one only with SSL_OP_COOKIE_EXCHANGE (and
+    // DTLSv1_listen), neither of which the peer uses.
+  }
 
   // The handshake always runs in blocking mode (the BIO waits, announcing each wait with
   // a `blocked` line), then the mode the runner chose is put back. Already blocking (a
@@ -415,6 +448,22 @@ std::string Tls::handshake(const HandshakeParams& params) {
   }
   if (!was_blocking) socket_.set_blocking(false);
   if (ret != 1) return "handshake failed: " + why;
+  if (params.dtls) {
+    // Nothing may be left to retransmit by itself: the last flight is sent without a timer
+    // ("We're into the last flight. We don't retransmit the last flight unless we need to,
+    // so we don't use the timer", statem_srvr.c) and the other side's timer stops once it
+    // has read that flight (statem.c, MSG_PROCESS_FINISHED_READING: dtls1_stop_timer).
+    // DTLSv1_get_timeout: 1 while a timer runs.
+    timeval left{};
+    if (DTLSv1_get_timeout(ssl_, &left) == 1) {
+      return "handshake failed: a DTLS retransmission timer still runs after the handshake";
+    }
+    // The hand-off states one epoch for both directions: both must have changed to it.
+    if (!dtls_written_ || !dtls_read_ || dtls_write_epoch_ != dtls_read_epoch_) {
+      return "handshake failed: the record headers show read epoch " + std::to_string(dtls_read_epoch_) +
+             " and write epoch " + std::to_string(dtls_write_epoch_);
+    }
+  }
   ready_ = true;
   return "";
 }
@@ -425,15 +474,25 @@ std::string Tls::handoff_fields() const {
   std::size_t cr = SSL_get_client_random(ssl_, client_random, sizeof client_random);
   std::size_t sr = SSL_get_server_random(ssl_, server_random, sizeof server_random);
   const bool tls13 = SSL_version(ssl_) == TLS1_3_VERSION;
+  const bool dtls = SSL_version(ssl_) == DTLS1_2_VERSION;
   const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_);
   auto or_dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
-  return std::string("version=") + (tls13 ? "tls1.3" : "tls1.2") +
+  std::string dtls_fields;
+  if (dtls) {
+    // rseq/wseq above are the same numbers for DTLS (on_message); the window's map as
+    // 16 hex digits, bit i: the sequence number max - i was received.
+    char map[17];
+    std::snprintf(map, sizeof map, "%016llx", static_cast<unsigned long long>(dtls_window_map_));
+    dtls_fields = " epoch=" + std::to_string(dtls_write_epoch_) + " rwindow=" + std::to_string(dtls_window_max_) +
+                  ":" + map;
+  }
+  return std::string("version=") + (dtls ? "dtls1.2" : tls13 ? "tls1.3" : "tls1.2") +
          " suite=" + (cipher != nullptr ? SSL_CIPHER_get_name(cipher) : "-") +
          " client_random=" + hex(client_random, cr) + " server_random=" + hex(server_random, sr) +
          " client_secret=" + (tls13 ? or_dash(client_secret_) : "-") +
          " server_secret=" + (tls13 ? or_dash(server_secret_) : "-") +
          " master=" + (tls13 ? "-" : or_dash(master_)) + " rseq=" + std::to_string(rseq_) +
-         " wseq=" + std::to_string(wseq_) + " rx=" + std::to_string(socket_.rx()) +
+         " wseq=" + std::to_string(wseq_) + dtls_fields + " rx=" + std::to_string(socket_.rx()) +
          " tx=" + std::to_string(socket_.tx());
 }
 
@@ -486,6 +545,12 @@ void Tls::on_message(int write_p, int /*version*/, int content_type, const void*
   // after it: TLS 1.3's Finished and its middlebox CCS, TLS 1.2's CCS).
   if (self->any_version_ && ssl != nullptr) self->tls13_ = SSL_version(ssl) == TLS1_3_VERSION;
   const auto* p = static_cast<const unsigned char*>(buf);
+  if (self->dtls_) {
+    // DTLS: the 13-byte header itself says the epoch and sequence number.
+    if (content_type == SSL3_RT_HEADER && len == DTLS1_RT_HEADER_LENGTH) self->dtls_header(write_p != 0, p);
+    if (content_type == SSL3_RT_ALERT && !write_p && len >= 2) self->alerts_.push_back(hex(p, 2));
+    return;
+  }
   std::uint64_t& seq = write_p ? self->wseq_ : self->rseq_;
   switch (content_type) {
     case SSL3_RT_HEADER:
@@ -500,6 +565,64 @@ void Tls::on_message(int write_p, int /*version*/, int content_type, const void*
       break;
     default:
       break;
+  }
+}
+
+}  // namespace peer
+
+namespace peer {
+
+// One DTLS record header, as the message callback reports it: for a written record once it
+// is sealed (1.1.1 and 3.0, do_dtls1_write: "s->msg_callback(1, 0, SSL3_RT_HEADER, pseq -
+// DTLS1_RT_HEADER_LENGTH, DTLS1_RT_HEADER_LENGTH, ...)"; 3.5, tls_common.c:
+// "rl->msg_callback(1, thiswr->rec_version, SSL3_RT_HEADER, recordstart, headerlen, ...)"),
+// for a read one as soon as its header is in (1.1.1 and 3.0, dtls1_get_record:
+// "s->msg_callback(0, 0, SSL3_RT_HEADER, p, DTLS1_RT_HEADER_LENGTH, ...)"; 3.5,
+// dtls_get_more_records: "rl->msg_callback(0, rr->rec_version, SSL3_RT_HEADER, rl->packet,
+// DTLS1_RT_HEADER_LENGTH, ...)").
+//
+// The read callback comes before every check of the record: a record OpenSSL then
+// discards (wrong version or epoch, replayed, not authentic) is counted here all the same.
+// The hand-off follows the handshake, over a socketpair that loses nothing and with no
+// retransmission (far_timer), so no record of the epoch has been discarded there.
+void Tls::dtls_header(bool write_p, const unsigned char* h) {
+  // RFC 6347 §4.1: type(1) version(2) epoch(2) sequence_number(6) length(2).
+  const auto epoch = static_cast<std::uint16_t>(h[3] << 8 | h[4]);
+  std::uint64_t seq = 0;
+  for (int i = 5; i < 11; ++i) seq = seq << 8 | h[i];
+  if (write_p) {
+    // wseq: the next sequence number this side writes in the epoch, the one after the
+    // last header's (ssl3_record_sequence_update counts up by one per record).
+    dtls_written_ = true;
+    dtls_write_epoch_ = epoch;
+    wseq_ = seq + 1;
+    return;
+  }
+  if (dtls_read_ && epoch < dtls_read_epoch_) return;  // an older epoch: dropped, "wrong epoch"
+  if (!dtls_read_ || epoch > dtls_read_epoch_) {
+    // A new epoch starts with a zeroed bitmap (dtls1_reset_seq_numbers: "memcpy(&rl->d->bitmap,
+    // &rl->d->next_bitmap, ...); memset(&rl->d->next_bitmap, 0, ...)").
+    dtls_read_ = true;
+    dtls_read_epoch_ = epoch;
+    rseq_ = 0;
+    dtls_window_max_ = 0;
+    dtls_window_map_ = 0;
+  }
+  ++rseq_;
+  // dtls1_record_bitmap_update (dtls1_bitmap.c; 3.5: dtls_record_bitmap_update):
+  //   cmp = satsub64be(seq, bitmap->max_seq_num);
+  //   if (cmp > 0) { shift = cmp; if (shift < sizeof(bitmap->map) * 8)
+  //       bitmap->map <<= shift, bitmap->map |= 1UL; else bitmap->map = 1UL;
+  //       memcpy(bitmap->max_seq_num, seq, SEQ_NUM_SIZE); }
+  //   else { shift = -cmp; if (shift < sizeof(bitmap->map) * 8) bitmap->map |= 1UL << shift; }
+  // satsub64be saturates at +-128; any shift of 64 or more is "outside the window" alike.
+  if (seq > dtls_window_max_) {
+    const std::uint64_t shift = seq - dtls_window_max_;
+    dtls_window_map_ = shift < 64 ? (dtls_window_map_ << shift) | 1u : 1u;
+    dtls_window_max_ = seq;
+  } else {
+    const std::uint64_t shift = dtls_window_max_ - seq;
+    if (shift < 64) dtls_window_map_ |= std::uint64_t{1} << shift;
   }
 }
 
