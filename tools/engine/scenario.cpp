@@ -256,6 +256,17 @@ std::optional<std::string> stream_only_reason(const step& st) {
            "§4.2.4), which the runner never leaves to chance, and closenotify never renegotiates";
   }
   if (verb == "key_update") return "only tls (key_update): KeyUpdate is TLS 1.3's; DTLS 1.2 has none";
+  const auto w = words(st.command);
+  if ((verb == "write" || verb == "write_all") && w.size() == 2 && std::stoull(w[1]) > 16384) {
+    // OpenSSL's dtls1_write_app_data_bytes: "if (len > SSL3_RT_MAX_PLAIN_LENGTH) {
+    // ERR_raise(ERR_LIB_SSL, SSL_R_DTLS_MESSAGE_TOO_BIG)": one write, one record, one datagram.
+    return "only tls (" + verb + " over 16384 bytes): a DTLS SSL_write sends one record in one datagram, "
+           "at most 2^14 bytes; partial writes and bulk transfers are a stream's";
+  }
+  if (verb == "inject" && w.size() > 1 && (w[1] == "handshake" || w[1] == "22")) {
+    return "only tls (inject handshake): its messages have TLS's 4-byte handshake header; DTLS's has 12 "
+           "bytes, with message_seq and fragment fields (RFC 6347 §4.2.2)";
+  }
   return std::nullopt;
 }
 

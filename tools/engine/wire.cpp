@@ -92,6 +92,9 @@ std::size_t wire_decoder::open_one(bytes_view bytes, wire_record& r) {
                               static_cast<std::uint16_t>((bytes[3] << 8) | bytes[4]), 0,
                               static_cast<std::uint16_t>(length)};
     for (std::size_t i = 5; i < 11; ++i) header.sequence_number = (header.sequence_number << 8) | bytes[i];
+    if (header.epoch == protection_.epoch()) {
+      next_dtls_sequence_ = std::max(next_dtls_sequence_, header.sequence_number + 1);
+    }
     r.header.assign(bytes.begin(), bytes.begin() + dtls_record_header_size);
     r.bytes.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(dtls_record_header_size + length));
     std::vector<std::uint8_t> fragment(r.bytes.begin() + dtls_record_header_size, r.bytes.end());
@@ -183,7 +186,7 @@ tools::result<std::vector<std::uint8_t>> wire_decoder::seal_next(std::uint8_t ty
                                                                  std::optional<std::uint64_t> sequence_number) const {
   const bool dtls = is_dtls();
   if (!dtls && (epoch || sequence_number)) return tools::fail("inject: 'epoch' and 'seq' are DTLS 1.2's");
-  const std::uint64_t seq = sequence_number.value_or(protection_.sequence_number());
+  const std::uint64_t seq = sequence_number.value_or(dtls ? next_dtls_sequence_ : protection_.sequence_number());
   if (dtls && epoch == 0) {
     // DTLSPlaintext of epoch 0: the null cipher the handshake starts under.
     if (plaintext.size() > 0xffff) return tools::fail("inject: an epoch-0 record holds at most 65535 bytes");

@@ -64,13 +64,17 @@ class wire_decoder {
 
  private:
   wire_decoder(const session_keys& keys, role sender, record_protection p)
-      : keys_(keys), sender_(sender), protection_(std::move(p)) {}
+      : keys_(keys), sender_(sender), protection_(std::move(p)), next_dtls_sequence_(protection_.sequence_number()) {}
   std::string describe(content_type type, bytes_view plaintext);
   // open_one: the record at the front of `bytes` (its size, 0 if incomplete) as a wire_record.
   std::size_t open_one(bytes_view bytes, wire_record& out);
   session_keys keys_;
   role sender_;
   record_protection protection_;
+  // DTLS: the sequence number after the highest this direction has used in its epoch.
+  // Opening a DTLS record moves no counter (the record brings its own number), so the
+  // decoder counts here what an injected record must not reuse.
+  std::uint64_t next_dtls_sequence_ = 0;
   std::vector<std::uint8_t> buffer_;
 };
 
