@@ -79,7 +79,7 @@ void print_summary(std::ostream& out, const version_run& v) {
     }
     by_family[r.def.s->family].add(r.cmp.result);
     family_titles[r.def.s->family] = r.def.s->family_title;
-    std::string cell = r.def.c.suite + "  A=" + (r.def.c.a_is_client ? "client" : "server") + "  " +
+    std::string cell = suite_label(r.def.c) + "  A=" + (r.def.c.a_is_client ? "client" : "server") + "  " +
                        (r.def.c.blocking ? "blocking" : "nonblocking");
     if (!by_cell.contains(cell)) cell_order.push_back(cell);
     by_cell[cell].add(r.cmp.result);
@@ -180,7 +180,7 @@ void write_json(std::ostream& out, const std::vector<version_run>& runs, const s
                          {"scenario", r.def.s->name},
                          {"family", r.def.s->family},
                          {"suite", c.suite},
-                         {"version", c.tls13 ? "tls1.3" : "tls1.2"},
+                         {"version", std::string(protocol_name(protocol_of(c)))},
                          {"role", c.a_is_client ? "client" : "server"},
                          {"io", c.blocking ? "blocking" : "nonblocking"},
                          {"result", to_string(r.cmp.result)}};
