@@ -4,7 +4,7 @@
 For each mutation `closenotify diff --mutate` offers, runs the scenarios of mutation.scn
 twice: unmutated (every case must agree: the scenarios are sound) and mutated (every case
 must diverge, undocumented, at the step and field the mutation changes) — against every
-live OpenSSL version there is a peer for, each version's 24 cases on their own.
+live OpenSSL version there is a peer for, each version's 36 cases (24 TLS, 12 DTLS 1.2) on their own.
 usage: test_mutation.py <closenotify executable>
 """
 import json
@@ -67,8 +67,8 @@ def check_fail_fast(exe):
     check("by scenario family" not in proc.stdout, "--fail-fast prints no tables")
     not_run = [c for c in result["cases"] if "--fail-fast" in c.get("note", "")]
     undoc = [c for c in result["cases"] if c["result"] == "diverge_undocumented"]
-    check(len(undoc) == 1 and len(not_run) == 23,
-          f"--fail-fast --jobs 1: one case run and failed, the other 23 not run (saw {len(undoc)} failed, "
+    check(len(undoc) == 1 and len(not_run) == 35,
+          f"--fail-fast --jobs 1: one case run and failed, the other 35 not run (saw {len(undoc)} failed, "
           f"{len(not_run)} not run)")
 
 
@@ -78,14 +78,14 @@ def main():
         code, result = run(exe, scenario)
         check(code == 0 and len(result["versions"]) >= 1, f"{scenario} unmutated: exit 0 (got {code})")
         for openssl, t in per_version(result):
-            check(t["agree"] == t["cases"] == 24,
-                  f"{scenario} unmutated, OpenSSL {openssl}: all 24 cases agree (totals {t})")
+            check(t["agree"] == t["cases"] == 36,
+                  f"{scenario} unmutated, OpenSSL {openssl}: all 36 cases agree (totals {t})")
     for mutation, (scenario, step, side, field) in EXPECTED.items():
         code, result = run(exe, scenario, mutation)
         check(code == 1, f"{mutation}: closenotify diff exits 1 (got {code})")
         for openssl, t in per_version(result):
-            check(t["diverge_undocumented"] == t["cases"] == 24,
-                  f"{mutation}, OpenSSL {openssl}: all 24 cases of {scenario} diverge undocumented (totals {t})")
+            check(t["diverge_undocumented"] == t["cases"] == 36,
+                  f"{mutation}, OpenSSL {openssl}: all 36 cases of {scenario} diverge undocumented (totals {t})")
             firsts = set()
             for case in result["cases"]:
                 diffs = [d for d in case["differences"] if not d["tolerated"]]
