@@ -33,6 +33,16 @@
 // --exhaustive tries every offset. Not modelled: TLS 1.3 session tickets (`tickets N`;
 // no handshake happens here, so none are sent), renegotiation (those scenarios skip).
 // --trace DIR:KIND:OFFSET prints one run next to the clean run, to reproduce a report.
+//
+// --dtls runs the scenarios that apply to DTLS 1.2 over a memory datagram pipe instead,
+// with the faults a datagram network makes (datagram_fault_transport.hpp): every datagram
+// each side writes is, in its own run, dropped, duplicated, delivered after the next one,
+// or cut in half. A datagram transport has no EOF and a DTLS write is one whole datagram,
+// so the byte-offset faults do not apply. Invariants 1 and 3 hold as they are; invariant 2
+// becomes: what a side read is made of whole records the peer wrote (a read may split
+// one), each at most once, in any order — nothing duplicated, nothing invented — and,
+// without a fault and before its own close_notify, nothing the peer wrote before its
+// close_notify is missing after ZERO_RETURN.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -55,6 +65,7 @@
 #include "closenotify/record_protection.hpp"
 #include "closenotify/transport.hpp"
 #include "endpoint_verbs.hpp"
+#include "datagram_fault_transport.hpp"
 #include "fault_transport.hpp"
 #include "fixed_keys.hpp"
 #include "scenario.hpp"
@@ -76,6 +87,9 @@ using closenotify::diff::side_id;
 using closenotify::fault::fault_kind;
 using closenotify::fault::fault_plan;
 using closenotify::fault::fault_transport;
+using closenotify::fault::datagram_fault;
+using closenotify::fault::datagram_fault_transport;
+using closenotify::fault::datagram_plan;
 
 // ---- keys: the fixed keys of the fuzz targets (testkit/fixed_keys.hpp) ----------------------
 
@@ -166,15 +180,18 @@ std::string summary(bytes_view b) {
 
 class run {
  public:
-  /// The fault goes to `faulty`'s transport (A or B), or nowhere for a clean run.
-  run(const scenario& s, const suite_keys& k, side_id faulty, fault_plan plan, bool capture)
+  /// The fault goes to `faulty`'s transport (A or B), or nowhere for a clean run. A DTLS
+  /// suite runs over a datagram pipe, and `dgram` is the fault of `faulty`'s writes.
+  run(const scenario& s, const suite_keys& k, side_id faulty, fault_plan plan, bool capture,
+      datagram_plan dgram = {})
       : s_(s),
         keys_(k),
-        pipe_(kPipeCapacity),
-        a_('A', role::client, pipe_.a(), k, faulty == side_id::a ? plan : fault_plan{}),
-        b_('B', role::server, pipe_.b(), k, faulty == side_id::b ? plan : fault_plan{}) {
-    pipe_.a().set_nonblocking(true);
-    pipe_.b().set_nonblocking(true);
+        datagram_(k.suite->version == protocol_version::dtls12),
+        pipes_(datagram_, kPipeCapacity),
+        a_('A', role::client, pipes_.a(), k, faulty == side_id::a ? plan : fault_plan{},
+           faulty == side_id::a ? dgram : datagram_plan{}),
+        b_('B', role::server, pipes_.b(), k, faulty == side_id::b ? plan : fault_plan{},
+           faulty == side_id::b ? dgram : datagram_plan{}) {
     a_.peer = &b_;
     b_.peer = &a_;
     for (side* x : {&a_, &b_}) {
@@ -206,6 +223,7 @@ class run {
   const std::vector<outcome>& outcomes() const { return outcomes_; }
   const std::vector<violation>& violations() const { return violations_; }
   const fault_transport& io(side_id s) const { return s == side_id::a ? a_.io : b_.io; }
+  const datagram_fault_transport& datagrams(side_id s) const { return s == side_id::a ? a_.dg : b_.dg; }
   /// absorbed: a write EAGAIN was met by a call that sealed an alert and did not return
   /// WANT_* (the alert was written on the side of a read, or of a failure); names that
   /// call, or is empty.
@@ -216,6 +234,34 @@ class run {
   // 64 KiB per direction: a `write 1000000` fills it and gets WANT_WRITE, as the
   // differential runner's SO_SNDBUF does.
   static constexpr std::size_t kPipeCapacity = 65536;
+  // A datagram pipe holds 10 datagrams per direction, as an AF_UNIX SOCK_DGRAM socket
+  // does by default (net.unix.max_dgram_qlen), the transport the matrix's DTLS cells use.
+  static constexpr std::size_t kDatagramCapacity = 10;
+
+  /// pipes: the stream pipe of TLS runs or the datagram pipe of DTLS runs, nonblocking.
+  struct pipes {
+    std::unique_ptr<memory_pipe> stream;
+    std::unique_ptr<memory_datagram_pipe> datagrams;
+    pipes(bool datagram, std::size_t capacity) {
+      if (datagram) {
+        datagrams = std::make_unique<memory_datagram_pipe>(kDatagramCapacity);
+        datagrams->a().set_nonblocking(true);
+        datagrams->b().set_nonblocking(true);
+      } else {
+        stream = std::make_unique<memory_pipe>(capacity);
+        stream->a().set_nonblocking(true);
+        stream->b().set_nonblocking(true);
+      }
+    }
+    transport& a() { return stream ? static_cast<transport&>(stream->a()) : datagrams->a(); }
+    transport& b() { return stream ? static_cast<transport&>(stream->b()) : datagrams->b(); }
+    // close: a stream end closes as close(2) over unread bytes (a reset); a datagram end
+    // as a SOCK_DGRAM socket's.
+    void close(transport& end) {
+      if (auto* e = dynamic_cast<memory_pipe::end*>(&end)) e->close(/*reset_on_unread=*/true);
+      if (auto* e = dynamic_cast<memory_datagram_pipe::end*>(&end)) e->close();
+    }
+  };
 
   /// pending_call: the endpoint call of one step (endpoint_verbs), kept while it is
   /// pending. A write's bytes are in data_stream or hex_buffers_.
@@ -227,7 +273,8 @@ class run {
 
   struct side {
     char letter;
-    memory_pipe::end& end;
+    transport& end;
+    datagram_fault_transport dg;  // passes everything through unless planned (DTLS)
     fault_transport io;
     endpoint ep;
     side* peer = nullptr;
@@ -238,6 +285,9 @@ class run {
     // the first close_notify this side put on the wire.
     std::vector<std::uint8_t> received;
     std::vector<std::uint8_t> sent;
+    // DTLS: each record's application bytes in `sent` ({offset, size}): the units a read
+    // may deliver in any order, or not at all.
+    std::vector<std::pair<std::size_t, std::size_t>> records_sent;
     bytes_view inflight;
     std::optional<std::size_t> sent_before_close_notify;
     std::uint64_t generated = 0;  // data_stream index of the next fresh write
@@ -253,10 +303,11 @@ class run {
     std::uint64_t injector_from = 0;
     std::vector<std::uint8_t> injector_secret;
 
-    side(char l, role r, memory_pipe::end& e, const suite_keys& k, fault_plan plan)
+    side(char l, role r, transport& e, const suite_keys& k, fault_plan plan, datagram_plan dgram)
         : letter(l),
           end(e),
-          io(e, plan),
+          dg(e, dgram),
+          io(dg, plan),
           ep(io, r, k.at(r == role::client ? role::server : role::client), k.at(r)) {}
   };
 
@@ -364,6 +415,7 @@ class run {
 
   void wrote(side& x, bytes_view data, int ret) {
     if (ret > 0) {
+      x.records_sent.emplace_back(x.sent.size(), static_cast<std::size_t>(ret));
       x.sent.insert(x.sent.end(), data.begin(), data.begin() + ret);
       x.inflight = {};
     } else if (data.size() > x.inflight.size()) {
@@ -421,7 +473,8 @@ class run {
   // progressed: whether any byte moved or a fault fired since the last time it was asked.
   bool progressed() {
     const std::uint64_t now = a_.io.read_offset() + a_.io.write_offset() + b_.io.read_offset() +
-                              b_.io.write_offset() + a_.io.fired() + b_.io.fired();
+                              b_.io.write_offset() + a_.io.fired() + b_.io.fired() + a_.dg.written() +
+                              b_.dg.written();
     const bool moved = now != progress_mark_;
     progress_mark_ = now;
     return moved;
@@ -448,6 +501,8 @@ class run {
   void perform(std::size_t i) {
     const auto& st = s_.steps[i];
     side& x = of(st.side);
+    a_.dg.release();
+    b_.dg.release();
     settle();
     outcome& o = outcomes_[i];
     if (st.is_wait()) {
@@ -457,6 +512,10 @@ class run {
     give_up(x);
     if (x.closed) {
       o.note = "not run: closed";
+      return;
+    }
+    if (st.verb() == "datagram") {
+      o.note = datagram_step(x, st.command);
       return;
     }
     const command cmd = diff::parse_command(st.command);
@@ -478,7 +537,7 @@ class run {
         o.note = "shutdown_write";
         return;
       case command_verb::close:
-        x.end.close(/*reset_on_unread=*/true);
+        pipes_.close(x.end);
         x.closed = true;
         o.note = "closed";
         return;
@@ -508,7 +567,11 @@ class run {
   std::string inject(side& x, const std::string& command) {
     auto parsed = diff::parse_injection(command);
     if (auto* e = std::get_if<tools::error>(&parsed)) return e->message;
-    const auto& [t, plaintext, pad] = std::get<diff::injection>(parsed);
+    const auto& in = std::get<diff::injection>(parsed);
+    const auto t = in.type;
+    const auto& plaintext = in.plaintext;
+    const auto pad = in.padding;
+    if (in.epoch || in.sequence_number) return inject_at(x, in);
     // The injector starts at the side's current write keys and sequence number and then
     // counts on its own; it starts again if the endpoint has written since.
     const auto& w = x.ep.write_protection();
@@ -527,6 +590,7 @@ class run {
     const std::string sent = raw(x, out);
     if (sent != "raw: ok") return "inject " + sent;  // a record cut short never opens
     if (t == static_cast<std::uint8_t>(content_type::application_data)) {
+      x.records_sent.emplace_back(x.sent.size(), plaintext.size());
       x.sent.insert(x.sent.end(), plaintext.begin(), plaintext.end());
     }
     if (t == static_cast<std::uint8_t>(content_type::alert) && plaintext.size() == 2 && plaintext[1] == 0 &&
@@ -536,9 +600,57 @@ class run {
     return "inject " + sent;
   }
 
+  // inject_at (DTLS): a record at a chosen epoch and sequence number (`inject ... epoch N
+  // seq N`), sealed apart from the side's own counter; an application record counts as sent.
+  std::string inject_at(side& x, const diff::injection& in) {
+    const role sender = x.letter == 'A' ? role::client : role::server;
+    const auto& w = x.ep.write_protection();
+    auto p = record_protection::dtls12(*keys_.suite, fuzz::fixed_traffic_keys(*keys_.suite, sender),
+                                       in.epoch.value_or(w.epoch()), in.sequence_number.value_or(w.sequence_number()));
+    if (auto* e = std::get_if<config_error>(&p)) return "inject: " + e->message;
+    auto& prot = std::get<record_protection>(p);
+    std::vector<std::uint8_t> out(prot.sealed_size(in.plaintext.size(), in.padding));
+    auto sealed = prot.seal_hostile(in.type, in.plaintext, out, in.padding);
+    if (auto* f = std::get_if<fatal>(&sealed)) return "inject: cannot seal: " + std::string(f->reason);
+    out.resize(std::get<std::size_t>(sealed));
+    const std::string sent = raw(x, out);
+    if (in.type == static_cast<std::uint8_t>(content_type::application_data)) {
+      x.records_sent.emplace_back(x.sent.size(), in.plaintext.size());
+      x.sent.insert(x.sent.end(), in.plaintext.begin(), in.plaintext.end());
+    }
+    return "inject " + sent;
+  }
+
+  /// datagram_step (DTLS): a scenario's `datagram ...` step on the datagrams queued for x.
+  std::string datagram_step(side& x, const std::string& command) {
+    auto parsed = diff::parse_datagram_fault(command);
+    if (auto* e = std::get_if<tools::error>(&parsed)) return e->message;
+    const auto& f = std::get<diff::datagram_fault>(parsed);
+    if (!pipes_.datagrams) return "datagram: not a datagram transport";
+    auto& queue = x.letter == 'A' ? pipes_.datagrams->a() : pipes_.datagrams->b();
+    const std::size_t i = f.index == 0 ? 0 : f.index - 1;
+    bool done = false;
+    switch (f.what) {
+      case diff::datagram_fault::kind::drop: done = queue.drop(i); break;
+      case diff::datagram_fault::kind::duplicate: done = queue.duplicate(i); break;
+      case diff::datagram_fault::kind::reorder: done = queue.reorder(i); break;
+      case diff::datagram_fault::kind::truncate: done = queue.truncate(i, f.length); break;
+      case diff::datagram_fault::kind::replay: {
+        const auto& history = x.peer->dg.sent();
+        if (f.index >= 1 && f.index <= history.size()) {
+          queue.inject(history[history.size() - f.index]);
+          done = true;
+        }
+        break;
+      }
+    }
+    return std::string("datagram ") + std::string(diff::to_string(f.what)) + (done ? "" : ": nothing there");
+  }
+
   // ---- invariant 2, at the end ----
 
   void check_data(side& x) {
+    if (datagram_) return check_records(x);
     const side& y = *x.peer;
     const std::size_t n = x.received.size();
     const bool prefix = n <= y.sent.size() + y.inflight.size();
@@ -565,9 +677,49 @@ class run {
     }
   }
 
+  // check_records (DTLS): `x` read whole records of the peer's, each at most once, in
+  // any order; only the last may have been read in part.
+  void check_records(side& x) {
+    const side& y = *x.peer;
+    std::vector<bool> used(y.records_sent.size(), false);
+    std::size_t pos = 0;
+    const auto& got = x.received;
+    while (pos < got.size()) {
+      bool matched = false;
+      for (std::size_t r = 0; r < y.records_sent.size() && !matched; ++r) {
+        if (used[r]) continue;
+        const auto [off, size] = y.records_sent[r];
+        const std::size_t n = std::min(size, got.size() - pos);
+        if (!std::equal(got.begin() + static_cast<std::ptrdiff_t>(pos), got.begin() + static_cast<std::ptrdiff_t>(pos + n),
+                        y.sent.begin() + static_cast<std::ptrdiff_t>(off))) {
+          continue;
+        }
+        used[r] = matched = true;
+        pos += n;
+      }
+      if (!matched) {
+        violations_.push_back({2, std::string(1, x.letter) + " read bytes at offset " + std::to_string(pos) +
+                                      " that are no record the peer wrote, or one read twice"});
+        return;
+      }
+    }
+    // Data may be missing after ZERO_RETURN for two good reasons: a datagram was lost, or
+    // `x` had sent its own close_notify, after which dtls1_read_bytes throws away every
+    // record that is not an alert ("If we get here, then type != rr->type" ... SENT).
+    const bool faulted = a_.dg.fired() || b_.dg.fired();
+    if (!faulted && !x.sent_before_close_notify && x.zero_return && x.opened_close_notify && y.sent_before_close_notify &&
+        got.size() < *y.sent_before_close_notify) {
+      violations_.push_back({2, std::string(1, x.letter) + " saw ZERO_RETURN after reading " +
+                                    std::to_string(got.size()) + " bytes; the peer wrote " +
+                                    std::to_string(*y.sent_before_close_notify) +
+                                    " before its close_notify, and no datagram was lost"});
+    }
+  }
+
   const scenario& s_;
   const suite_keys& keys_;
-  memory_pipe pipe_;
+  bool datagram_;
+  pipes pipes_;
   side a_;
   side b_;
   std::vector<outcome> outcomes_;
@@ -584,6 +736,7 @@ struct options {
   std::string scenario;
   bool all_suites = false;
   bool quiet = false;
+  bool dtls = false;  // the DTLS 1.2 suites over a datagram pipe, with datagram faults
   std::string directory = CLOSENOTIFY_SOURCE_ROOT "/tests/scenarios";
   bool exhaustive = false;  // every offset, also inside bulk records (see offsets_for)
   // --trace A->B:read-eof:17: only that run, printed step by step next to the clean run.
@@ -664,6 +817,7 @@ struct totals {
   std::uint64_t offsets_tried = 0;
   std::uint64_t offsets_sampled_out = 0;  // inside bulk records, not tried
   std::map<fault_kind, std::uint64_t> runs;
+  std::map<datagram_fault, std::uint64_t> datagram_runs;
   // unfired: runs whose fault never fired (the run ended before reaching its offset, as
   // when an earlier failure stopped the traffic): they check no more than the clean run.
   std::map<fault_kind, std::uint64_t> unfired;
@@ -746,10 +900,44 @@ std::uint64_t run_cell(const scenario& s, const suite_keys& keys, const options&
   return runs;
 }
 
+/// run_datagram_cell (DTLS): the clean run, then each fault on each datagram either side
+/// wrote in it. Returns the number of fault runs.
+std::uint64_t run_datagram_cell(const scenario& s, const suite_keys& keys, totals& t) {
+  const std::string where = s.name + " " + std::string(keys.suite->name);
+  auto report = [&](const std::string& what, const std::vector<violation>& vs) {
+    for (const auto& v : vs) {
+      t.violations.push_back("VIOLATION " + where + " " + what + " invariant " + std::to_string(v.invariant) + ": " +
+                             v.what);
+    }
+  };
+  run clean(s, keys, side_id::a, {}, false);
+  clean.execute();
+  report("-", clean.violations());
+  ++t.total_runs;
+  std::uint64_t runs = 0;
+  for (side_id sender : {side_id::a, side_id::b}) {
+    const std::string direction = sender == side_id::a ? "A->B" : "B->A";
+    for (std::uint64_t k = 0; k < clean.datagrams(sender).written(); ++k) {
+      for (datagram_fault kind : fault::kDatagramFaults) {
+        run r(s, keys, sender, {}, false, datagram_plan{kind, k});
+        r.execute();
+        report(direction + " " + std::string(fault::to_string(kind)) + " datagram " + std::to_string(k),
+               r.violations());
+        ++t.datagram_runs[kind];
+        ++runs;
+      }
+    }
+  }
+  t.total_runs += runs;
+  return runs;
+}
+
 int usage() {
   std::fprintf(stderr,
                "usage: fault_injection [--scenario NAME] [--all-suites] [--quiet] [--scenarios DIR]\n"
-               "                       [--exhaustive] [--trace DIR:KIND:OFFSET]\n"
+               "                       [--exhaustive] [--trace DIR:KIND:OFFSET] [--dtls]\n"
+               "  --dtls: the DTLS 1.2 suites over a datagram pipe, each datagram dropped, duplicated,\n"
+               "          reordered or truncated in turn\n"
                "  KIND: read-eof read-reset read-eagain write-eagain write-reset write-1byte; DIR: A->B or B->A\n");
   return 2;
 }
@@ -764,6 +952,7 @@ int main(int argc, char** argv) {
     else if (a == "--scenarios" && i + 1 < argc) opt.directory = argv[++i];
     else if (a == "--exhaustive") opt.exhaustive = true;
     else if (a == "--all-suites") opt.all_suites = true;
+    else if (a == "--dtls") opt.dtls = true;
     else if (a == "--trace" && i + 1 < argc) {
       // DIR:KIND:OFFSET, e.g. A->B:write-eagain:0
       const std::string v = argv[++i];
@@ -785,13 +974,20 @@ int main(int argc, char** argv) {
   }
   const auto& catalogue = std::get<std::vector<scenario>>(loaded);
 
-  // One TLS 1.3 and one TLS 1.2 suite of the matrix, or all six.
+  // One TLS 1.3 and one TLS 1.2 suite of the matrix, or all six; with --dtls, one DTLS
+  // 1.2 suite (AES-128-GCM), or all three.
   std::vector<suite_keys> suites;
   bool have13 = false, have12 = false;
-  for (const cipher_suite* c : matrix_cipher_suites()) {
-    bool& have = c->version == protocol_version::tls13 ? have13 : have12;
-    if (opt.all_suites || !have) suites.emplace_back(*c);
-    have = true;
+  if (opt.dtls) {
+    for (const cipher_suite& c : dtls12_cipher_suites()) {
+      if (opt.all_suites || suites.empty()) suites.emplace_back(c);
+    }
+  } else {
+    for (const cipher_suite* c : matrix_cipher_suites()) {
+      bool& have = c->version == protocol_version::tls13 ? have13 : have12;
+      if (opt.all_suites || !have) suites.emplace_back(*c);
+      have = true;
+    }
   }
 
   const auto start = std::chrono::steady_clock::now();
@@ -812,11 +1008,12 @@ int main(int argc, char** argv) {
     if (skip.empty()) {
       for (const auto& keys : suites) {
         diff::cell c{std::string(keys.suite->name), keys.tls13(), /*a_is_client=*/true, /*blocking=*/false};
+        c.datagram = opt.dtls;
         if (auto why = diff::skip_reason(s, c)) {
           cell_skips.push_back(*why);
           continue;
         }
-        runs += run_cell(s, keys, opt, t);
+        runs += opt.dtls ? run_datagram_cell(s, keys, t) : run_cell(s, keys, opt, t);
         ++cells;
       }
       if (cells == 0) skip = cell_skips.front();
@@ -849,11 +1046,18 @@ int main(int argc, char** argv) {
   std::printf("runs per fault:");
   for (const auto& [kind, n] : t.runs) std::printf(" %s %llu", std::string(fault::to_string(kind)).c_str(),
                                                    static_cast<unsigned long long>(n));
+  for (const auto& [kind, n] : t.datagram_runs) {
+    std::printf(" %s %llu", std::string(fault::to_string(kind)).c_str(), static_cast<unsigned long long>(n));
+  }
   std::printf("\n");
-  std::printf("of which the fault never fired (the run stopped short of its offset):");
-  for (const auto& [kind, n] : t.runs) std::printf(" %s %llu", std::string(fault::to_string(kind)).c_str(),
-                                                   static_cast<unsigned long long>(t.unfired[kind]));
-  std::printf("\n");
+  if (!opt.dtls) {  // a datagram fault always fires: it is planned on a datagram the clean run wrote
+    std::printf("of which the fault never fired (the run stopped short of its offset):");
+    for (const auto& [kind, n] : t.runs) {
+      std::printf(" %s %llu", std::string(fault::to_string(kind)).c_str(),
+                  static_cast<unsigned long long>(t.unfired[kind]));
+    }
+    std::printf("\n");
+  }
   if (!t.absorbed.empty()) {
     std::printf("write-eagain runs where the EAGAIN hit an alert written on the side of a call that returned no\n"
                 "WANT_* (the alert is left queued or lost, as in OpenSSL 3.0; invariant 5 not applied, 2-4 checked):\n");
@@ -863,9 +1067,12 @@ int main(int argc, char** argv) {
     }
   }
   const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("offsets: %llu faulted (read and write ranges of both directions), %llu inside bulk records not tried%s\n",
-              static_cast<unsigned long long>(t.offsets_tried), static_cast<unsigned long long>(t.offsets_sampled_out),
-              opt.exhaustive ? "" : " (--exhaustive tries them)");
+  if (!opt.dtls) {
+    std::printf("offsets: %llu faulted (read and write ranges of both directions), %llu inside bulk records not "
+                "tried%s\n",
+                static_cast<unsigned long long>(t.offsets_tried), static_cast<unsigned long long>(t.offsets_sampled_out),
+                opt.exhaustive ? "" : " (--exhaustive tries them)");
+  }
   std::printf("fault_injection: %zu scenarios run, %zu skipped; %zu scenario x suite cells; %llu runs; "
               "%zu violations; %.1f s\n",
               t.scenarios_run, skipped, t.cells, static_cast<unsigned long long>(t.total_runs), t.violations.size(),
