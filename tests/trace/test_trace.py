@@ -100,6 +100,39 @@ class timeline(unittest.TestCase):
         self.assertGreater(checked, 60)
 
 
+class dtls(unittest.TestCase):
+    suite = "dtls1.2:ECDHE-ECDSA-AES128-GCM-SHA256"
+
+    def test_a_dtls_cell_shows_epoch_and_sequence_number_in_each_header(self):
+        code, out, err = run("a-first-then-b", "--suite", self.suite, "--width", "200")
+        self.assertEqual(code, 0, err)
+        self.assertIn("ECDHE-ECDSA-AES128-GCM-SHA256 (DTLS 1.2), A is the client, blocking datagram sockets", out)
+        # RFC 6347 §4.1 header: type, version {254,253}, epoch 1 after the handshake, the
+        # 48-bit sequence number, length.
+        self.assertRegex(out, r"--> 15 fefd 0001 [0-9a-f]{12} 001a alert warning close_notify")
+        self.assertRegex(out, r"<-- 15 fefd 0001 [0-9a-f]{12} 001a alert warning close_notify")
+        self.assertIn("handshake ClientHello", out)
+        self.assertIn("change_cipher_spec", out)
+        self.assertIn("(header: type version epoch sequence_number length,", out)
+
+    def test_json_names_the_protocol_and_gives_the_13_byte_headers(self):
+        code, out, err = run("a-first-then-b", "--suite", "dtls1.2:ECDHE-ECDSA-CHACHA20-POLY1305", "--role", "server",
+                             "--json", "-")
+        self.assertEqual(code, 0, err)
+        t = json.loads(out)
+        self.assertEqual((t["suite"], t["version"], t["role"]), ("ECDHE-ECDSA-CHACHA20-POLY1305", "dtls1.2", "server"))
+        first = t["steps"][0]["records"][0]
+        self.assertEqual(len(first["header"]), 26)
+        self.assertTrue(first["header"].startswith("15fefd0001"), first)
+        self.assertEqual((first["alert"], first["plaintext"]), ("close_notify", "0100"))
+
+    def test_a_dtls_suite_is_written_as_case_ids_write_it(self):
+        code, _, err = run("a-first-then-b", "--suite", "dtls1.2:TLS_AES_128_GCM_SHA256")
+        self.assertEqual(code, 2)
+        self.assertIn("unknown --suite 'dtls1.2:TLS_AES_128_GCM_SHA256'", err)
+        self.assertIn("dtls1.2:ECDHE-ECDSA-CHACHA20-POLY1305", err)
+
+
 class errors(unittest.TestCase):
     def fails(self, *args, listed):
         code, out, err = run(*args)

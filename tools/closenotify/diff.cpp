@@ -157,7 +157,8 @@ class progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
-// write_capture: --pcap / --keylog: each run one TCP connection, reference then candidate.
+// write_capture: --pcap / --keylog: each run one TCP connection (a DTLS run: UDP, one
+// datagram per record), reference then candidate.
 std::optional<failure> write_capture(const options& o, const std::vector<diff::version_run>& runs) {
   auto p = o.get("pcap");
   if (!p) return std::nullopt;
@@ -166,7 +167,9 @@ std::optional<failure> write_capture(const options& o, const std::vector<diff::v
   for (const auto& v : runs) {
     for (const auto& r : v.results) {
       if (r.cmp.result == diff::verdict::skipped) continue;
-      for (const auto* run : {&r.reference, &r.candidate}) connections.push_back({run, r.def.c.a_is_client, port++});
+      for (const auto* run : {&r.reference, &r.candidate}) {
+        connections.push_back({run, r.def.c.a_is_client, port++, r.def.c.datagram});
+      }
     }
   }
   std::ostringstream pcap;
@@ -177,8 +180,12 @@ std::optional<failure> write_capture(const options& o, const std::vector<diff::v
     diff::write_keylog(keys, connections);
     if (auto f = tools::write_output("--keylog", *k, keys.str(), tools::output_kind::secret)) return f;
   }
-  std::cerr << "closenotify diff: " << connections.size() << " runs written to " << *p << " as TCP connections from port 40000"
-            << (connections.empty() ? "" : " to " + std::to_string(40000 + connections.size() - 1)) << " to port 443\n";
+  std::size_t udp = 0;
+  for (const auto& c : connections) udp += c.datagram ? 1 : 0;
+  std::cerr << "closenotify diff: " << connections.size() << " runs written to " << *p << " from port 40000"
+            << (connections.empty() ? "" : " to " + std::to_string(40000 + connections.size() - 1)) << ": "
+            << (connections.size() - udp) << " as TCP connections to port 443, " << udp
+            << " (DTLS) as UDP to port " << diff::pcap_dtls_server_port << "\n";
   return std::nullopt;
 }
 

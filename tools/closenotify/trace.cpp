@@ -36,7 +36,9 @@ const char* const trace_help =
     "\n"
     "options:\n"
     "  --suite NAME        the cipher suite (default TLS_AES_128_GCM_SHA256; one of the six\n"
-    "                      matrix suites)\n"
+    "                      matrix suites, or a DTLS 1.2 cell's, written as case ids write it:\n"
+    "                      dtls1.2:ECDHE-ECDSA-AES128-GCM-SHA256, dtls1.2:ECDHE-ECDSA-AES256-GCM-SHA384,\n"
+    "                      dtls1.2:ECDHE-ECDSA-CHACHA20-POLY1305, run over a SOCK_DGRAM socketpair)\n"
     "  --role ROLE         A's role: client (default) or server\n"
     "  --io MODE           blocking (default) or nonblocking sockets\n"
     "  --reference         show the reference run instead: A is OpenSSL too\n"
@@ -50,10 +52,12 @@ const char* const trace_help =
     "                      the timeline)\n"
     "  --pcap FILE         the exchange as a pcap file Wireshark and tshark dissect as TLS\n"
     "                      over TCP (port 443): both sides' exact bytes, handshake included,\n"
-    "                      in synthesized TCP framing (docs/trace.md)\n"
+    "                      in synthesized TCP framing (docs/trace.md). A DTLS cell is UDP\n"
+    "                      (port 4433, found by Wireshark's DTLS heuristic): one datagram per\n"
+    "                      DTLS record, since the sides report their datagrams concatenated\n"
     "  --keylog FILE       the session's secrets as an SSLKEYLOGFILE, so Wireshark decrypts\n"
-    "                      the records (tshark -o tls.keylog_file:FILE); mode 0600, never\n"
-    "                      written through a symlink\n"
+    "                      the records (tshark -o tls.keylog_file:FILE, for DTLS too: its\n"
+    "                      CLIENT_RANDOM line); mode 0600, never written through a symlink\n"
     "  --color WHEN        auto (default: colour on a terminal unless NO_COLOR is set),\n"
     "                      always or never\n"
     "  --width N           line width of the timeline (default: the terminal's, else 120)\n"
@@ -71,6 +75,9 @@ const char* const trace_help =
     "  closenotify trace b-first-then-a --role server --reference\n"
     "  closenotify trace a-first-then-b --pcap t.pcap --keylog t.keys\n"
     "      tshark -r t.pcap -o tls.keylog_file:t.keys -Y tls.alert_message\n"
+    "  closenotify trace a-first-then-b --suite dtls1.2:ECDHE-ECDSA-CHACHA20-POLY1305 \\\n"
+    "      --pcap d.pcap --keylog d.keys\n"
+    "      tshark -r d.pcap -o tls.keylog_file:d.keys -Y dtls.alert_message\n"
     "  closenotify trace a-first-then-b --mermaid - > a-first-then-b.mmd\n"
     "  closenotify trace a-first-waits-in-shutdown --openssl 3.5 --io nonblocking\n";
 
@@ -106,21 +113,30 @@ outcome run_trace(const std::vector<std::string>& args) {
   const diff::scenario* s = find_scenario(scenarios, o.positional[0]);
   if (s == nullptr) return usage(unknown_scenario(scenarios, o.positional[0]));
 
-  diff::cell c;
   const std::string suite_name = o.get("suite").value_or("TLS_AES_128_GCM_SHA256");
+  // OpenSSL names the DTLS 1.2 suites as the TLS 1.2 ones; the case ids' prefix tells them apart.
+  constexpr std::string_view dtls_prefix = "dtls1.2:";
   const cipher_suite* suite = nullptr;
-  for (const cipher_suite* m : matrix_cipher_suites()) {
-    if (m->name == suite_name) suite = m;
+  if (suite_name.starts_with(dtls_prefix)) {
+    const std::string_view name = std::string_view(suite_name).substr(dtls_prefix.size());
+    for (const cipher_suite& d : dtls12_cipher_suites()) {
+      if (d.name == name) suite = &d;
+    }
+  } else {
+    for (const cipher_suite* m : matrix_cipher_suites()) {
+      if (m->name == suite_name) suite = m;
+    }
   }
-  if (suite == nullptr) return usage("unknown --suite '" + suite_name + "' (suites: " + matrix_suite_names() + ")");
-  c.suite = std::string(suite->name);
-  c.tls13 = suite->version == protocol_version::tls13;
+  if (suite == nullptr) {
+    std::string names = matrix_suite_names();
+    for (const cipher_suite& d : dtls12_cipher_suites()) names += ", " + std::string(dtls_prefix) + std::string(d.name);
+    return usage("unknown --suite '" + suite_name + "' (suites: " + names + ")");
+  }
   const std::string role = o.get("role").value_or("client");
   if (role != "client" && role != "server") return usage("unknown --role '" + role + "' (roles: client, server)");
-  c.a_is_client = role == "client";
   const std::string io = o.get("io").value_or("blocking");
   if (io != "blocking" && io != "nonblocking") return usage("unknown --io '" + io + "' (modes: blocking, nonblocking)");
-  c.blocking = io == "blocking";
+  const diff::cell c = diff::make_cell(*suite, role == "client", io == "blocking");
   const std::string colour = o.get("color").value_or("auto");
   if (colour != "auto" && colour != "always" && colour != "never") {
     return usage("unknown --color '" + colour + "' (auto, always, never)");
@@ -143,7 +159,7 @@ outcome run_trace(const std::vector<std::string>& args) {
   const auto& openssl = std::get<diff::live_openssl>(chosen);
   const auto config = diff::config_for(openssl, std::get<std::optional<profile_id>>(asked_profile));
   if (auto why = diff::case_skip_reason({"", s, c}, config)) {
-    return usage("scenario " + s->name + " does not apply to " + c.suite + "/" + role + "/" + io + " against " +
+    return usage("scenario " + s->name + " does not apply to " + diff::suite_label(c) + "/" + role + "/" + io + " against " +
                  openssl.label() + ": " + *why);
   }
 
@@ -156,7 +172,7 @@ outcome run_trace(const std::vector<std::string>& args) {
   t.peer_version = openssl.version;
   t.run = diff::run_case(*s, c, t.candidate, config);
 
-  const diff::pcap_connection connection{&t.run, c.a_is_client, 40000};
+  const diff::pcap_connection connection{&t.run, c.a_is_client, 40000, c.datagram};
   if (auto p = o.get("pcap")) {
     std::ostringstream out;
     diff::write_pcap(out, {connection});

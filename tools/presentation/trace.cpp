@@ -84,10 +84,17 @@ std::string field(const observation& o, const std::string& k) {
   return it == o.fields.end() ? "" : it->second;
 }
 
-std::string header_text(const wire_record& r) {
-  return to_hex(bytes_view{r.header}.first(1)) + " " + to_hex(bytes_view{r.header}.subspan(1, 2)) + " " +
-         to_hex(bytes_view{r.header}.subspan(3, 2));
+// header_fields: a record header as its fields in hex, "type version length"; DTLS 1.2's
+// (13 bytes, RFC 6347 §4.1) "type version epoch sequence_number length".
+std::string header_fields(bytes_view h) {
+  if (h.size() >= 13) {
+    return to_hex(h.first(1)) + " " + to_hex(h.subspan(1, 2)) + " " + to_hex(h.subspan(3, 2)) + " " +
+           to_hex(h.subspan(5, 6)) + " " + to_hex(h.subspan(11, 2));
+  }
+  return to_hex(h.first(1)) + " " + to_hex(h.subspan(1, 2)) + " " + to_hex(h.subspan(3, 2));
 }
+
+std::string header_text(const wire_record& r) { return header_fields(bytes_view{r.header}); }
 
 // record_text: what a record carried, for people.
 std::string record_text(const wire_record& r) {
@@ -131,22 +138,35 @@ std::string handshake_message_name(std::uint8_t t) {
 
 // flight_records: one line per record: plaintext handshake messages by name, the rest by
 // their outer type (TLS 1.3 protects everything after ServerHello as opaque
-// application_data records; TLS 1.2 what a side sends after its ChangeCipherSpec).
-std::vector<std::string> flight_records(const std::vector<std::uint8_t>& bytes, bool tls13, bool& encrypted) {
+// application_data records; TLS 1.2 what a side sends after its ChangeCipherSpec; DTLS 1.2
+// every record of an epoch other than 0).
+std::vector<std::string> flight_records(const std::vector<std::uint8_t>& bytes, bool tls13, bool dtls,
+                                        bool& encrypted) {
+  // RFC 6347 §4.1 / §4.2.2: DTLS adds epoch and sequence number to the record header (13
+  // bytes) and message_seq, fragment_offset and fragment_length to the handshake header (12).
+  const std::size_t header = dtls ? 13 : 5, message_header = dtls ? 12 : 4;
   std::vector<std::string> out;
   std::size_t pos = 0;
-  while (pos + 5 <= bytes.size()) {
+  while (pos + header <= bytes.size()) {
     const std::uint8_t type = bytes[pos];
-    const std::size_t len = (std::size_t{bytes[pos + 3]} << 8) | bytes[pos + 4];
-    const std::size_t end = std::min(bytes.size(), pos + 5 + len);
-    std::string line = to_hex(bytes_view{bytes}.subspan(pos, 1)) + " " + to_hex(bytes_view{bytes}.subspan(pos + 1, 2)) +
-                       " " + to_hex(bytes_view{bytes}.subspan(pos + 3, 2)) + "  ";
-    if (type == 22 && !encrypted) {
+    const std::size_t len = (std::size_t{bytes[pos + header - 2]} << 8) | bytes[pos + header - 1];
+    const std::size_t end = std::min(bytes.size(), pos + header + len);
+    const bool protected_record = dtls ? (bytes[pos + 3] | bytes[pos + 4]) != 0 : encrypted;
+    std::string line = header_fields(bytes_view{bytes}.subspan(pos, header)) + "  ";
+    if (type == 22 && !protected_record) {
       std::string names;
-      for (std::size_t i = pos + 5; i + 4 <= end;) {
-        const std::size_t mlen = (std::size_t{bytes[i + 1]} << 16) | (std::size_t{bytes[i + 2]} << 8) | bytes[i + 3];
+      for (std::size_t i = pos + header; i + message_header <= end;) {
+        const auto be24 = [&](std::size_t at) {
+          return (std::size_t{bytes[at]} << 16) | (std::size_t{bytes[at + 1]} << 8) | bytes[at + 2];
+        };
+        const std::size_t mlen = be24(i + 1);
+        std::size_t body = mlen;
         names += (names.empty() ? "" : ", ") + handshake_message_name(bytes[i]);
-        i += 4 + mlen;
+        if (dtls) {
+          body = be24(i + 9);
+          if (be24(i + 6) != 0 || body != mlen) names += " (fragment)";
+        }
+        i += message_header + body;
       }
       line += "handshake " + names;
     } else if (type == 20) {
@@ -271,6 +291,8 @@ std::string side_title(const trace_input& t, side_id s) {
 
 std::string io_text(const cell& c) { return c.blocking ? "blocking" : "nonblocking"; }
 
+std::string protocol_text(const cell& c) { return c.datagram ? "DTLS 1.2" : c.tls13 ? "TLS 1.3" : "TLS 1.2"; }
+
 std::vector<std::size_t> step_cites(const std::vector<std::size_t>& placed, std::size_t step) {
   std::vector<std::size_t> out;
   for (std::size_t k = 0; k < placed.size(); ++k) {
@@ -330,8 +352,8 @@ void print_trace(std::ostream& out, const trace_input& t, const trace_style& sty
     }
   };
   field_line("family", s.family + ": " + s.family_title + "  (" + s.file + ":" + std::to_string(s.line) + ")");
-  field_line("cell", t.c.suite + " (" + (t.c.tls13 ? "TLS 1.3" : "TLS 1.2") + "), A is the " +
-                         (t.c.a_is_client ? "client" : "server") + ", " + io_text(t.c) + " sockets");
+  field_line("cell", t.c.suite + " (" + protocol_text(t.c) + "), A is the " + (t.c.a_is_client ? "client" : "server") +
+                         ", " + io_text(t.c) + (t.c.datagram ? " datagram sockets" : " sockets"));
   const std::string openssl = t.peer_version.empty() ? "the OpenSSL peer" : t.peer_version;
   if (t.candidate) {
     field_line("run", "candidate: A is closenotify (profile " + t.profile +
@@ -371,7 +393,7 @@ void print_trace(std::ostream& out, const trace_input& t, const trace_style& sty
                      std::string(client ? "SSL_connect" : "SSL_accept") + " writes " +
                      std::to_string(chunk.bytes.size()) + " bytes",
            tone::dim);
-    for (const auto& line : flight_records(chunk.bytes, t.c.tls13, enc)) {
+    for (const auto& line : flight_records(chunk.bytes, t.c.tls13, t.c.datagram, enc)) {
       tl.add(cell, (chunk.from == side_id::a ? "--> " : "<-- ") + line, tone::dim);
     }
     tl.row("hs", a, b);
@@ -433,7 +455,8 @@ void print_trace(std::ostream& out, const trace_input& t, const trace_style& sty
     tl.row(std::to_string(o.step + 1), a, b);
   }
   tl.rule();
-  for (const auto& l : wrap("--> / <-- records put on the wire (header: type version length, then the plaintext "
+  const std::string fields = t.c.datagram ? "type version epoch sequence_number length" : "type version length";
+  for (const auto& l : wrap("--> / <-- records put on the wire (header: " + fields + ", then the plaintext "
                             "under the sender's keys); flags: SSL_get_shutdown after the call; [n]: the "
                             "scenario's citation shown where the step's call and result are the ones it states",
                             text_width + 10, 0)) {
@@ -488,7 +511,7 @@ void write_trace_json(std::ostream& out, const trace_input& t) {
                            {"file", s.file},
                            {"line", s.line},
                            {"suite", t.c.suite},
-                           {"version", t.c.tls13 ? "tls1.3" : "tls1.2"},
+                           {"version", std::string(protocol_name(protocol_of(t.c)))},
                            {"role", t.c.a_is_client ? "client" : "server"},
                            {"io", io_text(t.c)},
                            {"run", t.candidate ? "candidate" : "reference"},
