@@ -323,16 +323,23 @@ std::variant<std::vector<std::string>, failure> parse_cells(const options& o) {
   auto given = o.get("cells");
   if (!given) return out;
   std::stringstream in(*given);
+  // The cells of the matrix, named as case ids name them (a DTLS suite as dtls1.2:SUITE).
+  std::vector<const cipher_suite*> suites(matrix_cipher_suites().begin(), matrix_cipher_suites().end());
+  for (const cipher_suite& s : dtls12_cipher_suites()) suites.push_back(&s);
+  std::string suite_names;
+  for (const cipher_suite* s : suites) {
+    suite_names += (suite_names.empty() ? "" : ", ") + diff::suite_label(diff::make_cell(*s, true, true));
+  }
   for (std::string name; std::getline(in, name, ',');) {
     bool known = false;
-    for (const cipher_suite* s : matrix_cipher_suites()) {
-      for (const char* role : {"/client/", "/server/"}) {
-        for (const char* io : {"blocking", "nonblocking"}) known = known || name == std::string(s->name) + role + io;
+    for (const cipher_suite* s : suites) {
+      for (bool client : {true, false}) {
+        for (bool blocking : {true, false}) known = known || name == diff::cell_name(diff::make_cell(*s, client, blocking));
       }
     }
     if (!known) {
       return usage("--cells: '" + name + "' is not a cell (SUITE/client|server/blocking|nonblocking; suites: " +
-                   matrix_suite_names() + ")");
+                   suite_names + ")");
     }
     out.push_back(name);
   }
