@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz/run.sh — build every libFuzzer target (clang, ASan+UBSan) and run each for a while.
 #
-#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     default: 60 s, all six targets
+#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     default: 60 s, all seven targets
 #
 # The corpus each run finds is kept in build-fuzz/corpus/<target> and is where the next
 # run starts; seeds come from closenotify-seeds, dictionaries from fuzz/dict, and the
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(alert record_framing record_open endpoint keylog dtls_record); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(alert record_framing record_open endpoint keylog dtls_record dtls_endpoint); fi
 case "$seconds" in ''|*[!0-9]*) echo "fuzz/run.sh: SECONDS must be a whole number, got '$seconds'" >&2; exit 2;; esac
 
 build=${FUZZ_BUILD_DIR:-build-fuzz}
@@ -33,7 +33,7 @@ status=0
 printf '%-15s %9s %9s %7s %7s %7s %s\n' target runs "exec/s" cov ft corpus result
 for t in "${targets[@]}"; do
   exe="$build/fuzz/fuzz_$t"
-  if [ ! -x "$exe" ]; then echo "fuzz/run.sh: no target '$t' (have: alert record_framing record_open endpoint keylog dtls_record)" >&2; exit 2; fi
+  if [ ! -x "$exe" ]; then echo "fuzz/run.sh: no target '$t' (have: alert record_framing record_open endpoint keylog dtls_record dtls_endpoint)" >&2; exit 2; fi
   corpus="$build/corpus/$t"
   mkdir -p "$corpus" "fuzz/regressions/$t"
   log="$build/fuzz-$t.log"

@@ -16,6 +16,7 @@
 #include "closenotify/cipher_suite.hpp"
 #include "closenotify/keylog.hpp"
 #include "closenotify/post_handshake.hpp"
+#include "dtls_script.hpp"
 #include "event_script.hpp"
 #include "fixed_keys.hpp"
 
@@ -250,9 +251,106 @@ void endpoint_seeds(writer& w) {
   }
 }
 
+// DTLS 1.2 event scripts (fuzz/dtls_script.hpp): the teardown flows over datagrams, with
+// the faults a datagram network makes, for every DTLS suite and both roles.
+void dtls_endpoint_seeds(writer& w) {
+  using namespace closenotify::fuzz::dtls;
+  auto ev = [](event_kind k, std::uint32_t n = 0, std::uint8_t type = 0, bytes data = {}) {
+    return event{k, type, n, std::move(data)};
+  };
+  auto rec = [&](std::uint8_t type, bytes data, seq_mode m = seq_mode::next, std::uint8_t k = 0,
+                 bool same = false) {
+    return ev(event_kind::peer_record, encode_record_choice({m, k, same}), type, std::move(data));
+  };
+  auto fault_ev = [&](fault f, std::uint8_t n = 0) { return ev(event_kind::write_limit, encode_fault({f, n})); };
+  const event data = rec(23, text("hello")), data2 = rec(23, text("world"));
+  const event close_notify = ev(event_kind::peer_alert, 1, 0);
+  const event cn_record = rec(21, {1, 0});
+  const event read = ev(event_kind::call_read, 200), shutdown = ev(event_kind::call_shutdown);
+  const event write = ev(event_kind::call_write, 100);
+  struct flow { const char* name; std::vector<event> events; std::uint8_t flags; };
+  std::vector<flow> flows = {
+      {"bidirectional-we-close-first", {write, shutdown, data, close_notify, read, shutdown}, 0},
+      {"bidirectional-peer-closes-first", {data, close_notify, read, read, shutdown}, 0},
+      {"fast-shutdown", {write, shutdown}, 0},
+      {"quiet", {shutdown, read}, 0x20},
+      {"several-records-per-datagram",
+       {data, rec(23, text("more"), seq_mode::next, 0, true), rec(21, {1, 0}, seq_mode::next, 0, true), read, read,
+        read, shutdown}, 0},
+      {"replayed-data-and-close-notify",
+       {data, fault_ev(fault::duplicate), close_notify, fault_ev(fault::duplicate), read, read, read, read, shutdown}, 0},
+      {"lost-close-notify", {shutdown, close_notify, fault_ev(fault::drop), shutdown, shutdown}, 0},
+      {"reordered-data", {rec(23, text("second"), seq_mode::next, 1), rec(23, text("first"), seq_mode::old, 1),
+                          read, read, close_notify, read}, 0},
+      {"data-behind-close-notify", {rec(21, {1, 0}, seq_mode::next, 1), rec(23, text("late"), seq_mode::old, 1), read,
+                                    read, shutdown}, 0},
+      {"reorder-fault", {data, data2, fault_ev(fault::reorder), read, read, close_notify, read}, 0},
+      {"truncated-datagram", {data, rec(21, {1, 0}, seq_mode::next, 0, true), fault_ev(fault::truncate, 4), read,
+                              read, close_notify, read}, 0},
+      {"bad-tag-close-notify", {rec(21, {1, 0}, seq_mode::bad_tag), read, close_notify, read}, 0},
+      {"tampered-header", {rec(23, text("x"), seq_mode::tampered, 1), rec(21, {1, 0}, seq_mode::tampered, 2), read,
+                           rec(21, {1, 0}, seq_mode::tampered, 4), read, shutdown}, 0},
+      {"old-and-next-epoch", {rec(21, {1, 0}, seq_mode::other_epoch, 0), rec(21, {1, 0}, seq_mode::other_epoch, 1),
+                              data, read, read}, 0},
+      {"beyond-window", {data, rec(23, text("far"), seq_mode::beyond_window, 1), rec(23, text("stale?"), seq_mode::old, 15),
+                         read, read, read}, 0},
+      {"top-then-stale", {rec(23, text("top"), seq_mode::top, 0), data, read, read, close_notify, read}, 0},
+      {"reused-sequence-number", {data, rec(23, text("again"), seq_mode::old, 0), read, read}, 0},
+      {"empty-datagram-eof", {data, ev(event_kind::peer_eof), read, read, shutdown}, 0},
+      {"empty-datagram-ignored", {data, ev(event_kind::peer_eof), read, read, data2, read, shutdown}, 0x10},
+      {"read-error", {ev(event_kind::peer_reset), read, data, read}, 0},
+      {"eagain-everywhere", {ev(event_kind::write_would_block), shutdown, shutdown,
+                             ev(event_kind::read_would_block), close_notify, shutdown, shutdown}, 0},
+      {"write-dropped-then-retried", {ev(event_kind::write_would_block), write, write, shutdown}, 0},
+      {"write-too-big", {ev(event_kind::call_write, 16385), ev(event_kind::call_write, 0), write}, 0},
+      {"write-after-peer-gone", {ev(event_kind::peer_stops_reading), write, shutdown}, 0},
+      {"fatal-alert", {ev(event_kind::peer_alert, 2, 40), read, shutdown}, 0},
+      {"warnings", {ev(event_kind::peer_alert, 1, 90), ev(event_kind::peer_alert, 1, 90),
+                    ev(event_kind::peer_alert, 1, 90), ev(event_kind::peer_alert, 1, 90),
+                    ev(event_kind::peer_alert, 1, 90), read}, 0},
+      {"empty-data-record", {rec(23, {}), read, data, read}, 0},
+      {"ccs-dropped", {rec(20, {1}), data, read}, 0},
+      {"finished-retransmit", {rec(22, {20, 0, 0, 12, 0, 5, 0, 0, 0, 0, 0, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}),
+                               data, read}, 0},
+      {"renegotiation", {rec(22, {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}), read, data, read, shutdown}, 0},
+      {"short-handshake", {rec(22, {0, 0, 0, 0}), data, read}, 0},
+      {"key-update-refused", {ev(event_kind::call_key_update, 1), ev(event_kind::call_do_handshake), shutdown}, 0},
+      {"peek-then-read", {data, ev(event_kind::call_peek, 3), read, close_notify, read}, 0},
+      {"partial-reads", {data, ev(event_kind::call_read, 2), ev(event_kind::call_read, 2), ev(event_kind::call_read, 2),
+                         close_notify, read}, 0},
+      {"handed-over", {data, rec(23, text("old"), seq_mode::old, 3), read, read, write, write, close_notify, shutdown,
+                       shutdown}, 0x40},
+      {"handed-over-write-exhaustion", {write, write, write, write, write, shutdown}, 0x40},
+      {"raw-garbage", {ev(event_kind::peer_raw, 0, 0, {23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 3, 1, 2, 3}), read}, 0},
+  };
+  const auto suites = dtls12_cipher_suites();
+  for (std::uint8_t idx = 0; idx < suites.size(); ++idx) {
+    const cipher_suite& s = suites[idx];
+    for (bool server : {false, true}) {
+      // A raw datagram of real records: data and close_notify at 1 and 2, as the peer seals.
+      auto p = protection_for(s, server ? role::client : role::server, 1);
+      bytes raw = seal(p, 23, text("GET / HTTP/1.0\r\n\r\n"));
+      const bytes cn = seal(p, 21, {1, 0});
+      raw.insert(raw.end(), cn.begin(), cn.end());
+      std::vector<flow> all = flows;
+      all.push_back({"raw-real-records", {ev(event_kind::peer_raw, 0, 0, raw), read, read, shutdown}, 0});
+      for (const auto& f : all) {
+        script sc;
+        sc.config.suite = idx;
+        sc.config.server = server;
+        sc.config.ignore_unexpected_eof = f.flags & 0x10;
+        sc.config.quiet_shutdown = f.flags & 0x20;
+        sc.config.read_ahead = f.flags & 0x40;
+        sc.events = f.events;
+        w.put(suite_tag(s) + (server ? "-server-" : "-client-") + f.name, encode_script(sc));
+      }
+    }
+  }
+}
+
 }  // namespace
 
-int describe_file(const char* path) {
+int describe_file(const char* path, bool dtls) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "closenotify-seeds: cannot read %s\n", path);
@@ -260,6 +358,16 @@ int describe_file(const char* path) {
   }
   bytes b((std::istreambuf_iterator<char>(in)), {});
   const script s = decode_script(b);
+  if (dtls) {
+    // fuzz_dtls_endpoint's reading of the same bytes (fuzz/dtls_script.hpp).
+    std::printf("suite %s, %s%s%s%s, profile %s\n", std::string(dtls::suite_of(s.config).name).c_str(),
+                s.config.server ? "server" : "client",
+                s.config.ignore_unexpected_eof ? ", IGNORE_UNEXPECTED_EOF" : "",
+                s.config.quiet_shutdown ? ", quiet shutdown" : "", s.config.read_ahead ? ", handed over" : "",
+                std::string(profile_for(s.config.profile).name).c_str());
+    for (const auto& e : s.events) std::printf("  %s\n", dtls::describe(e).c_str());
+    return 0;
+  }
   std::printf("suite %s, %s%s%s%s, profile %s\n", std::string(matrix_cipher_suites()[s.config.suite]->name).c_str(),
               s.config.server ? "server" : "client",
               s.config.ignore_unexpected_eof ? ", IGNORE_UNEXPECTED_EOF" : "",
@@ -270,18 +378,21 @@ int describe_file(const char* path) {
 }
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::string_view(argv[1]) == "--describe") return describe_file(argv[2]);
+  if (argc == 3 && std::string_view(argv[1]) == "--describe") return describe_file(argv[2], false);
+  if (argc == 3 && std::string_view(argv[1]) == "--describe-dtls") return describe_file(argv[2], true);
   if (argc != 2 || std::string_view(argv[1]) == "--help") {
     std::fprintf(stderr,
                  "usage: closenotify-seeds OUTDIR           write every fuzz target's seed corpus to OUTDIR/<target>/\n"
-                 "       closenotify-seeds --describe FILE  print an endpoint event script as events\n");
+                 "       closenotify-seeds --describe FILE  print an endpoint event script as events\n"
+                 "       closenotify-seeds --describe-dtls FILE  the same, as fuzz_dtls_endpoint reads it\n");
     return argc == 2 ? 0 : 2;
   }
   const fs::path out = argv[1];
   struct target { const char* name; void (*make)(writer&); };
   const target targets[] = {{"alert", alert_seeds}, {"record_framing", framing_seeds},
                             {"record_open", open_seeds}, {"endpoint", endpoint_seeds},
-                            {"keylog", keylog_seeds}, {"dtls_record", dtls_record_seeds}};
+                            {"keylog", keylog_seeds}, {"dtls_record", dtls_record_seeds},
+                            {"dtls_endpoint", dtls_endpoint_seeds}};
   for (const auto& t : targets) {
     writer w{out / t.name};
     std::error_code ec;

@@ -26,7 +26,7 @@ if [ -z "$libdir" ]; then libdir="/usr/lib/$($CXX -print-multiarch)/android"; fi
 cp -L "$libdir/libcrypto.so.0" "$OUT/lib/"
 
 "$build/fuzz/closenotify-seeds" "$WORK/seeds" >/dev/null
-for t in alert record_framing record_open endpoint keylog dtls_record; do
+for t in alert record_framing record_open endpoint keylog dtls_record dtls_endpoint; do
   cp "$build/fuzz/fuzz_$t" "$OUT/"
   cp "$root/fuzz/dict/$t.dict" "$OUT/fuzz_$t.dict"
   printf '[libfuzzer]\nmax_len = 20000\ndict = fuzz_%s.dict\n' "$t" > "$OUT/fuzz_$t.options"
@@ -35,4 +35,4 @@ for t in alert record_framing record_open endpoint keylog dtls_record; do
   rm -f "$OUT/fuzz_${t}_seed_corpus.zip"
   (cd "$WORK/seeds/$t" && python3 -m zipfile -c "$OUT/fuzz_${t}_seed_corpus.zip" .)
 done
-echo "build.sh: 6 targets, seed corpora, dictionaries and options in $OUT"
+echo "build.sh: 7 targets, seed corpora, dictionaries and options in $OUT"

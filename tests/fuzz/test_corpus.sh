@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin/closenotify-seeds" "$tmp" >/dev/null
 fail=0
-for t in alert record_framing record_open endpoint keylog dtls_record; do
+for t in alert record_framing record_open endpoint keylog dtls_record dtls_endpoint; do
   dirs=("$tmp/$t")
   regressions=0
   if [ -d "$root/fuzz/regressions/$t" ] && [ -n "$(ls -A "$root/fuzz/regressions/$t")" ]; then

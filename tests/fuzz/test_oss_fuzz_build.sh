@@ -25,7 +25,7 @@ tail -n 1 "$tmp/build.log"
 fail=0
 check() { if ! eval "$1"; then echo "FAIL: $2"; fail=1; else echo "ok: $2"; fi; }
 check '[ -f "$OUT/lib/libcrypto.so.0" ]' "BoringSSL's libcrypto.so.0 is in \$OUT/lib"
-for t in alert record_framing record_open endpoint keylog dtls_record; do
+for t in alert record_framing record_open endpoint keylog dtls_record dtls_endpoint; do
   exe=$OUT/fuzz_$t
   check '[ -x "$exe" ]' "fuzz_$t built"
   check 'readelf -d "$exe" | grep -q "\$ORIGIN/lib"' "fuzz_$t finds libcrypto through \$ORIGIN/lib"
