@@ -126,6 +126,20 @@ class dtls(unittest.TestCase):
         self.assertTrue(first["header"].startswith("15fefd0001"), first)
         self.assertEqual((first["alert"], first["plaintext"]), ("close_notify", "0100"))
 
+    def test_a_datagram_fault_is_the_runners_not_a_call_of_the_side(self):
+        code, out, err = run("dtls-close-notify-lost-one-side-completes", "--suite", self.suite, "--width", "200")
+        self.assertEqual(code, 0, err)
+        self.assertIn("| runner: the next datagram queued for B is lost", out)
+        self.assertIn("| it held: alert(warning close_notify)", out)
+        self.assertNotIn("datagram drop =", out)
+        code, out, err = run("dtls-data-replayed", "--suite", self.suite, "--json", "-")
+        self.assertEqual(code, 0, err)
+        fault = next(s for s in json.loads(out)["steps"] if s["command"].startswith("datagram "))
+        self.assertEqual(fault["call"], "runner: the last record B sent arrives at A again")
+        code, out, err = run("dtls-data-replayed", "--suite", self.suite, "--mermaid", "-")
+        self.assertEqual(code, 0, err)
+        self.assertIn("Note over A: runner: the last record B sent arrives at A again: application_data", out)
+
     def test_a_dtls_suite_is_written_as_case_ids_write_it(self):
         code, _, err = run("a-first-then-b", "--suite", "dtls1.2:TLS_AES_128_GCM_SHA256")
         self.assertEqual(code, 2)

@@ -54,8 +54,32 @@ std::string call_text(const std::string& command, bool closenotify) {
   return command;
 }
 
+// fault_text: a `datagram` step (docs/scenarios.md): what the runner did to the datagrams
+// queued for side `me` (replay: to a record `other` sent). The side's column shows it, but
+// neither side called anything.
+std::string fault_text(const std::string& command, char me, char other) {
+  const auto w = words(command);
+  const std::string what = w.size() > 1 ? w[1] : "";
+  const std::size_t k_at = what == "truncate" ? 3 : 2;
+  const std::string k = w.size() > k_at ? w[k_at] : "1";
+  const std::string nth = k == "1" ? "the next datagram" : "datagram " + k;
+  const std::string queued = " queued for " + std::string(1, me);
+  if (what == "drop") return "runner: " + nth + queued + " is lost";
+  if (what == "duplicate") return "runner: " + nth + queued + " arrives twice";
+  if (what == "reorder") return "runner: " + nth + queued + " arrives after the one behind it";
+  if (what == "truncate") return "runner: " + nth + queued + " is cut to " + (w.size() > 2 ? w[2] : "?") + " bytes";
+  if (what == "replay") {
+    return "runner: " + std::string(k == "1" ? "the last record " : "record " + k + " from the end that ") + other +
+           " sent arrives at " + me + " again";
+  }
+  return "runner: " + command;
+}
+
+bool is_fault(const std::string& command) { return command.starts_with("datagram "); }
+
 bool is_ssl_call(const std::string& command) {
-  static const std::vector<std::string> not_ssl = {"set", "shutdown_write", "close", "raw", "inject", "wait"};
+  static const std::vector<std::string> not_ssl = {"set", "shutdown_write", "close", "raw", "inject", "wait",
+                                                   "datagram"};
   const auto v = command.substr(0, command.find(' '));
   return std::find(not_ssl.begin(), not_ssl.end(), v) == not_ssl.end();
 }
@@ -423,6 +447,16 @@ void print_trace(std::ostream& out, const trace_input& t, const trace_style& sty
       tl.row(std::to_string(o.step + 1), a, b);
       continue;
     }
+    const char me = side_letter(o.side), other = o.side == side_id::a ? 'B' : 'A';
+    if (is_fault(o.command)) {
+      // ret: how many datagrams were queued; data: what the fault hit (the engine's run.cpp).
+      tl.add(cell, fault_text(o.command, me, other), tone::want);
+      if (auto d = field(o, "data"); !d.empty() && d != "-") tl.add(cell, "it held: " + d, tone::wire);
+      if (auto q = field(o, "ret"); !q.empty() && q != "-") tl.add(cell, q + " queued before the fault", tone::dim);
+      if (auto why = field(o, "reason"); !why.empty() && why != "-") tl.add(cell, "reason: " + why, tone::bad);
+      tl.row(std::to_string(o.step + 1), a, b);
+      continue;
+    }
     const std::string call = call_text(o.command, ours);
     const std::string ret = field(o, "ret"), err = field(o, "err");
     if (outcome.starts_with("not run")) {
@@ -485,7 +519,9 @@ void write_trace_json(std::ostream& out, const trace_input& t) {
     tools::json step = {{"step", o.step + 1},
                         {"side", std::string(1, side_letter(o.side))},
                         {"command", o.command},
-                        {"call", call_text(o.command, o.side == side_id::a && t.candidate)}};
+                        {"call", is_fault(o.command) ? fault_text(o.command, side_letter(o.side),
+                                                                  o.side == side_id::a ? 'B' : 'A')
+                                                       : call_text(o.command, o.side == side_id::a && t.candidate)}};
     for (const auto& f : observation_fields()) {
       if (auto it = o.fields.find(f); it != o.fields.end()) step[f] = it->second;
     }
@@ -544,6 +580,12 @@ void write_mermaid(std::ostream& out, const trace_input& t) {
     const std::string outcome = field(o, "outcome");
     if (o.command == "wait") {
       out << "    Note over " << me << ": " << mermaid_text("waits for its blocked call: " + outcome) << "\n";
+      continue;
+    }
+    if (is_fault(o.command)) {
+      std::string text = fault_text(o.command, me, other);
+      if (auto d = field(o, "data"); !d.empty() && d != "-") text += ": " + d;
+      out << "    Note over " << me << ": " << mermaid_text(text) << "\n";
       continue;
     }
     std::string text = call_text(o.command, o.side == side_id::a && t.candidate);
