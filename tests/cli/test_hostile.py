@@ -202,6 +202,21 @@ def invocations(fx, good_record):
         "--seq", "0", good_record)
     add("open", *TLS12, "--seq", "0", good_record)
     add("open", *TLS13, "--seq", "0", good_record, stdout="/dev/full")
+    # DTLS 1.2 (--epoch): datagrams separated by ','; every record gets a line, and any
+    # discard makes the command fail with one line after them.
+    dtls12 = TLS12 + ["--epoch", "1"]
+    for epoch in ("", "-1", "65536", OVERFLOW, HUGE_NUMBER, "1e3", ESC):
+        add("seal", *TLS12, "--epoch", epoch, *ALERT)
+        add("open", *TLS12, "--epoch", epoch, "15fefd")
+    for seq in ("281474976710656", "281474976710655", OVERFLOW, HUGE_NUMBER):
+        add("seal", *dtls12[:-2], "--epoch", "1", "--seq", seq, "--alert", "close_notify")
+        add("open", *dtls12, "--seq", seq, "15fefd")
+    add("seal", "--suite", "TLS_AES_128_GCM_SHA256", "--secret", SECRET32, "--epoch", "1", *ALERT)
+    add("seal", *TLS12, "--epoch", "1", "--seq", "0", "--alert", "close_notify", "--pad", "1")
+    for datagrams in ("", ",", ",,,", "zz", "15fefd,zz", ",".join(["00"] * 20000), "ff" * 60000,
+                      "15fefd000100000000000100ff" + "00" * 20, "17feff" + "00" * 10, ESC, good_record):
+        add("open", *dtls12, datagrams)
+    add("open", *dtls12, "--seq", "0", "15fefd0001000000000001", stdout="/dev/full")
 
     # -- demo --------------------------------------------------------------------------------
     add("demo", "extra")
