@@ -83,6 +83,9 @@ EXAMPLES = {
     "build/tools/closenotify trace a-first-then-b --pcap t.pcap --keylog t.keys":
         ("run", files_exist("t.pcap", "t.keys")),
     "tshark -r t.pcap -o tls.keylog_file:t.keys -Y tls.alert_message": ("run", contains("Close Notify")),
+    "build/tools/closenotify trace a-first-then-b --suite dtls1.2:ECDHE-ECDSA-AES128-GCM-SHA256 --pcap d.pcap "
+    "--keylog d.keys": ("run", files_exist("d.pcap", "d.keys")),
+    "tshark -r d.pcap -o tls.keylog_file:d.keys -Y dtls.alert_message": ("run", contains("Close Notify")),
     # README: studying teardown
     "build/tools/closenotify profiles": ("run", contains("openssl-1.0", "openssl-3.5")),
     "build/tools/closenotify trace unread-sent-before-close-notify --profile openssl-1.0":
@@ -125,6 +128,10 @@ EXAMPLES = {
     "build/tools/closenotify open --suite TLS_AES_128_GCM_SHA256 --keylog t.keys --role server --seq 2 "
     "$(tshark -r t.pcap -Y 'tcp.srcport == 443 && tcp.len > 0' -T fields -e tcp.payload | tail -1)":
         ("run", contains(CLOSE_NOTIFY)),
+    "build/tools/closenotify open --suite ECDHE-ECDSA-AES128-GCM-SHA256 --keylog d.keys --role server --epoch 1 "
+    "--server-random $(tshark -r d.pcap -Y 'dtls.handshake.type == 2' -T fields -e dtls.handshake.random | tr -d :) "
+    "$(tshark -r d.pcap -Y 'udp.srcport == 4433 && dtls.record.content_type == 21' -T fields -e udp.payload)":
+        ("run", contains("epoch 1 seq 1: " + CLOSE_NOTIFY)),
     # docs/fuzzing.md
     "build/tools/closenotify replay build-fuzz/corpus/endpoint --limit 500":
         ("skip", "needs the corpus fuzz/run.sh leaves in build-fuzz/; meson test 'replay' replays seeds"),
