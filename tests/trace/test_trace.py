@@ -140,6 +140,19 @@ class dtls(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertIn("Note over A: runner: the last record B sent arrives at A again: application_data", out)
 
+    def test_no_line_of_a_dtls_trace_is_wider_than_80_columns(self):
+        # The dtls family (its 13-byte headers and runner's fault lines are the longest).
+        listed = subprocess.run([BINARY, "diff", "--list", "--openssl", "3.0", "--family", "dtls", "--protocol",
+                                 "dtls1.2"], capture_output=True, text=True, timeout=120).stdout
+        names = sorted({l.strip().split("/")[0] for l in listed.splitlines() if l.startswith("  ")})
+        self.assertGreater(len(names), 10, listed)
+        for name in names:
+            code, out, err = run(name, "--suite", "dtls1.2:ECDHE-ECDSA-AES256-GCM-SHA384", "--width", "80")
+            if code == 2 and "does not apply" in err:
+                continue
+            self.assertIn(code, (0, 1), err)
+            self.assertEqual([l for l in out.splitlines() if len(l) > 80], [], name)
+
     def test_a_dtls_suite_is_written_as_case_ids_write_it(self):
         code, _, err = run("a-first-then-b", "--suite", "dtls1.2:TLS_AES_128_GCM_SHA256")
         self.assertEqual(code, 2)
