@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <deque>
@@ -63,20 +64,24 @@ class mailbox {
 
 /// probing_transport: the socket, with the OpenSSL peer's BIO semantics: in blocking
 /// mode a read or write first tries without waiting and announces `blocked` before it
-/// waits. Counts and captures bytes like the peer.
+/// waits. Counts and captures bytes like the peer. On a SOCK_DGRAM socket (DTLS) it is a
+/// datagram transport (transport.hpp) as fd_transport is: one datagram per read, cut to
+/// the buffer, and one per write; rx counts whole datagrams, as the peer's BIO does.
 class probing_transport final : public transport {
  public:
-  probing_transport(int fd, int cancel_fd, mailbox& out, std::uint64_t rx, std::uint64_t tx)
-      : fd_(fd), cancel_(cancel_fd), out_(out), rx_(rx), tx_(tx) {}
+  probing_transport(int fd, int cancel_fd, mailbox& out, std::uint64_t rx, std::uint64_t tx, bool datagram)
+      : fd_(fd), cancel_(cancel_fd), out_(out), rx_(rx), tx_(tx), datagram_(datagram) {}
 
   io_result read(mutable_bytes buf) noexcept override {
     for (;;) {
       if (fd_ < 0) return {io_status::error, 0, EBADF};
-      ssize_t n = ::recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT);
+      // MSG_TRUNC on a datagram: the datagram's real length, whatever fitted (recv(2)).
+      ssize_t n = ::recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT | (datagram_ ? MSG_TRUNC : 0));
       if (n > 0) {
         rx_ += static_cast<std::uint64_t>(n);
-        return {io_status::ok, static_cast<std::size_t>(n)};
+        return {io_status::ok, std::min(static_cast<std::size_t>(n), buf.size())};
       }
+      // An empty datagram reads as EOF, as memory_datagram_pipe and fd_transport have it.
       if (n == 0) return {io_status::eof};
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) return {io_status::error, 0, errno};
@@ -89,7 +94,7 @@ class probing_transport final : public transport {
     for (;;) {
       if (fd_ < 0) return {io_status::error, 0, EBADF};
       ssize_t n = ::send(fd_, in.data(), in.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n > 0) {
+      if (n > 0 || (n == 0 && datagram_)) {  // an empty datagram is sent too
         tx_ += static_cast<std::uint64_t>(n);
         wire_.insert(wire_.end(), in.begin(), in.begin() + n);
         return {io_status::ok, static_cast<std::size_t>(n)};
@@ -145,6 +150,7 @@ class probing_transport final : public transport {
   mailbox& out_;
   std::uint64_t rx_;
   std::uint64_t tx_;
+  bool datagram_;
   bool nonblocking_ = false;
   std::vector<std::uint8_t> wire_;
 };
@@ -166,9 +172,13 @@ class endpoint_side final : public side {
   endpoint_side(int fd, const session_keys& keys, record_protection read, record_protection write, mutation m,
                 profile_id profile)
       : cancel_(::eventfd(0, EFD_CLOEXEC)),
-        transport_(fd, cancel_, out_, keys.rx, keys.tx),
+        transport_(fd, cancel_, out_, keys.rx, keys.tx, keys.dtls),
         endpoint_(transport_, keys.local_role, std::move(read), std::move(write), options_for(profile)),
         mutation_(m) {
+    // DTLS: the read epoch's window as OpenSSL left it, so that a record the peer had
+    // already read is a replay here too (RFC 6347 §4.1.2.6). The write protection
+    // carries the epoch and the next write sequence number (make_endpoint_side).
+    if (keys.dtls) endpoint_.set_replay_window(keys.read_window);
     // "recv" is what OpenSSL's message callback reports: alerts as they are processed,
     // not as they are decrypted (seen live: records-handshake-fragment-then-close-notify).
     endpoint_.set_alert_observer([this](const alert& a) {
@@ -330,6 +340,14 @@ class endpoint_side final : public side {
       case command_verb::raw: {
         auto bytes = from_hex(c.argument);
         if (auto* e = std::get_if<config_error>(&bytes)) return error(e->message);
+        if (endpoint_.is_dtls() && std::get<std::vector<std::uint8_t>>(bytes).empty()) {
+          // `raw -` on a datagram socket: one empty datagram, as the peer sends it
+          // (send_raw sends nothing for no bytes, right for a stream).
+          io_result r;
+          while ((r = transport_.write({})).status == io_status::would_block && transport_.wait(POLLOUT, "write")) {
+          }
+          return done(c.word, r.status == io_status::ok ? 0 : -1);
+        }
         const auto sent = send_raw(transport_, std::get<std::vector<std::uint8_t>>(bytes),
                                    [this](int) { return transport_.wait(POLLOUT, "write"); });
         return done(c.word, sent == io_status::ok ? 0 : -1);
@@ -357,6 +375,13 @@ class endpoint_side final : public side {
 
 tools::result<std::unique_ptr<side>> make_endpoint_side(int socket_fd, const session_keys& keys,
                                                                     mutation m, profile_id profile) {
+  // DTLS records need datagrams, TLS records a stream (the peer refuses the same mix).
+  int type = 0;
+  socklen_t type_len = sizeof type;
+  if (::getsockopt(socket_fd, SOL_SOCKET, SO_TYPE, &type, &type_len) == 0 && (type == SOCK_DGRAM) != keys.dtls) {
+    return tools::fail(keys.dtls ? "a DTLS hand-off needs a SOCK_DGRAM socket"
+                                 : "a SOCK_DGRAM socket carries DTLS only, not this TLS hand-off");
+  }
   auto read = keys.read_protection();
   if (auto* e = std::get_if<config_error>(&read)) return tools::fail("read keys: " + e->message);
   auto write = keys.write_protection();
