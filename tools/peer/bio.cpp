@@ -210,7 +210,9 @@ ssize_t Socket::send(const unsigned char* buf, std::size_t len) {
   ssize_t n = ::send(fd_, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
   if (n > 0) {
     tx_ += static_cast<std::uint64_t>(n);
-    if (wire_marks_.empty() || wire_marks_.back().first != rx_) wire_marks_.emplace_back(rx_, wire_.size());
+    // A datagram socket: one segment per datagram (several may share their rx), so that
+    // hs_wire keeps the datagram boundaries a capture as UDP needs.
+    if (datagram_ || wire_marks_.empty() || wire_marks_.back().first != rx_) wire_marks_.emplace_back(rx_, wire_.size());
     wire_.insert(wire_.end(), buf, buf + n);
   }
   return n;

@@ -106,9 +106,10 @@ class Socket {
     wire_marks_.clear();
   }
   // The capture as `RX:HEX/RX:HEX...`: each run of writes made while `rx` bytes had been
-  // read. The handshake reports it so a capture (closenotify trace --pcap) can interleave
-  // both sides' flights in an order the bytes themselves prove: a flight written after
-  // reading N bytes came after the other side's first N bytes.
+  // read (on a datagram socket: each datagram, with the rx it was written at). The
+  // handshake reports it so a capture (closenotify trace --pcap) can interleave both
+  // sides' flights in an order the bytes themselves prove: a flight written after reading
+  // N bytes came after the other side's first N bytes.
   std::string wire_segments() const;
 
   // A new BIO on this socket (the caller owns it). The BIO never closes the fd, and this

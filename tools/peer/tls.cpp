@@ -600,8 +600,10 @@ void Tls::dtls_header(bool write_p, const unsigned char* h) {
   }
   if (dtls_read_ && epoch < dtls_read_epoch_) return;  // an older epoch: dropped, "wrong epoch"
   if (!dtls_read_ || epoch > dtls_read_epoch_) {
-    // A new epoch starts with a zeroed bitmap (dtls1_reset_seq_numbers: "memcpy(&rl->d->bitmap,
-    // &rl->d->next_bitmap, ...); memset(&rl->d->next_bitmap, 0, ...)").
+    // A new epoch starts with a zeroed bitmap: 1.1.1 and 3.0, dtls1_reset_seq_numbers:
+    // "memcpy(&s->rlayer.d->bitmap, &s->rlayer.d->next_bitmap, ...); memset(&s->rlayer.d->
+    // next_bitmap, 0, ...)"; 3.5 reads each epoch with a new record layer, "OSSL_RECORD_LAYER
+    // *rl = OPENSSL_zalloc(sizeof(*rl));" (tls_common.c), its bitmap zeroed with it.
     dtls_read_ = true;
     dtls_read_epoch_ = epoch;
     rseq_ = 0;
