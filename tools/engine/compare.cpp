@@ -46,7 +46,7 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 comparison compare(const scenario& s, const run_result& reference, const run_result& candidate,
-                   const std::set<std::string>& documented) {
+                   const std::set<std::string>& documented, const cell* in) {
   comparison c;
   for (const auto& d : s.divergences) {
     if (!documented.contains(d.id)) {
@@ -85,6 +85,7 @@ comparison compare(const scenario& s, const run_result& reference, const run_res
   for (auto& d : c.differences) {
     const std::string key = std::string(1, side_letter(d.side)) + "." + d.field;
     for (const auto& decl : s.divergences) {
+      if (in != nullptr && !in_cell(decl.conditions, *in)) continue;
       for (const auto& f : decl.fields) {
         if (f == key) {
           d.tolerated = true;

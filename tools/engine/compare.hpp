@@ -35,9 +35,10 @@ struct comparison {
 };
 
 /// compare: the verdict for one case. `documented` holds the entry ids of
-/// docs/divergences.md ("A", "B", ...).
+/// docs/divergences.md ("A", "B", ...). A divergence declared `in` some cells tolerates
+/// differences only in `in` when it is one of them (without a cell, everywhere).
 comparison compare(const scenario& s, const run_result& reference, const run_result& candidate,
-                   const std::set<std::string>& documented);
+                   const std::set<std::string>& documented, const cell* in = nullptr);
 
 /// documented_divergences: the ids a divergence-ids file lists (tests/scenarios/
 /// divergences.ids: one id and its title per line, `#` comments).

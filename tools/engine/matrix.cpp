@@ -50,7 +50,7 @@ case_result run_one(const case_def& c, const run_config& config, const std::set<
   }
   r.reference = run_case(*c.s, c.c, false, config);
   r.candidate = run_case(*c.s, c.c, true, config);
-  r.cmp = compare(*c.s, r.reference, r.candidate, documented);
+  r.cmp = compare(*c.s, r.reference, r.candidate, documented, &c.c);
   if (!config.keep_transcripts) {
     for (auto* run : {&r.reference, &r.candidate}) {
       run->wire_a = {};

@@ -42,7 +42,8 @@ struct requirement {
 /// the documented divergence B of docs/divergences.md, not a failure.
 struct declared_divergence {
   std::string id;
-  std::vector<std::string> fields;  // "A.ret", "B.sent", ...
+  std::vector<std::string> fields;      // "A.ret", "B.sent", ...
+  std::vector<std::string> conditions;  // "divergence H in dtls1.2: ...": only those cells
 };
 
 struct scenario {
@@ -82,6 +83,10 @@ std::optional<cell_protocol> parse_protocol(std::string_view name);
 std::string suite_label(const cell& c);
 /// make_cell: the cell of a matrix suite (matrix_cipher_suites() or dtls12_cipher_suites()).
 cell make_cell(const cipher_suite& suite, bool a_is_client, bool blocking);
+/// in_cell: whether a cell meets conditions as `only` writes them (kinds combine,
+/// alternatives of one kind do not).
+bool in_cell(const std::vector<std::string>& conditions, const cell& c);
+
 /// skip_reason: why a scenario does not apply to a cell, or nothing if it does.
 std::optional<std::string> skip_reason(const scenario& s, const cell& c);
 
