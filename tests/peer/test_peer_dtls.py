@@ -94,7 +94,11 @@ def check_handoff_pair(t, c, s):
     # The handshake's own datagrams, concatenated: the last record of each side is its
     # Finished, the only one of epoch 1 (sequence number 0).
     for side, name in ((c, "client"), (s, "server")):
-        recs = records("".join(seg.split(":", 1)[1] for seg in side["hs_wire"].split("/")))
+        segments = [seg.split(":", 1)[1] for seg in side["hs_wire"].split("/")]
+        # One segment per datagram: each holds whole records (a record never spans datagrams).
+        check(f"{t} the {name}'s hs_wire: each segment is whole records",
+              all(sum(13 + r[3] for r in records(seg)) * 2 == len(seg) for seg in segments), side["hs_wire"][:200])
+        recs = records("".join(segments))
         in_epoch = [r for r in recs if r[1] == 1]
         check(f"{t} the {name}'s handshake records: epoch 1 holds its Finished alone, at sequence 0",
               [(r[0], r[2]) for r in in_epoch] == [(22, 0)] and recs[-1][1] == 1, repr(recs))
@@ -201,6 +205,20 @@ def test_datagrams(exe):
     server.do("mode nonblocking")
     w, d = server.do("read 100")
     check(f"{t} nonblocking read with no datagram: WANT_READ", d.get("err") == "WANT_READ", server.raw)
+    # An empty datagram is no end of file. The BIO returns 0 for it, as OpenSSL's dgram BIO
+    # does, and BIO_eof stays 0. SSL_read fails with SYSCALL (ret 0 in 1.1.1 and 3.0, -1 in
+    # 3.5), and the connection goes on: the next record is read.
+    w, d = client.do("raw -")
+    check(f"{t} raw - sends an empty datagram", w == "done" and d.get("ret") == "0" and d.get("wire") == "-",
+          client.raw)
+    w, d = server.do("read 100")
+    check(f"{t} an empty datagram: SSL_read fails with SYSCALL, errno 0, nothing sent",
+          d.get("err") == "SYSCALL" and d.get("ret") in ("0", "-1") and d.get("errno") == "0"
+          and d.get("wire") == "-", server.raw)
+    client.do("write 2")
+    w, d = server.do("read 100")
+    check(f"{t} after the empty datagram the next record is read", d.get("data") == test_peer.pattern(2).hex(),
+          server.raw)
     client.finish(), server.finish()
 
 
