@@ -96,26 +96,31 @@ std::vector<packet> read_pcap(const std::string& file) {
   return out;
 }
 
-TEST_CASE("a DTLS run is written as UDP, one datagram per record, in the order the sides wrote") {
+TEST_CASE("a DTLS run is written as UDP in the order the sides wrote: a handshake chunk as one datagram, a step's bytes one datagram per record") {
   const bytes hello = dtls_record(22, 0, 0, bytes(60, 0x01));
   const bytes second = dtls_record(22, 0, 1, bytes(30, 0x02));
   const bytes server_flight = dtls_record(22, 0, 0, bytes(90, 0x03));
   const bytes close_a = dtls_record(21, 1, 2, bytes(26, 0x04));
   const bytes close_b = dtls_record(21, 1, 3, bytes(18, 0x05));
+  const bytes data_a = dtls_record(23, 1, 1, bytes(21, 0x06));
   run_result run;
-  run.stream.push_back(chunk(side_id::a, cat({hello, second})));  // two records, one write
+  run.stream.push_back(chunk(side_id::a, cat({hello, second})));  // one datagram of two records
   run.stream.push_back(chunk(side_id::b, server_flight));
-  run.stream.push_back(chunk(side_id::a, close_a));
-  run.stream.push_back(chunk(side_id::a, {}, true));  // close(fd): nothing on UDP
-  run.stream.push_back(chunk(side_id::b, close_b));
+  auto step = [](wire_chunk c) {
+    c.step = 0;
+    return c;
+  };
+  run.stream.push_back(step(chunk(side_id::a, cat({data_a, close_a}))));  // a step's datagrams, concatenated
+  run.stream.push_back(step(chunk(side_id::a, {}, true)));               // close(fd): nothing on UDP
+  run.stream.push_back(step(chunk(side_id::b, close_b)));
 
   SUBCASE("A is the client") {
     std::ostringstream out;
     write_pcap(out, {{&run, true, 40007, true}});
     const auto packets = read_pcap(out.str());
     REQUIRE(packets.size() == 5);
-    const std::vector<bytes> payloads = {hello, second, server_flight, close_a, close_b};
-    const std::vector<bool> from_client = {true, true, false, true, false};
+    const std::vector<bytes> payloads = {cat({hello, second}), server_flight, data_a, close_a, close_b};
+    const std::vector<bool> from_client = {true, false, true, true, false};
     for (std::size_t i = 0; i < packets.size(); ++i) {
       CAPTURE(i);
       CHECK(packets[i].protocol == 17);
@@ -130,7 +135,7 @@ TEST_CASE("a DTLS run is written as UDP, one datagram per record, in the order t
     const auto packets = read_pcap(out.str());
     REQUIRE(packets.size() == 5);
     CHECK(packets[0].from == pcap_dtls_server_port);
-    CHECK(packets[2].from == 40001);
+    CHECK(packets[1].from == 40001);
   }
 }
 

@@ -9,6 +9,7 @@ Run: python3 tests/trace/test_tshark.py path/to/closenotify
 Exit 77 (skipped) when tshark is not installed; tools/install-deps.sh installs it.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -92,7 +93,8 @@ def main():
             check(f"{name}: ClientHello, ServerHello and two Finished dissected",
                   hs.count("1") == 1 and hs.count("2") == 1 and hs.count("20") == 2, hs)
 
-        # DTLS 1.2: UDP, one datagram per record, dissected as DTLS by tshark's heuristic.
+        # DTLS 1.2: UDP (the handshake datagram by datagram, then one datagram per record),
+        # dissected as DTLS by tshark's heuristic.
         # Wireshark 4.0 builds DTLS's ChaCha20-Poly1305 nonce from the sequence number
         # without the epoch (RFC 7905 §2 and RFC 6347 §4.1.2.1 put the epoch in it; OpenSSL
         # does, as test_dtls_record's byte-for-byte reseal shows), so it cannot decrypt that
@@ -105,14 +107,23 @@ def main():
         for scenario, suite, role in dtls_cases:
             pcap = os.path.join(tmp, "u.pcap")
             keys = os.path.join(tmp, "u.keys")
+            trace_json = os.path.join(tmp, "u.json")
             proc = subprocess.run([binary, "trace", scenario, "--suite", "dtls1.2:" + suite, "--role", role,
-                                   "--pcap", pcap, "--keylog", keys], capture_output=True, text=True, timeout=120)
+                                   "--pcap", pcap, "--keylog", keys, "--json", trace_json],
+                                  capture_output=True, text=True, timeout=120)
             name = f"{scenario} dtls1.2:{suite} A={role}"
             if not check(f"{name}: trace ran", proc.returncode == 0, proc.stderr):
                 continue
+            with open(trace_json) as f:
+                handshake_datagrams = len(json.load(f)["handshake"])
             frames = fields(tshark, pcap, keys, ["ip.proto", "udp.dstport", "dtls.record.content_type"])
-            check(f"{name}: every frame is UDP carrying one DTLS record",
-                  frames and all(f[0] == "17" and f[2] and "," not in f[2] for f in frames), frames)
+            check(f"{name}: every frame is UDP carrying DTLS",
+                  frames and all(f[0] == "17" and f[2] for f in frames), frames)
+            # The handshake's datagrams as the peer wrote them (OpenSSL packs a flight's records
+            # into one up to the MTU), then one datagram per record: the two close_notify alerts.
+            check(f"{name}: {handshake_datagrams} handshake datagrams, then one per record",
+                  len(frames) == handshake_datagrams + 2 and all("," not in f[2] for f in frames[-2:]),
+                  (handshake_datagrams, frames))
             check(f"{name}: the server's port is 4433",
                   {f[1] for f in frames} - {"4433"} == {"40000"}, frames)
             got = alerts(tshark, pcap, keys, "dtls")

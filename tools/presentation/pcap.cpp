@@ -144,13 +144,20 @@ class writer {
     out_.write(reinterpret_cast<const char*>(ip.data()), static_cast<std::streamsize>(ip.size()));
   }
 
-  // datagrams: a DTLS run: each record a side wrote as one UDP datagram. A side's `close`
-  // or `shutdown_write` sends nothing on UDP, so a fin chunk has no packet.
+  // datagrams: a DTLS run. A handshake chunk is one datagram as the peer wrote it (its
+  // hs_wire has a segment per datagram, docs/peer-protocol.md), so OpenSSL's packing of a
+  // flight shows; a step's bytes are the datagrams concatenated (`wire=`), so each record
+  // is one datagram. A side's `close` or `shutdown_write` sends nothing on UDP, so a fin
+  // chunk has no packet.
   void datagrams(const pcap_connection& c) {
     for (const auto& chunk : c.run->stream) {
       const bool is_client = (chunk.from == side_id::a) == c.a_is_client;
       const std::uint16_t from = is_client ? c.client_port : pcap_dtls_server_port;
       const std::uint16_t to = is_client ? pcap_dtls_server_port : c.client_port;
+      if (chunk.step == wire_chunk::handshake_step) {
+        if (!chunk.bytes.empty()) datagram(from, to, chunk.bytes.data(), chunk.bytes.size(), chunk.at);
+        continue;
+      }
       for (const auto& [offset, size] : dtls_datagrams(chunk.bytes)) {
         datagram(from, to, chunk.bytes.data() + offset, size, chunk.at);
       }

@@ -34,11 +34,12 @@ inline constexpr std::uint16_t pcap_dtls_server_port = 4433;
 /// three-way handshake, every chunk of the stream as PSH segments (split at 32 KiB) with
 /// correct sequence and acknowledgement numbers, each acknowledged by the receiver, a FIN
 /// where a side closed or shut down writing, and a FIN for each side still open when the
-/// run ended. UDP (`datagram`): each DTLS record a side wrote as one datagram, since the
-/// bytes a side reports are its datagrams concatenated and their boundaries are lost; a
-/// record never spans datagrams, so this is the finest split the datagrams allow. Bytes that
-/// do not frame as a whole record (a truncated or hostile write) go out as one datagram.
-/// No FIN: UDP has no close.
+/// run ended. UDP (`datagram`): each handshake chunk as the one datagram it is (the peer's
+/// hs_wire keeps datagram boundaries); after the handshake each DTLS record a side wrote as
+/// one datagram, since a step's bytes are its datagrams concatenated and their boundaries are
+/// lost; a record never spans datagrams, so this is the finest split the datagrams allow.
+/// Bytes that do not frame as a whole record (a truncated or hostile write) go out as one
+/// datagram. No FIN: UDP has no close.
 void write_pcap(std::ostream& out, const std::vector<pcap_connection>& connections);
 
 /// dtls_datagrams: `bytes` (DTLS datagrams, concatenated) cut into records by their 13-byte

@@ -414,8 +414,9 @@ void print_trace(std::ostream& out, const trace_input& t, const trace_style& sty
     const bool client = (chunk.from == side_id::a) == t.c.a_is_client;
     bool& enc = client ? enc_client : enc_server;
     tl.add(cell, (chunk.from == side_id::a && t.candidate ? "OpenSSL (before hand-off): " : "") +
-                     std::string(client ? "SSL_connect" : "SSL_accept") + " writes " +
-                     std::to_string(chunk.bytes.size()) + " bytes",
+                     std::string(client ? "SSL_connect" : "SSL_accept") +
+                     (t.c.datagram ? " writes a datagram of " : " writes ") + std::to_string(chunk.bytes.size()) +
+                     " bytes",
            tone::dim);
     for (const auto& line : flight_records(chunk.bytes, t.c.tls13, t.c.datagram, enc)) {
       tl.add(cell, (chunk.from == side_id::a ? "--> " : "<-- ") + line, tone::dim);
