@@ -322,6 +322,11 @@ void dtls_endpoint_seeds(writer& w) {
                        shutdown}, 0x40},
       {"handed-over-write-exhaustion", {write, write, write, write, write, shutdown}, 0x40},
       {"raw-garbage", {ev(event_kind::peer_raw, 0, 0, {23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 3, 1, 2, 3}), read}, 0},
+      {"authenticated-overflow", {rec(23, bytes(16385, 0x62)), read, shutdown}, 0},
+      {"max-record", {rec(23, bytes(16384, 0x61)), ev(event_kind::call_read, 255), read, ev(event_kind::call_write, 16384)}, 0},
+      {"type-zero-during-shutdown", {shutdown, rec(0, {}), shutdown, rec(0, {1}), shutdown, close_notify, shutdown}, 0},
+      {"renegotiation-after-our-close-notify", {shutdown, rec(22, {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}), shutdown,
+                                                 close_notify, shutdown}, 0},
   };
   const auto suites = dtls12_cipher_suites();
   for (std::uint8_t idx = 0; idx < suites.size(); ++idx) {
