@@ -30,6 +30,8 @@ std::string_view to_string(dtls_discard_reason r) noexcept {
       return "empty record";
     case dtls_discard_reason::bad_record_mac:
       return "bad record mac";
+    case dtls_discard_reason::too_short:
+      return "too short";
   }
   return "unknown";
 }

@@ -38,6 +38,11 @@ dtls_open_result open_dtls_record(record_protection& protection, dtls_replay_win
     // a nonce and a tag): "For DTLS we simply ignore bad packets." RFC 6347 §4.1.2.6: "If
     // the MAC validation fails, the receiver MUST discard the received record as invalid."
     // Where TLS sends bad_record_mac, DTLS discards: this is the one place they differ.
+    // Too short to hold a nonce and a tag is a discard of its own: OpenSSL 3.0 drops it as
+    // it drops a bad tag, 1.1.1 and 3.5 fail (EVP_CTRL_AEAD_TLS1_AAD), so the endpoint's
+    // profile decides (dtls_short_record).
+    if (f->check == fatal_check::tls12_aead_record_too_short)
+      return discard(dtls_discard_reason::too_short);
     if (f->send == alert_description::bad_record_mac)
       return discard(dtls_discard_reason::bad_record_mac);
     // "send overflow if the plaintext is too long now it has passed MAC": SSLfatal(s,

@@ -41,9 +41,18 @@ endpoint::step endpoint::get_dtls_record() noexcept {
       datagram_reader_.reset();
       continue;
     }
-    if (std::holds_alternative<dtls_discard>(r)) continue;
+    if (const auto* d = std::get_if<dtls_discard>(&r)) {
+      if (d->reason == dtls_discard_reason::too_short && profile_.dtls_short_record) {
+        fail(profile_.dtls_short_record->send, profile_.dtls_short_record->reason);
+        return step::error;
+      }
+      continue;
+    }
     if (fail_on_fatal(r)) return step::error;
     const dtls_plaintext& pt = std::get<dtls_plaintext>(r);
+    // OpenSSL 3.5 (dtls_get_more_records): "No payload data in this record. Dump it"
+    // (profile row dtls_empty_record). 1.1.1 and 3.0 hand it to dtls1_read_bytes.
+    if (pt.fragment.empty() && profile_.dtls_empty == dtls_empty_record::dropped) continue;
     record_ = current_record{pt.type, pt.fragment};
     if (observer_) observer_(record_event{false, pt.type, pt.fragment});
     return step::proceed;
@@ -64,7 +73,11 @@ endpoint::step endpoint::read_datagram() noexcept {
     case io_status::would_block:
       return step::retry_read;
     case io_status::eof:
-      return end_of_input();
+      // A zero-length datagram, not an end of stream: a datagram socket has none, and
+      // OpenSSL's datagram BIO answers BIO_eof with 0, so neither the unexpected-EOF error
+      // nor IGNORE_UNEXPECTED_EOF applies. Nothing is queued; the next read goes on.
+      want_ = want::nothing;
+      return profile_.dtls_empty_datagram_read == dtls_empty_datagram::returns_0 ? step::closed : step::error;
     case io_status::error:
       want_ = want::nothing;
       os_error_ = io.error_number;
@@ -108,7 +121,7 @@ endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bo
       return step::closed;
     }
     if (record_->type == content_type::alert) {
-      if (const step s = handle_alert(); s != step::proceed) return s;
+      if (const step s = dtls_handle_alert(); s != step::proceed) return s;
       continue;
     }
     // "If we get here, then type != rr->type": after our close_notify, anything else is
@@ -149,6 +162,56 @@ endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bo
     fail(alert_description::unexpected_message, "unexpected record");
     return step::error;
   }
+}
+
+// dtls1_read_bytes' alert branch. It differs from ssl3_read_bytes' in two ways the profile
+// rows carry: what happens to a warning's record (1.1.1 and 3.0 read it again), and whether a
+// no_renegotiation warning is fatal (not in 1.1.1). The levels are judged in OpenSSL's order:
+// warning, fatal, anything else "unknown alert type" — so an unknown level is unknown even
+// with no_renegotiation's description, where TLS 1.2 calls it a refused renegotiation.
+endpoint::step endpoint::dtls_handle_alert() noexcept {
+  auto parsed = parse_alert(record_->data);  // exactly 2 bytes: "invalid alert" otherwise
+  if (fail_on_fatal(parsed)) {
+    consume_record();
+    return step::error;
+  }
+  const alert a = std::get<alert>(parsed);
+  last_alert_received_ = a;
+  if (alert_observer_) alert_observer_(a);
+  if (a.level == alert_level::warning) {
+    warn_alert_ = a.description;
+    // "SSL3_RECORD_set_read(rr)" marks the record read but leaves its length: the next
+    // pass of `goto start` finds it still there and processes the same alert again, until
+    // the warning count ends the connection (1.1.1, 3.0; 3.5 releases it).
+    const bool read_again = profile_.dtls_warning == dtls_warning_alert::read_again &&
+                            a.description != alert_description::close_notify;
+    if (!read_again) consume_record();
+    if (++warning_alerts_in_a_row_ == kMaxWarningAlerts) {
+      fail(alert_description::unexpected_message, "too many warn alerts");
+      return step::error;
+    }
+    if (a.description == alert_description::close_notify) {
+      shutdown_ |= shutdown_received;
+      return step::closed;
+    }
+    if (a.description == alert_description::no_renegotiation_RESERVED && profile_.dtls_no_renegotiation_fatal) {
+      fail(alert_description::handshake_failure, "no renegotiation");
+      return step::error;
+    }
+    return step::proceed;
+  }
+  consume_record();
+  if (a.level == alert_level::fatal) {
+    // The peer ended the connection: its reason, nothing sent back, RECEIVED set.
+    const alert_meaning m = classify_received_alert(a, protocol_version::tls12, profile_.tls13_warnings,
+                                                    profile_.alert_names);
+    want_ = want::nothing;
+    fail(std::nullopt, m.reason);
+    shutdown_ |= shutdown_received;
+    return step::closed;
+  }
+  fail(alert_description::illegal_parameter, "unknown alert type");
+  return step::error;
 }
 
 // dtls1_write_app_data_bytes, then do_dtls1_write: one record per call, one datagram per

@@ -15,7 +15,9 @@ struct memory_datagram_pipe::direction {
   std::deque<std::vector<std::uint8_t>> datagrams;
   std::size_t capacity;
   bool writer_shut = false;    // shutdown_write on the sending end: its writes fail EPIPE
-  bool reader_closed = false;  // the receiving end closed: writes fail ECONNREFUSED
+  bool reader_closed = false;  // the receiving end closed: a write fails ECONNREFUSED,
+                               // and every one after it ENOTCONN (the socket is disconnected)
+  bool refused = false;
 
   explicit direction(std::size_t cap) : capacity(cap) {}
 };
@@ -57,7 +59,11 @@ io_result memory_datagram_pipe::end::write(bytes_view in) noexcept {
   ++stats_.writes;
   for (;;) {
     if (out_.writer_shut) return {io_status::error, 0, EPIPE};
-    if (out_.reader_closed) return {io_status::error, 0, ECONNREFUSED};
+    if (out_.reader_closed) {
+      const int e = out_.refused ? ENOTCONN : ECONNREFUSED;
+      out_.refused = true;
+      return {io_status::error, 0, e};
+    }
     if (out_.datagrams.size() < out_.capacity) break;
     if (nonblocking_) return {io_status::would_block};
     out_.cv.wait(lock);

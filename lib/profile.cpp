@@ -39,8 +39,8 @@ constexpr fatal_override kOpenssl35Overrides[] = {
 
 // id, name, pages, measured against; EOF, IGNORE_UNEXPECTED_EOF, unread
 // data; alert names, TLS 1.3 warnings, failed write, alert behind a write, a record after
-// close_notify, TLS 1.3 client's compatibility CCS; fatal overrides; the DTLS record length
-// limit (3.0's unless given).
+// close_notify, TLS 1.3 client's compatibility CCS; fatal overrides; DTLS: the record length
+// limit, a warning alert's record, no_renegotiation, empty records (3.0's unless given).
 constexpr std::array<profile, 5> kProfiles{{
     {profile_id::openssl_1_0, "openssl-1.0", "000, 002", "", eof::syscall_eof, false, unread::discard,
      names::sslv3, warnings::warning_level, write_failure::nothing_queued, behind::kept, after::stays_current, false, {}},
@@ -48,14 +48,17 @@ constexpr std::array<profile, 5> kProfiles{{
      warnings::warning_level, write_failure::nothing_queued, behind::kept, after::stays_current, false, {}},
     {profile_id::openssl_1_1_1, "openssl-1.1.1", "001", "OpenSSL 1.1.1w  11 Sep 2023 (Debian 1.1.1w-0+deb11u8)",
      eof::syscall_eof, false, unread::fail, names::sslv3, warnings::warning_level, write_failure::nothing_queued,
-     behind::kept, after::stays_current, false, kOpenssl111Overrides},
+     behind::kept, after::stays_current, false, kOpenssl111Overrides, dtls_openssl30_max_record_length,
+     dtls_warning_alert::read_again, false, dtls_empty_record::delivered, dtls_empty_datagram::returns_0,
+     fatal{ad::internal_error, "internal error"}},
     {profile_id::openssl_3_0, "openssl-3.0", "001, 004", "OpenSSL 3.0.22 25 Aug 2026 (Debian 3.0.22-1~deb12u2)",
      eof::ssl_error, true, unread::fail, names::sslv3, warnings::warning_level, write_failure::nothing_queued,
      behind::kept, after::stays_current, false, {}},
     {profile_id::openssl_3_5, "openssl-3.5", "004", "OpenSSL 3.5.7 9 Jun 2026 (Debian 3.5.7-1~deb13u2)",
      eof::ssl_error, true, unread::fail, names::ssl_tls, warnings::user_canceled_only, write_failure::system_error,
      behind::dropped, after::passed_over_unreleased, true, kOpenssl35Overrides,
-     dtls_openssl35_max_record_length},
+     dtls_openssl35_max_record_length, dtls_warning_alert::released, true, dtls_empty_record::dropped,
+     dtls_empty_datagram::returns_minus_one, fatal{ad::internal_error, "record layer failure"}},
 }};
 static_assert(kProfiles[3].id == profile_id::openssl_3_0, "profile_for's fallback is the system OpenSSL's");
 

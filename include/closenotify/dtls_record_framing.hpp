@@ -70,6 +70,8 @@ enum class dtls_discard_reason : std::uint8_t {
   stale,         // left of the window: "stale, outside the window"
   empty_record,  // length 0: "just read a 0 length packet"
   bad_record_mac,  // does not authenticate: "For DTLS we simply ignore bad packets."
+  too_short,       // shorter than explicit nonce + tag: discarded by 3.0 as not authenticating;
+                   // fatal in 1.1.1 and 3.5 (profile row dtls_short_record)
 };
 
 std::string_view to_string(dtls_discard_reason r) noexcept;

@@ -200,6 +200,7 @@ class endpoint {
   // dtls1_write_app_data_bytes, where they differ from the TLS functions above.
   step dtls_read_bytes(read_for purpose, mutable_bytes out, bool peek, std::size_t& copied) noexcept;
   step get_dtls_record() noexcept;
+  step dtls_handle_alert() noexcept;
   step read_datagram() noexcept;
   int dtls_write(bytes_view data) noexcept;
   step seal_record(content_type type, bytes_view plaintext) noexcept;

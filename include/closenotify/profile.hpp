@@ -89,6 +89,28 @@ enum class record_after_close : std::uint8_t {
 
 /// fatal_override: a check (fatal_check) this release answers with another alert or
 /// reason than the layers' (OpenSSL 3.0's) answer.
+/// dtls_warning_alert: what dtls1_read_bytes does with the record of a warning alert that
+/// does not end the read (neither close_notify nor, where fatal, no_renegotiation).
+enum class dtls_warning_alert : std::uint8_t {
+  read_again,  // 1.1.1, 3.0: SSL3_RECORD_set_read leaves its length, so `goto start` reads
+               // the same alert again, until "too many warn alerts"
+  released,    // 3.5: ssl_release_record; the next record is read
+};
+
+/// dtls_empty_record: a DTLS record whose plaintext is empty.
+enum class dtls_empty_record : std::uint8_t {
+  delivered,  // 1.1.1, 3.0: dtls1_read_bytes gets it (SSL_read returns 0; an alert is "invalid")
+  dropped,    // 3.5 dtls_get_more_records: "No payload data in this record. Dump it"
+};
+
+/// dtls_empty_datagram: what a read returns for a zero-length datagram (recv(2) returns 0).
+/// OpenSSL's datagram BIO has no BIO_CTRL_EOF, so it is no EOF: nothing is queued or sent
+/// (SSL_ERROR_SYSCALL, errno 0) and the next read goes on.
+enum class dtls_empty_datagram : std::uint8_t {
+  returns_0,         // 1.1.1, 3.0: ssl3_read_n's 0 goes back up as it is
+  returns_minus_one, // 3.5: the record layer calls it a non-fatal error, -1
+};
+
 struct fatal_override {
   fatal_check check;
   std::optional<alert_description> send;
@@ -129,6 +151,16 @@ struct profile {
   /// dtls_max_record_length: the longest DTLS record read rather than discarded from its
   /// header (dtls_record_framing.hpp): 17728 in 1.1.1 and 3.0, 16704 in 3.5.
   std::size_t dtls_max_record_length = dtls_openssl30_max_record_length;
+  dtls_warning_alert dtls_warning = dtls_warning_alert::read_again;
+  /// dtls_no_renegotiation_fatal: a no_renegotiation warning ends a DTLS connection
+  /// (handshake_failure, "no renegotiation"), as in TLS; 1.1.1's dtls1_read_bytes has no
+  /// such branch and counts it as any warning.
+  bool dtls_no_renegotiation_fatal = true;
+  dtls_empty_record dtls_empty = dtls_empty_record::delivered;
+  dtls_empty_datagram dtls_empty_datagram_read = dtls_empty_datagram::returns_0;
+  /// dtls_short_record: a DTLS record too short for explicit nonce and tag: discarded
+  /// (nullopt, 3.0) or this fatal error (1.1.1, 3.5: EVP_CTRL_AEAD_TLS1_AAD fails).
+  std::optional<fatal> dtls_short_record = std::nullopt;
 
   /// as_seen: `f` as this release reports it.
   fatal as_seen(fatal f) const noexcept {

@@ -112,8 +112,9 @@ class memory_pipe::end final : public transport {
 /// socketpair: each direction queues at most `capacity` datagrams (a writer then blocks or
 /// sees would_block). As on such a socket there is no end of stream: after shutdown_write
 /// or close the other end's reads wait for ever (would_block when nonblocking), and
-/// writing to a closed end fails with ECONNREFUSED. A zero-length datagram reads as 0
-/// bytes, which is what recv(2) returns for one, and so reads as EOF, for OpenSSL's BIO too.
+/// writing to a closed end fails with ECONNREFUSED, then ENOTCONN. A zero-length datagram
+/// reads as 0 bytes (io_status::eof), which is what recv(2) returns for one; a DTLS
+/// endpoint knows that this is no end of stream.
 ///
 /// The faults a datagram network makes are commands on the datagrams queued for an end
 /// (sent to it, not yet read), so a test injects them at a chosen moment, never by chance.

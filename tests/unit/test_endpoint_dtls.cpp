@@ -13,6 +13,7 @@
 
 #include "closenotify/cipher_suite.hpp"
 #include "closenotify/connection_secrets.hpp"
+#include "closenotify/dtls_record_framing.hpp"
 #include "closenotify/endpoint.hpp"
 #include "closenotify/record_protection.hpp"
 #include "closenotify/transport.hpp"
@@ -261,4 +262,85 @@ TEST_CASE("memory_datagram_pipe: no end of stream; a closed end refuses datagram
   CHECK(w.status == io_status::error);
   CHECK(w.error_number == ECONNREFUSED);
   CHECK(p.b().write(text("z")).status == io_status::error);
+}
+
+TEST_CASE("dtls1_read_bytes: 1.1.1 and 3.0 read a warning alert's record again until too many warn alerts; 3.5 releases it") {
+  for (profile_id id : {profile_id::openssl_1_1_1, profile_id::openssl_3_0, profile_id::openssl_3_5}) {
+    CAPTURE(static_cast<int>(id));
+    endpoint_options o;
+    o.profile = id;
+    dtls_connection c(dtls12_cipher_suites()[0], 64, o);
+    int alerts_seen = 0;
+    c.server->set_alert_observer([&](const alert&) { ++alerts_seen; });
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::alert, std::array<std::uint8_t, 2>{1, 90}, 1)));
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::application_data, text("data"), 2)));
+    int ret = 0;
+    const std::string got = read_string(*c.server, ret);
+    if (id == profile_id::openssl_3_5) {
+      CHECK(got == "data");
+      CHECK(alerts_seen == 1);
+    } else {
+      CHECK(ret == -1);
+      CHECK(c.server->error_reason() == "too many warn alerts");
+      CHECK(alerts_seen == 5);
+    }
+  }
+}
+
+TEST_CASE("an empty datagram is no end of stream: SSL_ERROR_SYSCALL, nothing sent, and the next read goes on") {
+  for (profile_id id : {profile_id::openssl_3_0, profile_id::openssl_3_5}) {
+    endpoint_options o;
+    o.profile = id;
+    o.ignore_unexpected_eof = true;  // no EOF, so it changes nothing
+    dtls_connection c(dtls12_cipher_suites()[1], 64, o);
+    c.pipe.b().inject({});
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::application_data, text("next"), 1)));
+    int ret = 0;
+    CHECK(read_string(*c.server, ret).empty());
+    CHECK(ret == (id == profile_id::openssl_3_0 ? 0 : -1));
+    CHECK(c.server->get_error(ret) == ssl_error::syscall);
+    CHECK(c.server->get_shutdown() == 0);
+    CHECK(c.pipe.a().queued() == 0);
+    CHECK(read_string(*c.server, ret) == "next");
+  }
+}
+
+TEST_CASE("a record too short for nonce and tag: OpenSSL 3.0 drops it, 1.1.1 and 3.5 fail with internal_error") {
+  for (profile_id id : {profile_id::openssl_1_1_1, profile_id::openssl_3_0, profile_id::openssl_3_5}) {
+    endpoint_options o;
+    o.profile = id;
+    dtls_connection c(dtls12_cipher_suites()[0], 64, o);
+    auto hdr = encode_dtls_record_header(content_type::application_data, 1, 1, 10);
+    std::vector<std::uint8_t> d(hdr.begin(), hdr.end());
+    d.resize(d.size() + 10, 0);
+    c.pipe.b().inject(bytes_view(d));
+    int ret = 0;
+    CHECK(read_string(*c.server, ret).empty());
+    if (id == profile_id::openssl_3_0) {
+      CHECK(c.server->get_error(ret) == ssl_error::want_read);
+    } else {
+      CHECK(c.server->get_error(ret) == ssl_error::ssl);
+      REQUIRE(c.server->last_alert_sent().has_value());
+      CHECK(c.server->last_alert_sent()->description == alert_description::internal_error);
+    }
+  }
+}
+
+TEST_CASE("an empty DTLS record: 3.0 hands it to SSL_read (0, SSL_ERROR_SYSCALL); 3.5 dumps it") {
+  for (profile_id id : {profile_id::openssl_3_0, profile_id::openssl_3_5}) {
+    endpoint_options o;
+    o.profile = id;
+    dtls_connection c(dtls12_cipher_suites()[2], 64, o);
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::application_data, {}, 1)));
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::application_data, text("more"), 2)));
+    int ret = 0;
+    const std::string got = read_string(*c.server, ret);
+    if (id == profile_id::openssl_3_0) {
+      CHECK(ret == 0);
+      CHECK(c.server->get_error(ret) == ssl_error::syscall);
+      CHECK(read_string(*c.server, ret) == "more");
+    } else {
+      CHECK(got == "more");
+    }
+  }
 }

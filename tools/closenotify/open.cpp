@@ -54,7 +54,7 @@ const char* const open_help =
     "  datagram 2: epoch 1 seq 2: discarded, replayed: sequence number 2 was already received\n"
     "DTLS discard reasons (docs/dtls.md): partial header, unexpected version, wrong version,\n"
     "record too long, partial record, wrong epoch, next epoch, replayed, stale, empty record,\n"
-    "bad record mac.\n"
+    "bad record mac, too short (a body shorter than nonce and tag).\n"
     "\n"
     "A record that does not open ends the command with exit status 1 and one line, e.g.\n"
     "  closenotify: error: record rejected: bad_record_mac (decryption failed or bad record mac): the\n"
@@ -288,6 +288,9 @@ std::string why_discarded(const dtls_discard& d, const std::optional<dtls_record
     case dtls_discard_reason::bad_record_mac:
       return "it does not authenticate with these keys under epoch " + std::to_string(prot.epoch()) +
              " (check --role: the side that sent it)";
+    case dtls_discard_reason::too_short:
+      return "its body is shorter than an explicit nonce and a tag (OpenSSL 3.0 drops it; 1.1.1 and 3.5 fail "
+             "the connection)";
   }
   return {};
 }
