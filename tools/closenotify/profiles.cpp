@@ -107,6 +107,34 @@ const std::vector<row>& rows() {
        "SSL3_RT_MAX_ENCRYPTED_OVERHEAD` (16704); a longer record's header is skipped and reading goes on inside "
        "its body (docs/dtls.md)",
        [](const profile& p) { return std::to_string(p.dtls_max_record_length); }},
+      {"dtls_warning_alert", "a DTLS warning alert's record (not close_notify)",
+       "dtls1_read_bytes, 1.1.1/3.0: `SSL3_RECORD_set_read(rr)` leaves the length, so `goto start` processes the "
+       "same alert again until \"too many warn alerts\"; 3.5: ssl_release_record",
+       [](const profile& p) {
+         return std::string(p.dtls_warning == dtls_warning_alert::read_again ? "read again" : "released");
+       }},
+      {"dtls_no_renegotiation_fatal", "a DTLS no_renegotiation warning is fatal",
+       "3.0/3.5 dtls1_read_bytes: `else if (alert_descr == SSL_AD_NO_RENEGOTIATION)` SSLfatal handshake_failure; "
+       "1.1.1 has no such branch and counts it as any warning",
+       [](const profile& p) { return std::string(p.dtls_no_renegotiation_fatal ? "yes" : "no"); }},
+      {"dtls_empty_record", "a DTLS record with an empty plaintext",
+       "3.5 dtls_get_more_records: \"No payload data in this record. Dump it\"; 1.1.1/3.0 hand it to "
+       "dtls1_read_bytes (SSL_read returns 0, SSL_ERROR_SYSCALL; an empty alert is \"invalid alert\")",
+       [](const profile& p) {
+         return std::string(p.dtls_empty == dtls_empty_record::delivered ? "delivered" : "dropped");
+       }},
+      {"dtls_empty_datagram", "SSL_read's return for a zero-length datagram (SSL_ERROR_SYSCALL, no EOF)",
+       "the datagram BIO has no BIO_CTRL_EOF, so ssl3_read_n's `BIO_eof` is false: no unexpected-EOF error; 1.1.1/3.0 "
+       "return the 0, 3.5's record layer makes it -1",
+       [](const profile& p) {
+         return std::string(p.dtls_empty_datagram_read == dtls_empty_datagram::returns_0 ? "0" : "-1");
+       }},
+      {"dtls_short_record", "a DTLS record shorter than explicit nonce + tag",
+       "3.0 drops it with the records that do not authenticate; in 1.1.1 and 3.5 EVP_CTRL_AEAD_TLS1_AAD fails first "
+       "and the connection fails with internal_error (1.1.1 \"internal error\", 3.5 \"record layer failure\")",
+       [](const profile& p) {
+         return std::string(p.dtls_short_record ? "fatal" : "dropped");
+       }},
   };
   return r;
 }
