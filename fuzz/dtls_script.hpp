@@ -13,8 +13,8 @@
 //                      tampering, and whether it joins the last queued datagram
 //   peer_alert         an alert record in a datagram of its own, the next sequence number
 //   peer_raw           `data` as one datagram
-//   peer_eof           a zero-length datagram (EOF to the endpoint, as recv(2) returning 0;
-//                      on a datagram socket more may follow it)
+//   peer_eof           a zero-length datagram (recv(2) returns 0; no end of stream for DTLS:
+//                      SSL_ERROR_SYSCALL, and more may follow it; profile row dtls_empty_datagram)
 //   peer_reset         the next read fails with ECONNREFUSED (an ICMP error on UDP)
 //   write_limit        a fault on the datagrams queued for the endpoint: a fault_choice
 //   peer_stops_reading every later write fails with ECONNREFUSED
