@@ -143,6 +143,64 @@ TEST_SUITE("scenario") {
     CHECK_FALSE(skip_reason(both, c).has_value());
   }
 
+  TEST_CASE("conditions: tls1.2 is not dtls1.2, and tls means both stream protocols") {
+    cell tls12{"ECDHE-ECDSA-AES128-GCM-SHA256", false, true, true};
+    cell dtls{"ECDHE-ECDSA-AES128-GCM-SHA256", false, true, true, true};
+    cell tls13{"TLS_AES_128_GCM_SHA256", true, true, true};
+    auto only12 = parse_one("family f: t\nscenario s\n  cite x\n  only tls1.2: why\n  A shutdown\n");
+    CHECK_FALSE(skip_reason(only12, tls12).has_value());
+    CHECK(skip_reason(only12, dtls).has_value());
+    auto stream = parse_one("family f: t\nscenario s\n  cite x\n  only tls: why\n  A shutdown\n");
+    CHECK_FALSE(skip_reason(stream, tls12).has_value());
+    CHECK_FALSE(skip_reason(stream, tls13).has_value());
+    CHECK(skip_reason(stream, dtls) == "only tls: why");
+    auto datagrams = parse_one("family f: t\nscenario s\n  cite x\n  only dtls1.2: why\n  A shutdown\n");
+    CHECK_FALSE(skip_reason(datagrams, dtls).has_value());
+    CHECK(skip_reason(datagrams, tls12).has_value());
+    CHECK(protocol_name(protocol_of(dtls)) == "dtls1.2");
+    CHECK(suite_label(dtls) == "dtls1.2:ECDHE-ECDSA-AES128-GCM-SHA256");
+    CHECK(suite_label(tls12) == "ECDHE-ECDSA-AES128-GCM-SHA256");
+  }
+
+  TEST_CASE("a DTLS cell skips a scenario with a stream's step, naming the step; one naming dtls1.2 keeps it") {
+    cell dtls{"ECDHE-ECDSA-AES128-GCM-SHA256", false, true, true, true};
+    for (const char* st : {"A close", "B shutdown_write", "A raw 1503030002", "A set ignore_unexpected_eof",
+                           "B write 16385", "B write_all 1000000", "B inject handshake 00000000"}) {
+      CAPTURE(st);
+      auto s = parse_one(std::string("family f: t\nscenario s\n  cite x\n  ") + st + "\n");
+      auto why = skip_reason(s, dtls);
+      REQUIRE(why.has_value());
+      CHECK(why->find("only tls (") == 0);
+      CHECK_FALSE(skip_reason(s, cell{"ECDHE-ECDSA-AES128-GCM-SHA256", false, true, true}).has_value());
+    }
+    auto fits = parse_one("family f: t\nscenario s\n  cite x\n  B write 16384\n  A inject alert 0100\n");
+    CHECK_FALSE(skip_reason(fits, dtls).has_value());
+    auto chosen = parse_one("family f: t\nscenario s\n  cite x\n  only dtls1.2: why\n  B close\n");
+    CHECK_FALSE(skip_reason(chosen, dtls).has_value());
+  }
+
+  TEST_CASE("datagram faults and DTLS header fields need only dtls1.2") {
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  B datagram drop\n").find("t.scn:4: ") == 0);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  only tls1.2, dtls1.2: both\n  B datagram drop\n")
+              .find("only dtls1.2") != std::string::npos);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  B inject alert 0100 seq 3\n").find("only dtls1.2") !=
+          std::string::npos);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  only dtls1.2: y\n  B inject alert 0100 seq 281474976710656\n")
+              .find("'seq' takes a number") != std::string::npos);
+    auto s = parse_one("family f: t\nscenario s\n  cite x\n  only dtls1.2: y\n  A datagram truncate 13 2\n"
+                       "  B datagram replay\n  A inject alert 0100 epoch 0 seq 9\n");
+    auto t = std::get<datagram_fault>(parse_datagram_fault(s.steps[0].command));
+    CHECK(t.what == datagram_fault::kind::truncate);
+    CHECK(t.length == 13);
+    CHECK(t.index == 2);
+    auto r = std::get<datagram_fault>(parse_datagram_fault(s.steps[1].command));
+    CHECK(r.what == datagram_fault::kind::replay);
+    CHECK(r.index == 1);
+    auto in = std::get<injection>(parse_injection(s.steps[2].command));
+    CHECK(in.epoch == 0);
+    CHECK(in.sequence_number == 9u);
+  }
+
   TEST_CASE("declared divergences name side.field") {
     auto s = parse_one("family f: t\nscenario s\n  cite x\n  divergence B: A.sent B.recv\n  A shutdown\n");
     REQUIRE(s.divergences.size() == 1);
@@ -215,6 +273,40 @@ TEST_SUITE("wire") {
     CHECK(dec.feed(sealed) == std::vector<std::string>{"application_data(3: 010203)"});
   }
 
+  TEST_CASE("DTLS records open by their own epoch and sequence number; an injection takes the next unused one") {
+    session_keys k;
+    k.suite = find_dtls12_cipher_suite("ECDHE-ECDSA-CHACHA20-POLY1305");
+    k.dtls = true;
+    k.epoch = 1;
+    k.local_role = role::client;
+    k.master.assign(48, 0x33);
+    k.client_random.assign(32, 0x44);
+    k.server_random.assign(32, 0x55);
+    k.write_sequence = 5;
+    auto dec = std::get<wire_decoder>(wire_decoder::create(k, role::client));
+    REQUIRE(dec.is_dtls());
+    const std::uint8_t close_notify[] = {1, 0};
+    auto first = std::get<std::vector<std::uint8_t>>(dec.seal_next(21, close_notify, 0));
+    REQUIRE(first.size() == 13 + 2 + 16);
+    CHECK(first[4] == 1);   // epoch 1
+    CHECK(first[10] == 5);  // the hand-off's next sequence number
+    CHECK(dec.feed(first) == std::vector<std::string>{"alert(warning close_notify)"});
+    auto second = std::get<std::vector<std::uint8_t>>(dec.seal_next(21, close_notify, 0));
+    CHECK(second[10] == 6);  // the fed record used 5
+    // Another epoch's header no longer opens under epoch 1's additional data; epoch 0 is
+    // the unprotected handshake epoch.
+    auto other = std::get<std::vector<std::uint8_t>>(dec.seal_next(21, close_notify, 0, 2, std::uint64_t{9}));
+    auto shown = dec.describe_datagram(other);
+    CHECK(shown == "unopened(type 21, version fefd, epoch 2, seq 9, length 18)");
+    auto plain = std::get<std::vector<std::uint8_t>>(dec.seal_next(21, close_notify, 0, 0, std::nullopt));
+    CHECK(dec.describe_datagram(plain) == "epoch 0 alert(warning close_notify)");
+    // Two records in one datagram, and a cut one.
+    std::vector<std::uint8_t> two(first);
+    two.insert(two.end(), second.begin(), second.end());
+    CHECK(dec.describe_datagram(two) == "alert(warning close_notify); alert(warning close_notify)");
+    CHECK(dec.describe_datagram(bytes_view{first}.first(20)) == "(partial record, 20 bytes)");
+  }
+
   TEST_CASE("long application data compares as a length and a digest") {
     std::vector<std::uint8_t> a(1000, 7), b(1000, 7);
     CHECK(describe_bytes(a) == describe_bytes(b));
@@ -252,6 +344,19 @@ TEST_SUITE("compare") {
                      {"A", "B"});
     CHECK(c.result == verdict::diverge_documented);
     CHECK(c.divergences == std::vector<std::string>{"B"});
+  }
+
+  TEST_CASE("a divergence declared in some cells is documented there and undocumented elsewhere") {
+    auto s = parse_one("family f: t\nscenario s\n  cite x\n  divergence B in dtls1.2: A.ret\n  A shutdown\n");
+    REQUIRE(s.divergences.size() == 1);
+    CHECK(s.divergences[0].conditions == std::vector<std::string>{"dtls1.2"});
+    const cell dtls{"ECDHE-ECDSA-AES128-GCM-SHA256", false, true, true, true};
+    const cell tls12{"ECDHE-ECDSA-AES128-GCM-SHA256", false, true, true};
+    auto a = run_with({{"ret", "0"}}), b = run_with({{"ret", "1"}});
+    CHECK(compare(s, a, b, {"B"}, &dtls).result == verdict::diverge_documented);
+    CHECK(compare(s, a, b, {"B"}, &tls12).result == verdict::diverge_undocumented);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  divergence B in udp: A.ret\n  A shutdown\n")
+              .find("unknown condition 'udp'") != std::string::npos);
   }
 
   TEST_CASE("a declared divergence does not excuse differences in other fields") {
@@ -354,10 +459,10 @@ TEST_SUITE("compare_versions") {
       all.push_back(&vcs[i]);
       const auto& c = all_cases[i].c;
       if (c.tls13) tls13.push_back(&vcs[i]);
-      if (!c.tls13 && !c.a_is_client && !c.blocking) one_group.push_back(&vcs[i]);
+      if (!c.tls13 && !c.datagram && !c.a_is_client && !c.blocking) one_group.push_back(&vcs[i]);
     }
     one.push_back(all.front());
-    CHECK(describe_cells(all, all) == "all 24 cells");
+    CHECK(describe_cells(all, all) == "all 36 cells");
     CHECK(describe_cells(tls13, all) == "the TLS 1.3 cells (12)");
     CHECK(describe_cells(one_group, all) == "TLS 1.2 A=server nonblocking (3 suites)");
     CHECK(describe_cells(one, all) == "1 cell: TLS_AES_128_GCM_SHA256/client/blocking");

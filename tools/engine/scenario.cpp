@@ -151,8 +151,15 @@ std::optional<std::string> check_command(std::string& command) {
     if (args != 1 || !is_number(w[1], 16 * 1024 * 1024) || w[1] == "0") return "'" + verb + "' takes a byte count 1..16777216";
     return std::nullopt;
   }
-  if (verb == "write_hex" || verb == "raw") {
+  if (verb == "write_hex") {
     if (args != 1 || !is_hex(w[1]) || w[1] == "-") return "'" + verb + "' takes one non-empty hex string";
+    return std::nullopt;
+  }
+  // `raw -` is one zero-length datagram in a DTLS cell (recv(2) returns 0 for it); on a
+  // stream it would write nothing, so it is refused outside `only dtls1.2` scenarios by
+  // the stream-only rule for raw.
+  if (verb == "raw") {
+    if (args != 1 || !is_hex(w[1])) return "'raw' takes one hex string ('-': an empty datagram)";
     return std::nullopt;
   }
   if (verb == "key_update") {
