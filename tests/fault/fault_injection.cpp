@@ -541,7 +541,10 @@ class run {
         x.closed = true;
         o.note = "closed";
         return;
-      case command_verb::raw: o.note = raw(x, std::get<std::vector<std::uint8_t>>(from_hex(cmd.argument))); return;
+      case command_verb::raw:
+        o.note = raw(x, cmd.argument == "-" ? std::vector<std::uint8_t>{}
+                                            : std::get<std::vector<std::uint8_t>>(from_hex(cmd.argument)));
+        return;
       case command_verb::inject: o.note = inject(x, st.command); return;
       default:
         if (!diff::calls_endpoint(cmd.verb)) return unsupported(x, i);
@@ -561,6 +564,8 @@ class run {
   /// raw: bytes straight onto the transport (through the fault), as a socket write loop
   /// would send them: a short write, or an EAGAIN or two in a row, is retried.
   std::string raw(side& x, bytes_view bytes) {
+    // `raw -` in a DTLS scenario: one zero-length datagram (send_raw sends nothing for no bytes).
+    if (datagram_ && bytes.empty()) return "raw: " + std::string(to_string(x.io.write(bytes).status));
     return "raw: " + std::string(to_string(diff::send_raw(x.io, bytes, [](int in_a_row) { return in_a_row < 3; })));
   }
 
