@@ -50,11 +50,12 @@ endpoint::step endpoint::get_dtls_record() noexcept {
     }
     if (fail_on_fatal(r)) return step::error;
     const dtls_plaintext& pt = std::get<dtls_plaintext>(r);
+    // Opened (and marked in the window) whatever happens to it next.
+    if (observer_) observer_(record_event{false, pt.type, pt.fragment});
     // OpenSSL 3.5 (dtls_get_more_records): "No payload data in this record. Dump it"
     // (profile row dtls_empty_record). 1.1.1 and 3.0 hand it to dtls1_read_bytes.
     if (pt.fragment.empty() && profile_.dtls_empty == dtls_empty_record::dropped) continue;
     record_ = current_record{pt.type, pt.fragment};
-    if (observer_) observer_(record_event{false, pt.type, pt.fragment});
     return step::proceed;
   }
 }
