@@ -764,7 +764,8 @@ endpoint::step endpoint::fill(std::size_t total) noexcept {
   return step::error;
 }
 
-// The transport's EOF where a record (TLS) or a datagram (DTLS) was wanted.
+// The transport's EOF where a record was wanted (TLS only: for a DTLS endpoint a read of 0
+// bytes is an empty datagram, no end of stream; read_datagram).
 endpoint::step endpoint::end_of_input() noexcept {
   want_ = want::nothing;
   // 004 Non-Compliant Peers: "There are SSL/TLS implementations that never send the

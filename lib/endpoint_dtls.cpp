@@ -19,7 +19,9 @@ namespace {
 // kDtlsReadCapacity: the most OpenSSL 3.0 takes of one datagram. ssl3_setup_read_buffer
 // makes SSL3_RT_MAX_PLAIN_LENGTH + SSL3_RT_MAX_ENCRYPTED_OVERHEAD + DTLS1_RT_HEADER_LENGTH
 // + 3 (alignment) = 16720 bytes and ssl3_read_n starts 3 bytes in (SSL3_ALIGN_PAYLOAD), so
-// BIO_read is offered 16717; the kernel drops the rest of a longer datagram.
+// BIO_read is offered 16717; the kernel drops the rest of a longer datagram. 3.5's
+// tls_setup_read_buffer aligns by 7 and offers 16721: only a datagram of 16718 to 16721
+// bytes would tell them apart, and no record closenotify or OpenSSL writes is one.
 constexpr std::size_t kDtlsReadCapacity = 16384 + 320 + dtls_record_header_size;
 
 // DTLS1_HM_HEADER_LENGTH: msg_type, length, message_seq, fragment_offset, fragment_length.
@@ -152,9 +154,12 @@ endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bo
         consume_record();
         continue;
       }
-      // "We found handshake data, so we're going back into init": a renegotiation request.
-      // closenotify never renegotiates; it answers as OpenSSL does with
-      // SSL_OP_NO_RENEGOTIATION, a no_renegotiation warning, and reads on.
+      // "We found handshake data, so we're going back into init": OpenSSL's DTLS state
+      // machine takes the message (message_seq, type for the role, fragments:
+      // statem_dtls.c). closenotify never renegotiates and does not model that machine: it
+      // answers any such message with a no_renegotiation warning, what OpenSSL sends under
+      // SSL_OP_NO_RENEGOTIATION for a whole HelloRequest or ClientHello, and reads on. No
+      // live scenario checks this (docs/dtls.md, "Not modelled in the endpoint").
       consume_record();
       (void)send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
       continue;

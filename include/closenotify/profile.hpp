@@ -87,8 +87,6 @@ enum class record_after_close : std::uint8_t {
   passed_over_unreleased,
 };
 
-/// fatal_override: a check (fatal_check) this release answers with another alert or
-/// reason than the layers' (OpenSSL 3.0's) answer.
 /// dtls_warning_alert: what dtls1_read_bytes does with the record of a warning alert that
 /// does not end the read (neither close_notify nor, where fatal, no_renegotiation).
 enum class dtls_warning_alert : std::uint8_t {
@@ -111,6 +109,8 @@ enum class dtls_empty_datagram : std::uint8_t {
   returns_minus_one, // 3.5: the record layer calls it a non-fatal error, -1
 };
 
+/// fatal_override: a check (fatal_check) this release answers with another alert or
+/// reason than the layers' (OpenSSL 3.0's) answer.
 struct fatal_override {
   fatal_check check;
   std::optional<alert_description> send;

@@ -15,11 +15,15 @@ std::string_view to_string(datagram_fault f) noexcept {
 }
 
 io_result datagram_fault_transport::write(bytes_view in) noexcept {
-  if (sent_.size() == kHistory) sent_.erase(sent_.begin());
-  sent_.emplace_back(in.begin(), in.end());
+  // The history holds what the side sent: a datagram the queue refused is not in it.
+  auto remember = [&] {
+    if (sent_.size() == kHistory) sent_.erase(sent_.begin());
+    sent_.emplace_back(in.begin(), in.end());
+  };
   if (written_ != plan_.index || plan_.kind == datagram_fault::none) {
     const io_result r = inner_.write(in);
     if (r.status == io_status::ok) {
+      remember();
       ++written_;
       release();  // a held datagram arrives after the one that overtook it
     }
@@ -38,8 +42,8 @@ io_result datagram_fault_transport::write(bytes_view in) noexcept {
       held_.emplace(in.begin(), in.end());
       break;
     case datagram_fault::truncate: {
-      // Half of it: a partial record whichever record it held, and never empty (a
-      // zero-length datagram reads as EOF).
+      // Half of it: a partial record whichever record it held, and never empty (an empty
+      // datagram is a fault of its own kind: profile row dtls_empty_datagram).
       const io_result r = inner_.write(in.first((in.size() + 1) / 2));
       if (r.status != io_status::ok) return r;
       break;
@@ -47,6 +51,7 @@ io_result datagram_fault_transport::write(bytes_view in) noexcept {
     case datagram_fault::none:
       break;
   }
+  remember();
   fired_ = true;
   ++written_;
   return {io_status::ok, in.size()};
