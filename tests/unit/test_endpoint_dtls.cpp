@@ -17,22 +17,13 @@
 #include "closenotify/endpoint.hpp"
 #include "closenotify/record_protection.hpp"
 #include "closenotify/transport.hpp"
+#include "endpoint_fixture.hpp"
 
 using namespace closenotify;
+using closenotify::testing::pattern;
+using closenotify::testing::unwrap;
 
 namespace {
-
-std::vector<std::uint8_t> pattern(std::size_t n, std::uint8_t seed) {
-  std::vector<std::uint8_t> v(n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(seed + i * 7);
-  return v;
-}
-
-template <class T>
-T unwrap(configured<T> c) {
-  if (auto* e = std::get_if<config_error>(&c)) FAIL(e->message);
-  return std::move(std::get<T>(c));
-}
 
 struct dtls_keys {
   const cipher_suite* suite;
