@@ -11,6 +11,7 @@
 
 #include "closenotify/dtls_record_open.hpp"
 #include "closenotify/endpoint.hpp"
+#include "closenotify/post_handshake.hpp"
 
 namespace closenotify {
 
@@ -24,8 +25,6 @@ namespace {
 // bytes would tell them apart, and no record closenotify or OpenSSL writes is one.
 constexpr std::size_t kDtlsReadCapacity = 16384 + 320 + dtls_record_header_size;
 
-// DTLS1_HM_HEADER_LENGTH: msg_type, length, message_seq, fragment_offset, fragment_length.
-constexpr std::size_t kDtlsHandshakeHeaderSize = 12;
 constexpr std::uint8_t kFinished = 20;
 
 }  // namespace
@@ -123,6 +122,12 @@ endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bo
       if (record_->data.empty()) consume_record();
       return step::closed;
     }
+    // The state machine reading a message (back in init) takes the handshake records.
+    if (purpose == read_for::message_body && record_->type == content_type::handshake) {
+      if (const step s = dtls_handle_handshake(); s != step::proceed) return s;
+      if (!reading_message_) return step::proceed;  // the message is in
+      continue;
+    }
     if (record_->type == content_type::alert) {
       if (const step s = dtls_handle_alert(); s != step::proceed) return s;
       continue;
@@ -132,6 +137,23 @@ endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bo
     if (shutdown_ & shutdown_sent) {
       consume_record();
       return step::closed;
+    }
+    if (purpose == read_for::message_body) {
+      // dtls_get_reassembled_message reads a header with ssl_read_bytes(SSL3_RT_HANDSHAKE,
+      // &recvd_type, ...), which hands it a change_cipher_spec too. Its first byte must be
+      // 1 ("bad change cipher spec"); then no transition from TLS_ST_OK takes it, and "CCS
+      // messages don't have a message sequence number so this is probably because of an
+      // out-of-order CCS. We'll just drop it.": the call returns with a retry read set,
+      // WANT_READ even on a blocking socket. Application data is "unexpected record".
+      const bool ccs = record_->type == content_type::change_cipher_spec;
+      const bool bad_ccs = ccs && (record_->data.empty() || record_->data[0] != 1);
+      consume_record();
+      if (ccs && !bad_ccs) {
+        want_ = want::reading;
+        return step::retry_read;
+      }
+      fail(alert_description::unexpected_message, bad_ccs ? "bad change cipher spec" : "unexpected record");
+      return step::error;
     }
     if (record_->type == content_type::change_cipher_spec) {
       // "We can't process a CCS now, because previous handshake messages are still
@@ -143,7 +165,7 @@ endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bo
       // "This may just be a stale retransmit. Also sanity check that we have at least
       // enough record bytes for a message header" — dropped. (Records of another epoch
       // never get here: open_dtls_record discards them.)
-      if (record_->data.size() < kDtlsHandshakeHeaderSize) {
+      if (record_->data.size() < dtls_handshake_header_size) {
         consume_record();
         continue;
       }
@@ -154,14 +176,10 @@ endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bo
         consume_record();
         continue;
       }
-      // "We found handshake data, so we're going back into init": OpenSSL's DTLS state
-      // machine takes the message (message_seq, type for the role, fragments:
-      // statem_dtls.c). closenotify never renegotiates and does not model that machine: it
-      // answers any such message with a no_renegotiation warning, what OpenSSL sends under
-      // SSL_OP_NO_RENEGOTIATION for a whole HelloRequest or ClientHello, and reads on. No
-      // live scenario checks this (docs/dtls.md, "Not modelled in the endpoint").
-      consume_record();
-      (void)send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
+      // "We found handshake data, so we're going back into init": the state machine
+      // takes the record from here (dtls_handle_handshake) until it has a whole message.
+      reading_message_ = true;
+      if (const step s = read_message_body(); s != step::proceed) return s;
       continue;
     }
     consume_record();
@@ -218,6 +236,74 @@ endpoint::step endpoint::dtls_handle_alert() noexcept {
   }
   fail(alert_description::illegal_parameter, "unknown alert type");
   return step::error;
+}
+
+// The DTLS state machine's read of one message after the handshake
+// (dtls_get_reassembled_message, dtls1_preprocess_fragment, then read_state_machine's
+// checks), from the current handshake record: each 12-byte header and its fragment in
+// turn. proceed with reading_message_ cleared once a whole message has been taken and
+// answered (the rest of the record is left for the next read), or with it still set when
+// the record is used up and the state machine waits for the message it expects.
+endpoint::step endpoint::dtls_handle_handshake() noexcept {
+  const auto u24 = [](bytes_view b) { return std::size_t{b[0]} << 16 | std::size_t{b[1]} << 8 | b[2]; };
+  for (bool first = true;; first = false) {
+    // A record this loop has used up: the state machine reads on. A record that came
+    // empty hands the header read 0 bytes (1.1.1 and 3.0; 3.5 drops empty records before).
+    if (record_->data.empty() && !first) {
+      consume_record();
+      return step::proceed;
+    }
+    // "Handshake fails if message header is incomplete".
+    if (record_->data.size() < dtls_handshake_header_size) {
+      consume_record();
+      fail(alert_description::unexpected_message, "unexpected message");
+      return step::error;
+    }
+    const bytes_view h = record_->data.first(dtls_handshake_header_size);
+    const auto type = static_cast<handshake_type>(h[0]);
+    const std::size_t msg_len = u24(h.subspan(1));
+    const auto seq = static_cast<std::uint16_t>(h[4] << 8 | h[5]);
+    const std::size_t frag_off = u24(h.subspan(6));
+    const std::size_t frag_len = u24(h.subspan(9));
+    record_->data = record_->data.subspan(dtls_handshake_header_size);
+    // "We must have at least frag_len bytes left in the record to be read. Fragments must
+    // not span records."
+    if (frag_len > record_->data.size()) {
+      consume_record();
+      fail(alert_description::illegal_parameter, "bad length");
+      return step::error;
+    }
+    const bytes_view fragment = record_->data.first(frag_len);
+    record_->data = record_->data.subspan(frag_len);
+    // "if this is a future (or stale) message it gets buffered (or dropped)--no further
+    // processing at this time", and a fragment of a longer message goes to reassembly.
+    // Either way the state machine reads on for the message it expects. closenotify keeps
+    // neither (docs/dtls.md: a buffered message that later becomes the expected one, or
+    // fragments that complete one, are not modelled).
+    if (seq != dtls_handshake_read_seq_ || (frag_len != 0 && frag_len < msg_len)) continue;
+    // dtls1_preprocess_fragment: "if ((frag_off + frag_len) > msg_len || msg_len >
+    // dtls1_max_handshake_message_len(s))" — the larger of 12 + 17728 and max_cert_list
+    // (SSL_MAX_CERT_LIST_DEFAULT, 100 KiB) in every release.
+    if (frag_off + frag_len > msg_len || msg_len > std::size_t{100} * 1024) {
+      fail(alert_description::illegal_parameter, "excessive message size");
+      return step::error;
+    }
+    (void)fragment;  // a HelloRequest or ClientHello is answered from its header alone
+    ++dtls_handshake_read_seq_;
+    reading_message_ = false;
+    // The state machine's transition and size checks, as in TLS 1.2; a request it lets
+    // through is refused as under SSL_OP_NO_RENEGOTIATION (tls_process_hello_req,
+    // tls_process_client_hello: a no_renegotiation warning, and the state machine is done).
+    if (auto f = check_post_handshake_header(protocol_version::tls12, role_, type, msg_len)) {
+      const fatal seen = profile_.as_seen(*f);
+      fail(seen.send, seen.reason);
+      return step::error;
+    }
+    if (record_->data.empty()) consume_record();
+    // The warning's own fate is not this read's: unwritten, it waits for the next write.
+    (void)send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
+    return step::proceed;
+  }
 }
 
 // dtls1_write_app_data_bytes, then do_dtls1_write: one record per call, one datagram per

@@ -201,6 +201,7 @@ class endpoint {
   step dtls_read_bytes(read_for purpose, mutable_bytes out, bool peek, std::size_t& copied) noexcept;
   step get_dtls_record() noexcept;
   step dtls_handle_alert() noexcept;
+  step dtls_handle_handshake() noexcept;
   step read_datagram() noexcept;
   int dtls_write(bytes_view data) noexcept;
   step seal_record(content_type type, bytes_view plaintext) noexcept;
@@ -274,6 +275,9 @@ class endpoint {
   dtls_replay_window window_;
   std::vector<std::uint8_t> datagram_;
   std::optional<dtls_datagram_reader> datagram_reader_;
+  // dtls_handshake_read_seq_: the message_seq the DTLS state machine takes next
+  // (handshake_read_seq: 0 after the handshake, one more for each whole message it takes).
+  std::uint16_t dtls_handshake_read_seq_ = 0;
 
   // Send side: one sealed record at a time, in out_.
   std::array<std::uint8_t, max_record_size> out_{};

@@ -16,6 +16,9 @@ namespace closenotify {
 
 /// handshake_header_size: msg_type(1) + uint24 length.
 inline constexpr std::size_t handshake_header_size = 4;
+/// dtls_handshake_header_size: DTLS's (RFC 6347 §4.2.2; OpenSSL's DTLS1_HM_HEADER_LENGTH):
+/// msg_type(1), uint24 length, uint16 message_seq, uint24 fragment_offset, uint24 fragment_length.
+inline constexpr std::size_t dtls_handshake_header_size = 12;
 
 /// max_post_handshake_message: the largest post-handshake message accepted of any type.
 /// OpenSSL 3.0 allows a TLS 1.2 ClientHello of up to 131396 bytes (CLIENT_HELLO_MAX_LENGTH);

@@ -307,6 +307,32 @@ TEST_SUITE("wire") {
     CHECK(dec.describe_datagram(bytes_view{first}.first(20)) == "(partial record, 20 bytes)");
   }
 
+  TEST_CASE("DTLS handshake messages are read with DTLS's 12-byte header, message_seq and fragment shown") {
+    session_keys k;
+    k.suite = find_dtls12_cipher_suite("ECDHE-ECDSA-AES128-GCM-SHA256");
+    k.dtls = true;
+    k.epoch = 1;
+    k.local_role = role::server;
+    k.master.assign(48, 0x33);
+    k.client_random.assign(32, 0x44);
+    k.server_random.assign(32, 0x55);
+    auto dec = std::get<wire_decoder>(wire_decoder::create(k, role::server));
+    auto shown = [&](std::vector<std::uint8_t> plaintext) {
+      auto sealed = std::get<std::vector<std::uint8_t>>(dec.seal_next(22, plaintext, 0));
+      return dec.feed(sealed);
+    };
+    // Twelve zero bytes: one HelloRequest with message_seq 0 (TLS's 4-byte header would
+    // have read three).
+    CHECK(shown(std::vector<std::uint8_t>(12, 0)) == std::vector<std::string>{"handshake(hello_request seq 0)"});
+    // A Finished fragment: 12 bytes of a message of 12, at offset 0, message_seq 5; then a
+    // ClientHello's first 2 bytes of 40, at offset 0, message_seq 1.
+    CHECK(shown({20, 0, 0, 12, 0, 5, 0, 0, 0, 0, 0, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 0, 0, 40, 0, 1, 0, 0, 0,
+                 0, 0, 2, 0xaa, 0xbb}) ==
+          std::vector<std::string>{"handshake(finished seq 5, client_hello seq 1 fragment 0+2 of 40)"});
+    // Fewer bytes than a header.
+    CHECK(shown({0, 0, 0, 0}) == std::vector<std::string>{"handshake(fragment 4: 00000000)"});
+  }
+
   TEST_CASE("long application data compares as a length and a digest") {
     std::vector<std::uint8_t> a(1000, 7), b(1000, 7);
     CHECK(describe_bytes(a) == describe_bytes(b));

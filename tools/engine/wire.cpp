@@ -57,6 +57,27 @@ std::string wire_decoder::describe(content_type type, bytes_view p) {
       std::string out = "handshake(";
       std::size_t i = 0;
       bool first = true;
+      if (is_dtls()) {
+        // RFC 6347 §4.2.2: msg_type, length (3), message_seq (2), fragment_offset (3),
+        // fragment_length (3), then the fragment. The sequence number is shown because
+        // OpenSSL takes a message only at the one it expects.
+        while (i + dtls_handshake_header_size <= p.size()) {
+          const auto u24 = [&](std::size_t at) {
+            return (std::size_t{p[at]} << 16) | (std::size_t{p[at + 1]} << 8) | p[at + 2];
+          };
+          const std::size_t length = u24(i + 1), offset = u24(i + 6), fragment = u24(i + 9);
+          if (!first) out += ", ";
+          first = false;
+          out += handshake_name(p[i]) + " seq " + std::to_string((p[i + 4] << 8) | p[i + 5]);
+          if (offset != 0 || fragment != length) {
+            out += " fragment " + std::to_string(offset) + "+" + std::to_string(fragment) + " of " +
+                   std::to_string(length);
+          }
+          i += dtls_handshake_header_size + fragment;
+        }
+        if (i != p.size()) out += std::string(first ? "" : ", ") + "fragment " + describe_bytes(p.subspan(std::min(i, p.size())));
+        return out + ")";
+      }
       while (i + 4 <= p.size()) {
         std::size_t len = (std::size_t{p[i + 1]} << 16) | (std::size_t{p[i + 2]} << 8) | p[i + 3];
         if (!first) out += ", ";
