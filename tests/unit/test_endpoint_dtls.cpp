@@ -4,10 +4,12 @@
 // with OpenSSL is the matrix's DTLS cells (closenotify diff).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -333,5 +335,118 @@ TEST_CASE("an empty DTLS record: 3.0 hands it to SSL_read (0, SSL_ERROR_SYSCALL)
     } else {
       CHECK(got == "more");
     }
+  }
+}
+
+namespace {
+
+// A DTLS handshake message header (RFC 6347 §4.2.2) and its body, unfragmented unless
+// `fragment_length` says otherwise.
+std::vector<std::uint8_t> dtls_message(std::uint8_t type, std::uint16_t message_seq, std::vector<std::uint8_t> body = {},
+                                       std::optional<std::size_t> fragment_length = std::nullopt) {
+  const std::size_t length = body.size();
+  const std::size_t fragment = fragment_length.value_or(length);
+  std::vector<std::uint8_t> m{type,
+                              static_cast<std::uint8_t>(length >> 16),
+                              static_cast<std::uint8_t>(length >> 8),
+                              static_cast<std::uint8_t>(length),
+                              static_cast<std::uint8_t>(message_seq >> 8),
+                              static_cast<std::uint8_t>(message_seq),
+                              0,
+                              0,
+                              0,
+                              static_cast<std::uint8_t>(fragment >> 16),
+                              static_cast<std::uint8_t>(fragment >> 8),
+                              static_cast<std::uint8_t>(fragment)};
+  m.insert(m.end(), body.begin(), body.begin() + static_cast<std::ptrdiff_t>(fragment));
+  return m;
+}
+
+constexpr std::uint8_t kHelloRequest = 0, kClientHello = 1;
+
+int alerts_sent(const std::vector<content_type>& sealed) {
+  return static_cast<int>(std::count(sealed.begin(), sealed.end(), content_type::alert));
+}
+
+}  // namespace
+
+TEST_CASE("RFC 5246 §7.2.2: a ClientHello after the handshake gets a no_renegotiation warning, each at the message_seq expected") {
+  dtls_connection c(dtls12_cipher_suites()[0]);
+  std::vector<content_type> sealed;
+  c.server->set_record_observer([&](const record_event& e) {
+    if (e.sent) sealed.push_back(e.type);
+  });
+  // Two ClientHellos in one record, message_seq 0 and 1 (0 after the handshake, then one
+  // more per whole message), then data: each is answered, and the data read.
+  auto two = dtls_message(kClientHello, 0, {1, 2, 3});
+  auto second = dtls_message(kClientHello, 1);
+  two.insert(two.end(), second.begin(), second.end());
+  c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, two, 1)));
+  c.pipe.b().inject(bytes_view(c.sealed(content_type::application_data, text("x"), 2)));
+  int ret = 0;
+  CHECK(read_string(*c.server, ret) == "x");
+  CHECK(alerts_sent(sealed) == 2);
+  REQUIRE(c.server->last_alert_sent().has_value());
+  CHECK(*c.server->last_alert_sent() == alert{alert_level::warning, alert_description::no_renegotiation_RESERVED});
+  CHECK_FALSE(c.server->in_init());
+}
+
+TEST_CASE("RFC 6347 §3.2.2: a message out of sequence is not the next one expected; the endpoint waits in init") {
+  dtls_connection c(dtls12_cipher_suites()[0]);
+  c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, dtls_message(kClientHello, 1), 1)));
+  int ret = 0;
+  CHECK(read_string(*c.server, ret).empty());
+  CHECK(c.server->get_error(ret) == ssl_error::want_read);
+  CHECK(c.server->in_init());
+  // 004 RETURN VALUES: "The shutdown was not successful." — refused while in init.
+  CHECK(c.server->shutdown() == -1);
+  CHECK(c.server->error_reason() == "shutdown while in init");
+  CHECK(c.server->get_shutdown() == 0);
+  // A change_cipher_spec is dropped, the read returning WANT_READ; application data where
+  // a handshake message is expected is fatal.
+  c.pipe.b().inject(bytes_view(c.sealed(content_type::change_cipher_spec, std::array<std::uint8_t, 1>{1}, 2)));
+  CHECK(read_string(*c.server, ret).empty());
+  CHECK(c.server->get_error(ret) == ssl_error::want_read);
+  CHECK_FALSE(c.server->failed());
+  c.pipe.b().inject(bytes_view(c.sealed(content_type::application_data, text("x"), 3)));
+  CHECK(read_string(*c.server, ret).empty());
+  CHECK(c.server->get_error(ret) == ssl_error::ssl);
+  CHECK(c.server->error_reason() == "unexpected record");
+  REQUIRE(c.server->last_alert_sent().has_value());
+  CHECK(c.server->last_alert_sent()->description == alert_description::unexpected_message);
+}
+
+TEST_CASE("a handshake fragment waits in init; a malformed one or the wrong message is fatal") {
+  const cipher_suite& s = dtls12_cipher_suites()[0];
+  int ret = 0;
+  SUBCASE("the first 2 bytes of a 10-byte ClientHello: in init, waiting for the rest") {
+    dtls_connection c(s);
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, dtls_message(kClientHello, 0, pattern(10, 1), 2), 1)));
+    CHECK(read_string(*c.server, ret).empty());
+    CHECK(c.server->get_error(ret) == ssl_error::want_read);
+    CHECK(c.server->in_init());
+  }
+  SUBCASE("fragment_length past the record: illegal_parameter, bad length") {
+    dtls_connection c(s);
+    auto m = dtls_message(kClientHello, 0, pattern(10, 1));
+    m.resize(m.size() - 1);
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, m, 1)));
+    CHECK(read_string(*c.server, ret).empty());
+    CHECK(c.server->error_reason() == "bad length");
+    CHECK(c.server->last_alert_sent()->description == alert_description::illegal_parameter);
+  }
+  SUBCASE("a HelloRequest to a server: unexpected_message") {
+    dtls_connection c(s);
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, dtls_message(kHelloRequest, 0), 1)));
+    CHECK(read_string(*c.server, ret).empty());
+    CHECK(c.server->error_reason() == "unexpected message");
+    CHECK(c.server->last_alert_sent()->description == alert_description::unexpected_message);
+  }
+  SUBCASE("in init, a record shorter than a header: unexpected_message") {
+    dtls_connection c(s);
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, dtls_message(kClientHello, 5), 1)));
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, std::array<std::uint8_t, 4>{1, 0, 0, 0}, 2)));
+    CHECK(read_string(*c.server, ret).empty());
+    CHECK(c.server->error_reason() == "unexpected message");
   }
 }
