@@ -313,6 +313,12 @@ void dtls_endpoint_seeds(writer& w) {
       {"finished-retransmit", {rec(22, {20, 0, 0, 12, 0, 5, 0, 0, 0, 0, 0, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}),
                                data, read}, 0},
       {"renegotiation", {rec(22, {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}), read, data, read, shutdown}, 0},
+      // message_seq 0 and 1 in one record: both the message expected, both refused.
+      {"renegotiation-in-sequence",
+       {rec(22, {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}), data, read, shutdown}, 0},
+      // A fragment leaves the endpoint in init; a change_cipher_spec there is dropped.
+      {"fragment-then-ccs-in-init",
+       {rec(22, {1, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 2, 0xff, 0xff}), read, rec(20, {1}), read, shutdown, data, read}, 0},
       {"short-handshake", {rec(22, {0, 0, 0, 0}), data, read}, 0},
       {"key-update-refused", {ev(event_kind::call_key_update, 1), ev(event_kind::call_do_handshake), shutdown}, 0},
       {"peek-then-read", {data, ev(event_kind::call_peek, 3), read, close_notify, read}, 0},
