@@ -530,15 +530,33 @@ endpoint::step endpoint::read_message_body() noexcept {
   return step::proceed;
 }
 
-endpoint::step endpoint::handle_alert() noexcept {
+// The current record as an alert, recorded as received; nullopt when it is not one
+// (exactly 2 bytes: "invalid alert" otherwise), the connection failed and the record consumed.
+std::optional<alert> endpoint::receive_alert() noexcept {
   auto parsed = parse_alert(record_->data);
   if (fail_on_fatal(parsed)) {
     consume_record();
-    return step::error;
+    return std::nullopt;
   }
   const alert a = std::get<alert>(parsed);
   last_alert_received_ = a;
   if (alert_observer_) alert_observer_(a);
+  return a;
+}
+
+// A fatal alert received: the peer ended the connection. Nothing is sent back, and the
+// read direction is closed as by a close_notify.
+endpoint::step endpoint::peer_ended(std::string_view reason) noexcept {
+  want_ = want::nothing;
+  fail(std::nullopt, reason);
+  shutdown_ |= shutdown_received;
+  return step::closed;
+}
+
+endpoint::step endpoint::handle_alert() noexcept {
+  const std::optional<alert> received = receive_alert();
+  if (!received) return step::error;
+  const alert a = *received;
   const alert_meaning m = classify_received_alert(a, read_.version(), profile_.tls13_warnings, profile_.alert_names);
   // ssl3_read_bytes marks an alert record read (SSL3_RECORD_set_read) for a counted
   // warning and for a fatal alert, but not for a TLS 1.3 close_notify at any other level:
@@ -564,12 +582,7 @@ endpoint::step endpoint::handle_alert() noexcept {
       shutdown_ |= shutdown_received;
       return step::closed;
     case alert_effect::peer_fatal:
-      // The peer ended the connection: nothing is sent back, and the read direction is
-      // closed as by a close_notify.
-      want_ = want::nothing;
-      fail(std::nullopt, m.reason);
-      shutdown_ |= shutdown_received;
-      return step::closed;
+      return peer_ended(m.reason);
     case alert_effect::local_fatal:
       fail(m.response, m.reason);
       return step::error;

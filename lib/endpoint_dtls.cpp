@@ -194,14 +194,9 @@ endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bo
 // warning, fatal, anything else "unknown alert type" — so an unknown level is unknown even
 // with no_renegotiation's description, where TLS 1.2 calls it a refused renegotiation.
 endpoint::step endpoint::dtls_handle_alert() noexcept {
-  auto parsed = parse_alert(record_->data);  // exactly 2 bytes: "invalid alert" otherwise
-  if (fail_on_fatal(parsed)) {
-    consume_record();
-    return step::error;
-  }
-  const alert a = std::get<alert>(parsed);
-  last_alert_received_ = a;
-  if (alert_observer_) alert_observer_(a);
+  const std::optional<alert> received = receive_alert();
+  if (!received) return step::error;
+  const alert a = *received;
   if (a.level == alert_level::warning) {
     warn_alert_ = a.description;
     // "SSL3_RECORD_set_read(rr)" marks the record read but leaves its length: the next
@@ -226,13 +221,8 @@ endpoint::step endpoint::dtls_handle_alert() noexcept {
   }
   consume_record();
   if (a.level == alert_level::fatal) {
-    // The peer ended the connection: its reason, nothing sent back, RECEIVED set.
-    const alert_meaning m = classify_received_alert(a, protocol_version::tls12, profile_.tls13_warnings,
-                                                    profile_.alert_names);
-    want_ = want::nothing;
-    fail(std::nullopt, m.reason);
-    shutdown_ |= shutdown_received;
-    return step::closed;
+    return peer_ended(
+        classify_received_alert(a, protocol_version::tls12, profile_.tls13_warnings, profile_.alert_names).reason);
   }
   fail(alert_description::illegal_parameter, "unknown alert type");
   return step::error;

@@ -205,6 +205,8 @@ class endpoint {
   step read_datagram() noexcept;
   int dtls_write(bytes_view data) noexcept;
   step seal_record(content_type type, bytes_view plaintext) noexcept;
+  std::optional<alert> receive_alert() noexcept;
+  step peer_ended(std::string_view reason) noexcept;
   step handle_alert() noexcept;
   step handle_handshake() noexcept;
   step process_message(const handshake_message& msg, bool record_left) noexcept;
