@@ -172,7 +172,7 @@ endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bo
       if (record_->data[0] == kFinished) {
         // "If we are server, we may have a repeated FINISHED of the client here, then
         // retransmit our CCS and FINISHED." closenotify holds no flight to retransmit, so
-        // the Finished is only dropped (docs/dtls.md: a documented difference).
+        // the Finished is only dropped (docs/divergences.md H).
         consume_record();
         continue;
       }
