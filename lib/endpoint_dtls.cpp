@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 
+#include "closenotify/dtls_message_buffer.hpp"
 #include "closenotify/dtls_record_open.hpp"
 #include "closenotify/endpoint.hpp"
 #include "closenotify/post_handshake.hpp"
@@ -230,13 +231,15 @@ endpoint::step endpoint::dtls_handle_alert() noexcept {
 
 // The DTLS state machine's read of one message after the handshake
 // (dtls_get_reassembled_message, dtls1_preprocess_fragment, then read_state_machine's
-// checks), from the current handshake record: each 12-byte header and its fragment in
-// turn. proceed with reading_message_ cleared once a whole message has been taken and
-// answered (the rest of the record is left for the next read), or with it still set when
-// the record is used up and the state machine waits for the message it expects.
+// checks): the message at the expected message_seq from the buffer if it is whole there,
+// else the current handshake record's 12-byte headers and fragments in turn. proceed
+// with reading_message_ cleared once a whole message has been taken and answered (the
+// rest of the record is left for the next read), or with it still set when the record is
+// used up and the state machine waits for the message it expects.
 endpoint::step endpoint::dtls_handle_handshake() noexcept {
-  const auto u24 = [](bytes_view b) { return std::size_t{b[0]} << 16 | std::size_t{b[1]} << 8 | b[2]; };
   for (bool first = true;; first = false) {
+    // "see if we have the required fragment already"
+    if (const auto m = dtls_messages_.retrieve(dtls_handshake_read_seq_)) return dtls_take_message(m->type, m->length);
     // A record this loop has used up: the state machine reads on. A record that came
     // empty hands the header read 0 bytes (1.1.1 and 3.0; 3.5 drops empty records before).
     if (record_->data.empty() && !first) {
@@ -249,51 +252,54 @@ endpoint::step endpoint::dtls_handle_handshake() noexcept {
       fail(alert_description::unexpected_message, "unexpected message");
       return step::error;
     }
-    const bytes_view h = record_->data.first(dtls_handshake_header_size);
-    const auto type = static_cast<handshake_type>(h[0]);
-    const std::size_t msg_len = u24(h.subspan(1));
-    const auto seq = static_cast<std::uint16_t>(h[4] << 8 | h[5]);
-    const std::size_t frag_off = u24(h.subspan(6));
-    const std::size_t frag_len = u24(h.subspan(9));
+    const dtls_handshake_header h = read_dtls_handshake_header(record_->data.data());
     record_->data = record_->data.subspan(dtls_handshake_header_size);
     // "We must have at least frag_len bytes left in the record to be read. Fragments must
     // not span records."
-    if (frag_len > record_->data.size()) {
+    if (h.fragment_length > record_->data.size()) {
       consume_record();
       fail(alert_description::illegal_parameter, "bad length");
       return step::error;
     }
-    const bytes_view fragment = record_->data.first(frag_len);
-    record_->data = record_->data.subspan(frag_len);
     // "if this is a future (or stale) message it gets buffered (or dropped)--no further
-    // processing at this time", and a fragment of a longer message goes to reassembly.
-    // Either way the state machine reads on for the message it expects. closenotify keeps
-    // neither (docs/dtls.md: a buffered message that later becomes the expected one, or
-    // fragments that complete one, are not modelled).
-    if (seq != dtls_handshake_read_seq_ || (frag_len != 0 && frag_len < msg_len)) continue;
+    // processing at this time", and a fragment of a longer message goes to reassembly;
+    // then the state machine reads on. Where OpenSSL's buffering refuses a fragment it
+    // does not read it, and the state machine stops without a word: -1, nothing queued.
+    const bool expected = h.message_seq == dtls_handshake_read_seq_;
+    if (!expected || (h.fragment_length != 0 && h.fragment_length < h.length)) {
+      const auto taken = expected ? dtls_messages_.reassemble(h) : dtls_messages_.out_of_sequence(h, dtls_handshake_read_seq_);
+      if (taken == dtls_message_buffer::outcome::refused) return step::error;
+      record_->data = record_->data.subspan(h.fragment_length);
+      continue;
+    }
     // dtls1_preprocess_fragment: "if ((frag_off + frag_len) > msg_len || msg_len >
-    // dtls1_max_handshake_message_len(s))" — the larger of 12 + 17728 and max_cert_list
-    // (SSL_MAX_CERT_LIST_DEFAULT, 100 KiB) in every release.
-    if (frag_off + frag_len > msg_len || msg_len > std::size_t{100} * 1024) {
+    // dtls1_max_handshake_message_len(s))".
+    if (h.fragment_offset + h.fragment_length > h.length || h.length > dtls_max_handshake_message) {
+      consume_record();
       fail(alert_description::illegal_parameter, "excessive message size");
       return step::error;
     }
-    (void)fragment;  // a HelloRequest or ClientHello is answered from its header alone
-    ++dtls_handshake_read_seq_;
-    reading_message_ = false;
-    // The state machine's transition and size checks, as in TLS 1.2; a request it lets
-    // through is refused as under SSL_OP_NO_RENEGOTIATION (tls_process_hello_req,
-    // tls_process_client_hello: a no_renegotiation warning, and the state machine is done).
-    if (auto f = check_post_handshake_header(protocol_version::tls12, role_, type, msg_len)) {
-      const fatal seen = profile_.as_seen(*f);
-      fail(seen.send, seen.reason);
-      return step::error;
-    }
-    if (record_->data.empty()) consume_record();
-    // The warning's own fate is not this read's: unwritten, it waits for the next write.
-    (void)send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
-    return step::proceed;
+    record_->data = record_->data.subspan(h.fragment_length);
+    return dtls_take_message(h.type, h.length);
   }
+}
+
+// A whole message taken at the expected message_seq ("handshake_read_seq++"), judged by
+// the state machine's transition and size checks as in TLS 1.2; a request they let
+// through is refused as under SSL_OP_NO_RENEGOTIATION (tls_process_hello_req,
+// tls_process_client_hello: a no_renegotiation warning), and the state machine is done.
+endpoint::step endpoint::dtls_take_message(handshake_type type, std::size_t length) noexcept {
+  ++dtls_handshake_read_seq_;
+  reading_message_ = false;
+  if (auto f = check_post_handshake_header(protocol_version::tls12, role_, type, length)) {
+    const fatal seen = profile_.as_seen(*f);
+    fail(seen.send, seen.reason);
+    return step::error;
+  }
+  if (record_ && record_->data.empty()) consume_record();
+  // The warning's own fate is not this read's: unwritten, it waits for the next write.
+  (void)send_alert(alert_level::warning, alert_description::no_renegotiation_RESERVED);
+  return step::proceed;
 }
 
 // dtls1_write_app_data_bytes, then do_dtls1_write: one record per call, one datagram per

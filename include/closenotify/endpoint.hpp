@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "closenotify/alert.hpp"
+#include "closenotify/dtls_message_buffer.hpp"
 #include "closenotify/dtls_record_framing.hpp"
 #include "closenotify/dtls_replay_window.hpp"
 #include "closenotify/post_handshake.hpp"
@@ -202,6 +203,7 @@ class endpoint {
   step get_dtls_record() noexcept;
   step dtls_handle_alert() noexcept;
   step dtls_handle_handshake() noexcept;
+  step dtls_take_message(handshake_type type, std::size_t length) noexcept;
   step read_datagram() noexcept;
   int dtls_write(bytes_view data) noexcept;
   step seal_record(content_type type, bytes_view plaintext) noexcept;
@@ -278,8 +280,10 @@ class endpoint {
   std::vector<std::uint8_t> datagram_;
   std::optional<dtls_datagram_reader> datagram_reader_;
   // dtls_handshake_read_seq_: the message_seq the DTLS state machine takes next
-  // (handshake_read_seq: 0 after the handshake, one more for each whole message it takes).
+  // (handshake_read_seq: 0 after the handshake, one more for each whole message it takes);
+  // dtls_messages_: what it keeps of messages ahead of that one, or arriving in fragments.
   std::uint16_t dtls_handshake_read_seq_ = 0;
+  dtls_message_buffer dtls_messages_;
 
   // Send side: one sealed record at a time, in out_.
   std::array<std::uint8_t, max_record_size> out_{};

@@ -426,6 +426,37 @@ TEST_CASE("a handshake fragment waits in init; a malformed one or the wrong mess
     CHECK(c.server->get_error(ret) == ssl_error::want_read);
     CHECK(c.server->in_init());
   }
+  SUBCASE("the rest of it in a second record: the whole ClientHello is refused with a warning") {
+    dtls_connection c(s);
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, dtls_message(kClientHello, 0, pattern(10, 1), 2), 1)));
+    auto rest = dtls_message(kClientHello, 0, pattern(10, 1));
+    rest[8] = 2;    // fragment_offset 2
+    rest[11] = 8;   // fragment_length 8
+    rest.erase(rest.begin() + 12, rest.begin() + 14);
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, rest, 2)));
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::application_data, text("x"), 3)));
+    CHECK(read_string(*c.server, ret) == "x");
+    CHECK_FALSE(c.server->in_init());
+    REQUIRE(c.server->last_alert_sent().has_value());
+    CHECK(*c.server->last_alert_sent() == alert{alert_level::warning, alert_description::no_renegotiation_RESERVED});
+  }
+  SUBCASE("a fragment past its own message, out of sequence: refused unread, -1 with nothing queued") {
+    dtls_connection c(s);
+    auto m = dtls_message(kClientHello, 3);
+    m[8] = 2;   // fragment_offset 2 of a message of length 0
+    m[11] = 2;  // fragment_length 2
+    m.push_back(0xaa);
+    m.push_back(0xaa);
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, m, 1)));
+    CHECK(read_string(*c.server, ret).empty());
+    CHECK(ret == -1);
+    CHECK(c.server->get_error(ret) == ssl_error::syscall);
+    CHECK(c.server->error_reason().empty());
+    CHECK_FALSE(c.server->failed());
+    // The unread 2 bytes are the next header's beginning: too short, fatal.
+    CHECK(read_string(*c.server, ret).empty());
+    CHECK(c.server->error_reason() == "unexpected message");
+  }
   SUBCASE("fragment_length past the record: illegal_parameter, bad length") {
     dtls_connection c(s);
     auto m = dtls_message(kClientHello, 0, pattern(10, 1));
