@@ -251,7 +251,7 @@ void endpoint_seeds(writer& w) {
   }
 }
 
-// DTLS 1.2 event scripts (fuzz/dtls_script.hpp): the teardown flows over datagrams, with
+// DTLS 1.2 event scripts (testkit/dtls_script.hpp): the teardown flows over datagrams, with
 // the faults a datagram network makes, for every DTLS suite and both roles.
 void dtls_endpoint_seeds(writer& w) {
   using namespace closenotify::fuzz::dtls;
@@ -370,7 +370,7 @@ int describe_file(const char* path, bool dtls) {
   bytes b((std::istreambuf_iterator<char>(in)), {});
   const script s = decode_script(b);
   if (dtls) {
-    // fuzz_dtls_endpoint's reading of the same bytes (fuzz/dtls_script.hpp).
+    // fuzz_dtls_endpoint's reading of the same bytes (testkit/dtls_script.hpp).
     std::printf("suite %s, %s%s%s%s, profile %s\n", std::string(dtls::suite_of(s.config).name).c_str(),
                 s.config.server ? "server" : "client",
                 s.config.ignore_unexpected_eof ? ", IGNORE_UNEXPECTED_EOF" : "",

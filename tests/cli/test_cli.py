@@ -108,7 +108,7 @@ class help_texts(cli_case):
                      "--role", "--keylog", "--seq", "--epoch", "--json", "RECORD_HEX", "DATAGRAM_HEX"],
             "demo": [],
             "replay": ["--out", "--jobs", "--limit", "--budget", "--no-minimise", "--json", "--quiet",
-                       "--divergences", "--peer", "--mutate", "--openssl"],
+                       "--divergences", "--peer", "--mutate", "--openssl", "--dtls"],
             "bench": ["--quick", "--samples", "--suite", "--json", "--diff-runs", "--diff-jobs",
                       "--diff-family", "--no-strace", "--peer", "--closenotify", "--quiet"],
             "trace": ["SCENARIO", "--suite", "--role", "--io", "--reference", "--json", "--mermaid",

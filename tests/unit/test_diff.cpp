@@ -7,7 +7,9 @@
 #include "closenotify/hex.hpp"
 #include "compare.hpp"
 #include "version_comparison.hpp"
+#include "dtls_script.hpp"
 #include "protocol.hpp"
+#include "replay.hpp"
 #include "scenario.hpp"
 #include "session_keys.hpp"
 #include "wire.hpp"
@@ -199,6 +201,24 @@ TEST_SUITE("scenario") {
     auto in = std::get<injection>(parse_injection(s.steps[2].command));
     CHECK(in.epoch == 0);
     CHECK(in.sequence_number == 9u);
+    CHECK(in.sequence_offset == 0);
+  }
+
+  TEST_CASE("seq +K and seq -K are relative to the number a plain inject takes") {
+    auto s = parse_one("family f: t\nscenario s\n  cite x\n  only dtls1.2: y\n  B inject alert 0100 seq +3\n"
+                       "  B inject 23 00 epoch 2 seq -1\n");
+    auto plus = std::get<injection>(parse_injection(s.steps[0].command));
+    CHECK_FALSE(plus.sequence_number.has_value());
+    CHECK(plus.sequence_offset == 3);
+    auto minus = std::get<injection>(parse_injection(s.steps[1].command));
+    CHECK(minus.sequence_offset == -1);
+    CHECK(minus.epoch == 2);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  only dtls1.2: y\n  B inject alert 0100 seq +x\n")
+              .find("+K or -K") != std::string::npos);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  only dtls1.2: y\n  B inject alert 0100 epoch +1\n")
+              .find("'epoch' takes a number") != std::string::npos);
+    CHECK(parse_failure("family f: t\nscenario s\n  cite x\n  B inject alert 0100 seq -2\n").find("only dtls1.2") !=
+          std::string::npos);
   }
 
   TEST_CASE("declared divergences name side.field") {
@@ -300,6 +320,12 @@ TEST_SUITE("wire") {
     CHECK(shown == "unopened(type 21, version fefd, epoch 2, seq 9, length 18)");
     auto plain = std::get<std::vector<std::uint8_t>>(dec.seal_next(21, close_notify, 0, 0, std::nullopt));
     CHECK(dec.describe_datagram(plain) == "epoch 0 alert(warning close_notify)");
+    // seq +K / -K: from the number a plain inject takes (6), inside the 48-bit space only.
+    auto ahead = std::get<std::vector<std::uint8_t>>(dec.seal_next(21, close_notify, 0, std::nullopt, std::nullopt, 3));
+    CHECK(ahead[10] == 9);
+    auto behind = std::get<std::vector<std::uint8_t>>(dec.seal_next(21, close_notify, 0, std::nullopt, std::nullopt, -6));
+    CHECK(behind[10] == 0);
+    CHECK(std::holds_alternative<tools::error>(dec.seal_next(21, close_notify, 0, std::nullopt, std::nullopt, -7)));
     // Two records in one datagram, and a cut one.
     std::vector<std::uint8_t> two(first);
     two.insert(two.end(), second.begin(), second.end());
@@ -505,5 +531,68 @@ TEST_SUITE("compare_versions") {
     CHECK(picked[0].id == "first/TLS_AES_128_GCM_SHA256/client/nonblocking");
     CHECK(picked[1].id == "first/TLS_AES_128_GCM_SHA256/server/blocking");
     CHECK(picked[2].id == "late/ECDHE-ECDSA-AES128-GCM-SHA256/client/blocking");
+  }
+}
+
+TEST_SUITE("replay") {
+  TEST_CASE("a fuzz_dtls_endpoint script becomes a DTLS case: harness numbers relative to B's, dropped modes named") {
+    using namespace closenotify::fuzz;
+    using namespace closenotify::fuzz::dtls;
+    auto rec = [](std::uint8_t type, std::vector<std::uint8_t> data, seq_mode m, std::uint8_t k) {
+      return event{event_kind::peer_record, type, encode_record_choice({m, k, false}), std::move(data)};
+    };
+    script sc;
+    sc.config.suite = 0;
+    sc.events = {
+        rec(23, {0x68, 0x69}, seq_mode::next, 2),  // the harness's 3: two lost
+        rec(21, {1, 0}, seq_mode::bad_tag, 0),     // 4, never sent: the runner's next stays 4
+        event{event_kind::peer_alert, 0, 1, {}},   // 5
+        rec(23, {0x78}, seq_mode::other_epoch, 1), // epoch 2 at 6, which moves neither
+        rec(23, {0x6f}, seq_mode::old, 0),         // 5 again: a replay
+        event{event_kind::peer_eof, 0, 0, {}},
+        event{event_kind::call_read, 0, 100, {}},
+        event{event_kind::peer_reset, 0, 0, {}},
+        event{event_kind::call_key_update, 0, 1, {}},
+    };
+    const auto rc = dtls_script_to_case(sc, "in", profile_id::openssl_3_0);
+    CHECK(rc.c.datagram);
+    CHECK_FALSE(rc.c.blocking);
+    CHECK(rc.c.a_is_client);
+    CHECK(suite_label(rc.c) == "dtls1.2:" + std::string(suite_of(sc.config).name));
+    std::vector<std::string> steps;
+    for (const auto& st : rc.s.steps) steps.push_back(std::string(1, side_letter(st.side)) + " " + st.command);
+    CHECK(steps == std::vector<std::string>{"A set no_renegotiation", "B inject 23 6869 seq +2",
+                                            "B inject alert 0100 seq +1", "B inject 23 78 epoch 2",
+                                            "B inject 23 6f seq -1", "B raw -", "A read 100",
+                                            "A key_update requested"});
+    REQUIRE(rc.dropped.size() == 2);
+    CHECK(rc.dropped[0].find("seq bad_tag") != std::string::npos);
+    CHECK(rc.dropped[1].find("read_error") == 0);
+    CHECK_FALSE(skip_reason(rc.s, rc.c).has_value());
+
+    // The catalogue text parses back to the same steps, in the one cell it ran in.
+    const auto text = to_scn(rc, "test");
+    CHECK(text.find("  only dtls1.2, nonblocking, client: ") != std::string::npos);
+    auto back = parse_one(text);
+    REQUIRE(back.steps.size() == rc.s.steps.size());
+    for (std::size_t i = 0; i < back.steps.size(); ++i) CHECK(back.steps[i].command == rc.s.steps[i].command);
+    CHECK_FALSE(skip_reason(back, rc.c).has_value());
+  }
+
+  TEST_CASE("a raw datagram's epoch-1 headers move B's next number, as the runner's decoder counts them") {
+    using namespace closenotify::fuzz;
+    script sc;
+    sc.config.server = true;
+    // One record header of epoch 1, sequence number 9, with its 3 bytes.
+    const std::vector<std::uint8_t> raw = {23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 3, 1, 2, 3};
+    sc.events = {event{event_kind::peer_raw, 0, 0, raw}, event{event_kind::peer_alert, 0, 1, {}}};
+    sc.config.read_ahead = true;  // the hand-over bit: dropped
+    const auto rc = dtls_script_to_case(sc, "in", profile_id::openssl_3_0);
+    REQUIRE(rc.s.steps.size() == 3);
+    CHECK(rc.s.steps[1].command == "raw " + to_hex(raw));
+    CHECK(rc.s.steps[2].command == "inject alert 0100 seq -9");  // the harness's 1; the runner's 10
+    REQUIRE(rc.dropped.size() == 1);
+    CHECK(rc.dropped[0].find("handed over") != std::string::npos);
+    CHECK_FALSE(rc.c.a_is_client);
   }
 }

@@ -33,12 +33,20 @@ const char* const replay_help =
     "(nonblocking, in the suite and role the script names). Transport faults (EAGAIN,\n"
     "short writes) have no counterpart on a socketpair and are dropped, and counted.\n"
     "\n"
+    "With --dtls each file is read as fuzz_dtls_endpoint reads it (testkit/dtls_script.hpp)\n"
+    "and runs in the DTLS 1.2 cell of its suite and role, on a datagram socketpair: the\n"
+    "peer's records are injected as datagrams with the harness's sequence numbers (relative\n"
+    "to B's next, `seq +K`) and epochs, a zero-length datagram is `raw -`. Bad tags, tampered\n"
+    "bytes, records sharing a datagram, read errors, the harness's datagram faults, EAGAIN\n"
+    "and the hand-over bit have no scenario counterpart and are dropped, and counted.\n"
+    "\n"
     "An input on which the two disagree (beyond docs/divergences.md) is minimised: events\n"
     "are removed and payloads halved while the disagreement stays. Its minimised script\n"
-    "(<name>.min, for fuzz/regressions/endpoint) and the case as catalogue text (<name>.scn)\n"
-    "are written to --out.\n"
+    "(<name>.min, for fuzz/regressions/endpoint or, with --dtls, dtls_endpoint) and the case\n"
+    "as catalogue text (<name>.scn) are written to --out.\n"
     "\n"
     "options:\n"
+    "  --dtls             read the inputs as fuzz_dtls_endpoint inputs (default: fuzz_endpoint)\n"
     "  --out DIR          where disagreements go (default: replay-disagreements)\n"
     "  --jobs N           inputs replayed at once (default: 2 per core)\n"
     "  --limit N          replay at most N inputs (sorted by name)\n"
@@ -58,13 +66,14 @@ const char* const replay_help =
     "\n"
     "examples:\n"
     "  closenotify replay build-fuzz/corpus/endpoint --limit 500\n"
-    "  closenotify replay fuzz/regressions/endpoint --openssl 3.5\n";
+    "  closenotify replay fuzz/regressions/endpoint --openssl 3.5\n"
+    "  closenotify replay build-fuzz/corpus/dtls_endpoint --dtls --limit 500\n";
 
 outcome run_replay(const std::vector<std::string>& args) {
   namespace fs = std::filesystem;
   auto parsed =
       parse_options(args, {"out", "jobs", "limit", "budget", "json", "divergences", "peer", "mutate", "openssl"},
-                    {"help", "no-minimise", "quiet"});
+                    {"help", "no-minimise", "quiet", "dtls"});
   if (auto* f = std::get_if<failure>(&parsed)) return *f;
   const auto& o = std::get<options>(parsed);
   if (o.has("help")) {
@@ -140,11 +149,12 @@ outcome run_replay(const std::vector<std::string>& args) {
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex print_mu;
   const bool quiet = o.has("quiet");
+  const auto reading = o.has("dtls") ? diff::script_reading::dtls_endpoint : diff::script_reading::endpoint;
   const auto start = std::chrono::steady_clock::now();
   auto worker = [&] {
     for (std::size_t i; (i = next++) < files.size();) {
       results[i] = diff::replay_one(fuzz::decode_script(inputs[i]), files[i].filename().string(), config, documented,
-                                    !o.has("no-minimise"), *budget);
+                                    !o.has("no-minimise"), *budget, reading);
       const std::size_t d = ++done;
       if (!quiet && (d % 50 == 0 || d == files.size())) {
         std::lock_guard lock(print_mu);
@@ -194,7 +204,9 @@ outcome run_replay(const std::vector<std::string>& args) {
        << "): " << results.size() << " inputs: " << agree << " agree, " << documented_n << " diverge (documented), "
        << disagree << " disagree, " << errors << " errors, " << skipped << " skipped";
   for (const auto& [why, n] : skip_reasons) text << " (" << n << ": " << why << ")";
-  text << "; " << runs << " cases run, " << dropped << " transport-fault events dropped; " << std::fixed;
+  text << "; " << runs << " cases run, " << dropped
+       << (o.has("dtls") ? " events dropped (no scenario counterpart); " : " transport-fault events dropped; ")
+       << std::fixed;
   text.precision(1);
   text << wall << " s wall, " << *jobs << " jobs\n";
 
@@ -207,7 +219,8 @@ outcome run_replay(const std::vector<std::string>& args) {
                          {"minimised_events", r.minimised.events.size()},
                          {"runs", r.runs},
                          {"first_difference", r.first_difference},
-                         {"dropped", r.dropped.size()}};
+                         {"dropped", r.dropped.size()},
+                         {"dropped_events", r.dropped}};
       if (r.result.cmp.result == diff::verdict::skipped) one["note"] = r.result.cmp.note;
       inputs.push_back(std::move(one));
     }

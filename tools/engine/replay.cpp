@@ -98,25 +98,27 @@ namespace {
 bool disagrees(const case_result& r) { return r.cmp.result == verdict::diverge_undocumented; }
 
 case_result run_script(const fuzz::script& s, const std::string& name, const run_config& config,
-                       const std::set<std::string>& documented, replay_case& rc) {
-  rc = script_to_case(s, name, config.peer_profile);
+                       const std::set<std::string>& documented, script_reading reading, replay_case& rc) {
+  rc = reading == script_reading::dtls_endpoint ? dtls_script_to_case(s, name, config.peer_profile)
+                                                : script_to_case(s, name, config.peer_profile);
   case_def d;
   d.s = &rc.s;
   d.c = rc.c;
-  d.id = name + "/" + rc.c.suite + "/" + (rc.c.a_is_client ? "client" : "server") + "/nonblocking";
+  d.id = name + "/" + suite_label(rc.c) + "/" + (rc.c.a_is_client ? "client" : "server") + "/nonblocking";
   return run_one(d, config, documented);
 }
 
 }  // namespace
 
 replay_result replay_one(const fuzz::script& script, const std::string& name, const run_config& config,
-                         const std::set<std::string>& documented, bool minimise, std::size_t budget) {
+                         const std::set<std::string>& documented, bool minimise, std::size_t budget,
+                         script_reading reading) {
   replay_result out;
   out.input = name;
   out.original_events = script.events.size();
   out.minimised = script;
   replay_case rc;
-  out.result = run_script(script, name, config, documented, rc);
+  out.result = run_script(script, name, config, documented, reading, rc);
   out.dropped = rc.dropped;
   out.runs = 1;
   // The case def points into the replay_case, which dies here: keep what is printed.
@@ -135,7 +137,7 @@ replay_result replay_one(const fuzz::script& script, const std::string& name, co
     if (out.runs >= budget + 1) return false;
     ++out.runs;
     replay_case trial;
-    return disagrees(run_script(candidate, name, config, documented, trial));
+    return disagrees(run_script(candidate, name, config, documented, reading, trial));
   };
   fuzz::script best = script;
   for (bool changed = true; changed;) {
@@ -157,7 +159,7 @@ replay_result replay_one(const fuzz::script& script, const std::string& name, co
   }
   out.minimised = best;
   replay_case shown;
-  out.result = run_script(best, name, config, documented, shown);  // rerun: def must point at `shown`
+  out.result = run_script(best, name, config, documented, reading, shown);  // rerun: def must point at `shown`
   ++out.runs;
   return finish(shown);
 }
@@ -169,8 +171,12 @@ std::string to_scn(const replay_case& rc, const std::string& comment) {
     << "# this input tests before adding the scenario to the catalogue.\n";
   o << "family replay: fuzz inputs replayed against OpenSSL\n\n";
   o << "scenario " << rc.s.name << "\n";
-  o << "  cite RFC 8446 §6: \"Alert messages convey a description of the alert and a legacy field that conveyed the severity level of the message in previous versions of TLS.\"\n";
-  o << "  only " << (rc.c.tls13 ? "tls1.3" : "tls1.2") << ", nonblocking, " << (rc.c.a_is_client ? "client" : "server")
+  if (rc.c.datagram) {
+    o << "  cite RFC 6347 §4.1.2.7: \"Unlike TLS, DTLS is resilient in the face of invalid records (e.g., invalid formatting, length, MAC, etc.).\"\n";
+  } else {
+    o << "  cite RFC 8446 §6: \"Alert messages convey a description of the alert and a legacy field that conveyed the severity level of the message in previous versions of TLS.\"\n";
+  }
+  o << "  only " << protocol_name(protocol_of(rc.c)) << ", nonblocking, " << (rc.c.a_is_client ? "client" : "server")
     << ": the cell the fuzz input ran in\n";
   o << "  tickets 0\n";
   for (const auto& st : rc.s.steps) o << "  " << side_letter(st.side) << " " << st.command << "\n";

@@ -28,6 +28,16 @@ struct replay_case {
 /// runs under this one, and says so in `dropped`.
 replay_case script_to_case(const fuzz::script& script, const std::string& name, profile_id live);
 
+/// dtls_script_to_case: a fuzz_dtls_endpoint input (testkit/dtls_script.hpp) as a case of
+/// the DTLS 1.2 cell of its suite and role, nonblocking. The harness's sequence numbers
+/// become `seq +K` / `seq -K` relative to the runner's; what a scenario cannot say (bad
+/// tags, tampered bytes, records joining a datagram, read errors, the harness's datagram
+/// faults, EAGAIN, the hand-over) is dropped and named in `dropped`.
+replay_case dtls_script_to_case(const fuzz::script& script, const std::string& name, profile_id live);
+
+/// script_reading: which fuzz target's reading of the input bytes a replay follows.
+enum class script_reading : std::uint8_t { endpoint, dtls_endpoint };
+
 /// replay_result: one input's outcome; for a disagreement, the minimised script.
 struct replay_result {
   std::string input;
@@ -43,7 +53,8 @@ struct replay_result {
 /// replay_one: run the script; if it diverges undocumented and `minimise`, remove events
 /// and shorten payloads while it still does (at most `budget` more runs).
 replay_result replay_one(const fuzz::script& script, const std::string& name, const run_config& config,
-                         const std::set<std::string>& documented, bool minimise, std::size_t budget);
+                         const std::set<std::string>& documented, bool minimise, std::size_t budget,
+                         script_reading reading = script_reading::endpoint);
 
 /// to_scn: the case as catalogue text (`closenotify diff --scenarios` takes it).
 std::string to_scn(const replay_case& rc, const std::string& comment);

@@ -511,7 +511,8 @@ class runner {
     auto parsed = parse_injection(command);
     if (auto* e = std::get_if<tools::error>(&parsed)) return *e;
     const auto& in = std::get<injection>(parsed);
-    return x.decoder->seal_next(in.type, in.plaintext, in.padding, in.epoch, in.sequence_number);
+    return x.decoder->seal_next(in.type, in.plaintext, in.padding, in.epoch, in.sequence_number,
+                                in.sequence_offset);
   }
 
   // fault: a `datagram` step on the datagrams queued for `x` (docs/scenarios.md). The

@@ -191,7 +191,12 @@ std::optional<std::string> check_command(std::string& command) {
       const long long max = w[i] == "pad" ? 16384 : w[i] == "epoch" ? 0xffff : (1ll << 48) - 1;
       if (w[i] != "pad" && w[i] != "epoch" && w[i] != "seq") return "expected 'pad N', 'epoch E' or 'seq S', not '" + w[i] + "'";
       if (!seen.insert(w[i]).second) return "'" + w[i] + "' given twice";
-      if (!is_number(w[i + 1], max)) return "'" + w[i] + "' takes a number 0.." + std::to_string(max);
+      // seq +K / seq -K: relative to the number a plain inject takes (a replayed fuzz
+      // input knows its numbers only relative to the peer's next one).
+      const bool relative = w[i] == "seq" && (w[i + 1].starts_with('+') || w[i + 1].starts_with('-'));
+      if (!is_number(relative ? std::string_view(w[i + 1]).substr(1) : std::string_view(w[i + 1]), max)) {
+        return "'" + w[i] + "' takes a number 0.." + std::to_string(max) + (w[i] == "seq" ? ", +K or -K" : "");
+      }
     }
     return std::nullopt;
   }
@@ -482,13 +487,23 @@ tools::result<injection> parse_injection(std::string_view command) {
   std::size_t pad = 0;
   std::optional<std::uint16_t> epoch;
   std::optional<std::uint64_t> seq;
+  std::int64_t seq_offset = 0;
   for (std::string key; in >> key;) {
+    std::string value;
+    in >> value;
+    const char sign = key == "seq" && !value.empty() && (value[0] == '+' || value[0] == '-') ? value[0] : 0;
+    const std::string_view digits = sign ? std::string_view(value).substr(1) : std::string_view(value);
     std::uint64_t n = 0;
-    if (!(in >> n)) return tools::fail("inject: '" + key + "' needs a number");
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || ec != std::errc{} || p != digits.data() + digits.size()) {
+      return tools::fail("inject: '" + key + "' needs a number");
+    }
     if (key == "pad") pad = n;
     else if (key == "epoch" && n <= 0xffff) epoch = static_cast<std::uint16_t>(n);
+    else if (key == "seq" && sign && n <= dtls_max_sequence_number)
+      seq_offset = sign == '-' ? -static_cast<std::int64_t>(n) : static_cast<std::int64_t>(n);
     else if (key == "seq" && n <= dtls_max_sequence_number) seq = n;
-    else return tools::fail("inject: bad '" + key + " " + std::to_string(n) + "'");
+    else return tools::fail("inject: bad '" + key + " " + value + "'");
   }
   static const std::map<std::string, std::uint8_t, std::less<>> types = {
       {"invalid", 0}, {"change_cipher_spec", 20}, {"alert", 21}, {"handshake", 22}, {"application_data", 23}};
@@ -496,6 +511,7 @@ tools::result<injection> parse_injection(std::string_view command) {
   out.padding = pad;
   out.epoch = epoch;
   out.sequence_number = seq;
+  out.sequence_offset = seq_offset;
   if (auto it = types.find(type); it != types.end()) {
     out.type = it->second;
   } else {

@@ -93,13 +93,15 @@ std::optional<std::string> skip_reason(const scenario& s, const cell& c);
 /// injection: an `inject TYPE HEX[*N] [pad N] [epoch E] [seq S]` step (docs/scenarios.md):
 /// the record's content type byte (a name or a number), its plaintext (HEX repeated N
 /// times; "-" is empty), the TLS 1.3 padding, and for DTLS 1.2 the epoch and 48-bit
-/// sequence number its header carries (default: the side's own).
+/// sequence number its header carries (default: the side's own), or (`seq +K` / `seq -K`)
+/// how far from the default number it lies.
 struct injection {
   std::uint8_t type = 0;
   std::vector<std::uint8_t> plaintext;
   std::size_t padding = 0;
   std::optional<std::uint16_t> epoch;
   std::optional<std::uint64_t> sequence_number;
+  std::int64_t sequence_offset = 0;
 };
 
 /// datagram_fault: a `datagram` step (docs/scenarios.md "Datagram faults"): the runner

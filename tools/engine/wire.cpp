@@ -204,10 +204,23 @@ configured<wire_decoder> wire_decoder::create(const session_keys& keys, role sen
 tools::result<std::vector<std::uint8_t>> wire_decoder::seal_next(std::uint8_t type, bytes_view plaintext,
                                                                  std::size_t padding,
                                                                  std::optional<std::uint16_t> epoch,
-                                                                 std::optional<std::uint64_t> sequence_number) const {
+                                                                 std::optional<std::uint64_t> sequence_number,
+                                                                 std::int64_t sequence_offset) const {
   const bool dtls = is_dtls();
-  if (!dtls && (epoch || sequence_number)) return tools::fail("inject: 'epoch' and 'seq' are DTLS 1.2's");
-  const std::uint64_t seq = sequence_number.value_or(dtls ? next_dtls_sequence_ : protection_.sequence_number());
+  if (!dtls && (epoch || sequence_number || sequence_offset != 0)) {
+    return tools::fail("inject: 'epoch' and 'seq' are DTLS 1.2's");
+  }
+  std::uint64_t seq = sequence_number.value_or(dtls ? next_dtls_sequence_ : protection_.sequence_number());
+  if (!sequence_number && sequence_offset != 0) {
+    // RFC 6347 §4.1: "uint48 sequence_number"; a relative number must land inside it.
+    const std::uint64_t magnitude = sequence_offset < 0 ? 0 - static_cast<std::uint64_t>(sequence_offset)
+                                                        : static_cast<std::uint64_t>(sequence_offset);
+    if (sequence_offset < 0 ? magnitude > seq : magnitude > dtls_max_sequence_number - seq) {
+      return tools::fail("inject: seq " + std::string(sequence_offset < 0 ? "-" : "+") + std::to_string(magnitude) +
+                         " from " + std::to_string(seq) + " leaves the 48-bit sequence space");
+    }
+    seq = sequence_offset < 0 ? seq - magnitude : seq + magnitude;
+  }
   if (dtls && epoch == 0) {
     // DTLSPlaintext of epoch 0: the null cipher the handshake starts under.
     if (plaintext.size() > 0xffff) return tools::fail("inject: an epoch-0 record holds at most 65535 bytes");

@@ -57,10 +57,12 @@ class wire_decoder {
   /// Does not advance: feeding the injected bytes back does. DTLS 1.2: `epoch` and
   /// `sequence_number` put other values in the header (and so in the nonce and additional
   /// data); epoch 0 is the handshake's unprotected epoch, so such a record goes out in
-  /// plaintext, as a retransmitted epoch-0 record would.
+  /// plaintext, as a retransmitted epoch-0 record would. `sequence_offset` (`seq +K` /
+  /// `seq -K`) moves the default number instead, for numbers known only relative to it.
   tools::result<std::vector<std::uint8_t>> seal_next(std::uint8_t type, bytes_view plaintext, std::size_t padding,
                                                      std::optional<std::uint16_t> epoch = std::nullopt,
-                                                     std::optional<std::uint64_t> sequence_number = std::nullopt) const;
+                                                     std::optional<std::uint64_t> sequence_number = std::nullopt,
+                                                     std::int64_t sequence_offset = 0) const;
 
  private:
   wire_decoder(const session_keys& keys, role sender, record_protection p)

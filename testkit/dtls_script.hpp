@@ -19,6 +19,9 @@
 //   write_limit        a fault on the datagrams queued for the endpoint: a fault_choice
 //   peer_stops_reading every later write fails with ECONNREFUSED
 //   everything else    as in fuzz_endpoint (read, peek, write, shutdown, EAGAIN, ...)
+//
+// It is the test kit's, not fuzz/'s: `closenotify replay --dtls` reads inputs the same way
+// (tools/engine/dtls_replay.cpp).
 #pragma once
 
 #include <cstdint>
