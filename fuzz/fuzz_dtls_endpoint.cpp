@@ -265,19 +265,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
   // seal: one record of the peer's, as record_choice `c` says.
   auto seal = [&](std::uint8_t type, bytes_view plaintext, record_choice c) {
-    std::uint64_t seq = next_seq;
-    std::uint16_t epoch = kEpoch;
-    switch (c.mode) {
-      case seq_mode::next: seq = next_seq + c.k; next_seq = seq + 1; break;
-      case seq_mode::old: seq = next_seq > c.k ? next_seq - 1 - c.k : 0; break;
-      case seq_mode::ahead: seq = next_seq + c.k; break;
-      case seq_mode::beyond_window: seq = next_seq + 64 + 16 * std::uint64_t{c.k}; next_seq = seq + 1; break;
-      case seq_mode::top: seq = dtls_max_sequence_number - 1 - c.k; break;
-      case seq_mode::other_epoch: epoch = kOtherEpochs[c.k]; break;
-      case seq_mode::bad_tag:
-      case seq_mode::tampered: next_seq = seq + 1; break;
-    }
-    if (seq >= dtls_max_sequence_number) return;
+    const auto at = sealed_at(c, next_seq);
+    if (!at) return;
+    const std::uint64_t seq = at->seq;
+    const std::uint16_t epoch = at->epoch;
     auto p = record_protection::dtls12(suite, fixed_traffic_keys(suite, peer), epoch, seq);
     if (!std::holds_alternative<record_protection>(p)) return;
     auto sealed_size = std::get<record_protection>(p).seal_hostile(type, plaintext, record);

@@ -312,6 +312,8 @@ void dtls_endpoint_seeds(writer& w) {
       {"ccs-dropped", {rec(20, {1}), data, read}, 0},
       {"finished-retransmit", {rec(22, {20, 0, 0, 12, 0, 5, 0, 0, 0, 0, 0, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}),
                                data, read}, 0},
+      // A ClientHello at message_seq 1 where 0 is expected: kept, the endpoint waits in init,
+      // and the data behind it is "unexpected record".
       {"renegotiation", {rec(22, {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}), read, data, read, shutdown}, 0},
       // message_seq 0 and 1 in one record: both the message expected, both refused.
       {"renegotiation-in-sequence",

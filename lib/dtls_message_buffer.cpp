@@ -9,15 +9,13 @@ namespace closenotify {
 
 namespace {
 
-constexpr auto kFinished = static_cast<handshake_type>(20);  // RFC 5246 §7.4: finished(20)
-
 std::size_t u24(const std::uint8_t* p) noexcept { return std::size_t{p[0]} << 16 | std::size_t{p[1]} << 8 | p[2]; }
 
 }  // namespace
 
-dtls_handshake_header read_dtls_handshake_header(const std::uint8_t* b) noexcept {
-  return {static_cast<handshake_type>(b[0]), u24(b + 1), static_cast<std::uint16_t>(b[4] << 8 | b[5]), u24(b + 6),
-          u24(b + 9)};
+dtls_handshake_header read_dtls_handshake_header(std::span<const std::uint8_t, 12> b) noexcept {
+  return {static_cast<handshake_type>(b[0]), u24(&b[1]), static_cast<std::uint16_t>(b[4] << 8 | b[5]), u24(&b[6]),
+          u24(&b[9])};
 }
 
 dtls_message_buffer::entry* dtls_message_buffer::find(std::uint16_t seq) noexcept {
@@ -42,7 +40,7 @@ dtls_message_buffer::outcome dtls_message_buffer::out_of_sequence(const dtls_han
   // already in the queue or if we received a FINISHED before the SERVER_HELLO, which then
   // must be a stale retransmit." (handshake_read_seq is 0 after the handshake.)
   if (h.message_seq <= read_seq || int{h.message_seq} > int{read_seq} + 10 || duplicate ||
-      (read_seq == 0 && h.type == kFinished)) {
+      (read_seq == 0 && h.type == handshake_type::finished)) {
     return outcome::taken;
   }
   if (h.fragment_length != h.length) return reassemble(h);

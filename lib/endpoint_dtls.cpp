@@ -26,7 +26,7 @@ namespace {
 // bytes would tell them apart, and no record closenotify or OpenSSL writes is one.
 constexpr std::size_t kDtlsReadCapacity = 16384 + 320 + dtls_record_header_size;
 
-constexpr std::uint8_t kFinished = 20;
+constexpr int kDtlsTimeoutAlertCount = 12;  // DTLS1_TMO_ALERT_COUNT
 
 }  // namespace
 
@@ -57,7 +57,7 @@ endpoint::step endpoint::get_dtls_record() noexcept {
     // OpenSSL 3.5 (dtls_get_more_records): "No payload data in this record. Dump it"
     // (profile row dtls_empty_record). 1.1.1 and 3.0 hand it to dtls1_read_bytes.
     if (pt.fragment.empty() && profile_.dtls_empty == dtls_empty_record::dropped) continue;
-    record_ = current_record{pt.type, pt.fragment};
+    record_ = current_record{pt.type, pt.fragment, pt.fragment};
     return step::proceed;
   }
 }
@@ -146,9 +146,16 @@ endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bo
       // messages don't have a message sequence number so this is probably because of an
       // out-of-order CCS. We'll just drop it.": the call returns with a retry read set,
       // WANT_READ even on a blocking socket. Application data is "unexpected record".
+      // The header read takes at most 12 bytes of it; the rest is read as another one.
+      // (An empty one leaves OpenSSL comparing bytes it never wrote, 1.1.1 and 3.0 only:
+      // 3.5 drops empty records before. Called bad here.)
       const bool ccs = record_->type == content_type::change_cipher_spec;
       const bool bad_ccs = ccs && (record_->data.empty() || record_->data[0] != 1);
-      consume_record();
+      if (ccs && record_->data.size() > dtls_handshake_header_size) {
+        record_->data = record_->data.subspan(dtls_handshake_header_size);
+      } else {
+        consume_record();
+      }
       if (ccs && !bad_ccs) {
         want_ = want::reading;
         return step::retry_read;
@@ -170,7 +177,15 @@ endpoint::step endpoint::dtls_read_bytes(read_for purpose, mutable_bytes out, bo
         consume_record();
         continue;
       }
-      if (record_->data[0] == kFinished) {
+      // dtls1_get_message_header(rr->data, ...): the type of the message at the record's
+      // start, whatever part of it an earlier message has used.
+      if (static_cast<handshake_type>(record_->opened[0]) == handshake_type::finished) {
+        // dtls1_check_timeout_num: "fail the connection, enough alerts have been sent"
+        // once more than DTLS1_TMO_ALERT_COUNT (12) — no alert, the record left unread.
+        if (++dtls_timeouts_ > kDtlsTimeoutAlertCount) {
+          fail(std::nullopt, "read timeout expired");
+          return step::error;
+        }
         // "If we are server, we may have a repeated FINISHED of the client here, then
         // retransmit our CCS and FINISHED." closenotify holds no flight to retransmit, so
         // the Finished is only dropped (docs/divergences.md H).
@@ -252,7 +267,7 @@ endpoint::step endpoint::dtls_handle_handshake() noexcept {
       fail(alert_description::unexpected_message, "unexpected message");
       return step::error;
     }
-    const dtls_handshake_header h = read_dtls_handshake_header(record_->data.data());
+    const dtls_handshake_header h = read_dtls_handshake_header(record_->data.first<dtls_handshake_header_size>());
     record_->data = record_->data.subspan(dtls_handshake_header_size);
     // "We must have at least frag_len bytes left in the record to be read. Fragments must
     // not span records."
@@ -267,7 +282,8 @@ endpoint::step endpoint::dtls_handle_handshake() noexcept {
     // does not read it, and the state machine stops without a word: -1, nothing queued.
     const bool expected = h.message_seq == dtls_handshake_read_seq_;
     if (!expected || (h.fragment_length != 0 && h.fragment_length < h.length)) {
-      const auto taken = expected ? dtls_messages_.reassemble(h) : dtls_messages_.out_of_sequence(h, dtls_handshake_read_seq_);
+      const auto taken =
+          expected ? dtls_messages_.reassemble(h) : dtls_messages_.out_of_sequence(h, dtls_handshake_read_seq_);
       if (taken == dtls_message_buffer::outcome::refused) return step::error;
       record_->data = record_->data.subspan(h.fragment_length);
       continue;

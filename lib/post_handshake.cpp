@@ -141,6 +141,7 @@ std::string_view to_string(handshake_type t) noexcept {
     case handshake_type::client_hello: return "client_hello";
     case handshake_type::server_hello: return "server_hello";
     case handshake_type::new_session_ticket: return "new_session_ticket";
+    case handshake_type::finished: return "finished";
     case handshake_type::key_update: return "key_update";
   }
   return "unknown";

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "closenotify/cipher_suite.hpp"
@@ -71,6 +72,31 @@ inline record_choice decode_record_choice(std::uint32_t number) noexcept {
 inline std::uint8_t encode_record_choice(record_choice c) noexcept {
   return static_cast<std::uint8_t>(static_cast<std::uint8_t>(c.mode) | (c.k & 15) << 3 |
                                    (c.same_datagram ? 0x80 : 0));
+}
+
+/// record_number: where a peer record goes, epoch and sequence number.
+struct record_number {
+  std::uint64_t seq;
+  std::uint16_t epoch;
+};
+/// sealed_at: the number the peer seals a record under, as `c` says, moving `next` (the
+/// peer's next number) as the mode does; nullopt past the 48-bit space, where the peer
+/// sends nothing. fuzz_dtls_endpoint and `closenotify replay --dtls` both number with it.
+inline std::optional<record_number> sealed_at(record_choice c, std::uint64_t& next) noexcept {
+  std::uint64_t seq = next;
+  std::uint16_t epoch = 1;
+  switch (c.mode) {
+    case seq_mode::next: seq = next + c.k; next = seq + 1; break;
+    case seq_mode::old: seq = next > c.k ? next - 1 - c.k : 0; break;
+    case seq_mode::ahead: seq = next + c.k; break;
+    case seq_mode::beyond_window: seq = next + 64 + 16 * std::uint64_t{c.k}; next = seq + 1; break;
+    case seq_mode::top: seq = dtls_max_sequence_number - 1 - c.k; break;
+    case seq_mode::other_epoch: epoch = kOtherEpochs[c.k]; break;
+    case seq_mode::bad_tag:
+    case seq_mode::tampered: next = seq + 1; break;
+  }
+  if (seq >= dtls_max_sequence_number) return std::nullopt;
+  return record_number{seq, epoch};
 }
 
 /// fault_choice: write_limit's `number` byte. Bits 0-1: the fault; bits 2-7: n (0-63).

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "closenotify/tls.hpp"
@@ -11,7 +12,7 @@
 namespace closenotify {
 
 /// dtls_handshake_header: RFC 6347 §4.2.2's 12 bytes (msg_type, length, message_seq,
-/// fragment_offset, fragment_length), read from the front of `bytes` (at least 12).
+/// fragment_offset, fragment_length); read_dtls_handshake_header reads them.
 struct dtls_handshake_header {
   handshake_type type;
   std::size_t length;
@@ -19,7 +20,7 @@ struct dtls_handshake_header {
   std::size_t fragment_offset;
   std::size_t fragment_length;
 };
-dtls_handshake_header read_dtls_handshake_header(const std::uint8_t* bytes) noexcept;
+dtls_handshake_header read_dtls_handshake_header(std::span<const std::uint8_t, 12> bytes) noexcept;
 
 /// dtls_max_handshake_message: OpenSSL's dtls1_max_handshake_message_len, the larger of
 /// 12 + SSL3_RT_MAX_ENCRYPTED_LENGTH and max_cert_list (SSL_MAX_CERT_LIST_DEFAULT,
@@ -40,18 +41,18 @@ class dtls_message_buffer {
  public:
   enum class outcome { taken, refused };
 
-  /// dtls1_process_out_of_seq_message: a fragment whose message_seq is not `read_seq`.
+  /// out_of_sequence: a fragment whose message_seq is not `read_seq`
+  /// (dtls1_process_out_of_seq_message).
   outcome out_of_sequence(const dtls_handshake_header& h, std::uint16_t read_seq);
-  /// dtls1_reassemble_fragment: part of a longer message.
+  /// reassemble: part of a longer message (dtls1_reassemble_fragment).
   outcome reassemble(const dtls_handshake_header& h);
 
   struct message {
     handshake_type type;
     std::size_t length;
   };
-  /// dtls1_retrieve_buffered_fragment: drops what is older than `read_seq`, then hands
-  /// out the message at `read_seq` if it is whole (and nothing while the oldest message
-  /// left is still being reassembled).
+  /// retrieve: drops what is older than `read_seq`, then hands out the message at
+  /// `read_seq` if it is whole (dtls1_retrieve_buffered_fragment).
   std::optional<message> retrieve(std::uint16_t read_seq);
 
   std::size_t size() const noexcept { return entries_.size(); }

@@ -119,8 +119,9 @@ class endpoint {
   /// failed: a fatal error ended the connection (OpenSSL: "in init", MSG_FLOW_ERROR).
   bool failed() const noexcept { return failed_; }
   /// in_init: SSL_in_init — a fatal error, a post-handshake message whose header has been
-  /// taken but whose body has not all arrived, or a KeyUpdate of ours (SSL_key_update, or
-  /// an owed reply once write() picks it up) not yet fully written.
+  /// taken but whose body has not all arrived (DTLS: a handshake record has been read and
+  /// the message at the expected message_seq is not whole yet), or a KeyUpdate of ours
+  /// (SSL_key_update, or an owed reply once write() picks it up) not yet fully written.
   bool in_init() const noexcept {
     return failed_ || reading_message_ || key_update_ == key_update_state::scheduled ||
            key_update_ == key_update_state::writing;
@@ -172,7 +173,10 @@ class endpoint {
   // (OpenSSL empties a record it ignores without releasing it).
   struct current_record {
     content_type type;
-    bytes_view data;
+    bytes_view data;  // what is left to read
+    // DTLS: the whole record as opened (OpenSSL's rr->data, which reads do not move:
+    // dtls1_read_bytes judges a handshake record by the message header at its start).
+    bytes_view opened = {};
   };
 
   // pending_record: a sealed record the transport has not taken all of (OpenSSL's
@@ -268,7 +272,8 @@ class endpoint {
   std::optional<current_record> record_;
   handshake_reassembler handshake_;
   // reading_message_: the state machine has taken a message's header and waits for its
-  // body (OpenSSL: back "in init"). Until then a header sits in the fragment store.
+  // body (OpenSSL: back "in init"). Until then a header sits in the fragment store. DTLS:
+  // a handshake record put it back in init, and it waits for the message it expects.
   bool reading_message_ = false;
   // unreleased_record_: a record was passed over after RECEIVED without being released
   // (profile row after_close: OpenSSL 3.5).
@@ -284,6 +289,9 @@ class endpoint {
   // dtls_messages_: what it keeps of messages ahead of that one, or arriving in fragments.
   std::uint16_t dtls_handshake_read_seq_ = 0;
   dtls_message_buffer dtls_messages_;
+  // dtls_timeouts_: d1->timeout_num_alerts, which a repeated Finished counts up after the
+  // handshake (dtls1_check_timeout_num); nothing resets it once the handshake is over.
+  int dtls_timeouts_ = 0;
 
   // Send side: one sealed record at a time, in out_.
   std::array<std::uint8_t, max_record_size> out_{};

@@ -49,6 +49,7 @@ enum class handshake_type : std::uint8_t {
   client_hello = 1,
   server_hello = 2,
   new_session_ticket = 4,
+  finished = 20,
   key_update = 24,
 };
 

@@ -22,7 +22,7 @@ import time
 
 TIME_LIMIT = 10.0           # seconds per invocation
 MEMORY_LIMIT = 1 << 30      # bytes of address space per process (RLIMIT_AS)
-MAX_ERROR_LINE = 8192       # room for every scenario's name (~7 KB), not for an echoed 100 KB argument
+MAX_ERROR_LINE = 8192       # room for a list of names (an unknown scenario: the ten nearest), not for an echoed 100 KB argument
 WORKERS = 3
 
 SECRET32 = bytes(range(32)).hex()

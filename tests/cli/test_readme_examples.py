@@ -135,6 +135,8 @@ EXAMPLES = {
     # docs/fuzzing.md
     "build/tools/closenotify replay build-fuzz/corpus/endpoint --limit 500":
         ("skip", "needs the corpus fuzz/run.sh leaves in build-fuzz/; meson test 'replay' replays seeds"),
+    "build/tools/closenotify replay --dtls build-fuzz/corpus/dtls_endpoint --limit 500":
+        ("skip", "needs the corpus fuzz/run.sh leaves in build-fuzz/; meson test 'replay' replays the DTLS seeds"),
     # docs/performance.md
     "meson setup build && meson compile -C build": ("skip", "the build this test runs in"),
     "build/tools/closenotify bench --json bench.json":

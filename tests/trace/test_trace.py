@@ -170,8 +170,8 @@ class errors(unittest.TestCase):
             self.assertIn(name, err)
 
     def test_unknown_names_list_what_exists(self):
-        self.fails("no-such-scenario", listed=["no scenario named 'no-such-scenario'", "a-first-then-b",
-                                                "b-first-then-a"])
+        self.fails("a-first-then-c", listed=["no scenario named 'a-first-then-c'", "a-first-then-b",
+                                              "b-first-then-a", "closenotify diff --list"])
         self.fails("a-first-then-b", "--suite", "RC4", listed=["unknown --suite 'RC4'", "TLS_AES_128_GCM_SHA256",
                                                                 "ECDHE-ECDSA-CHACHA20-POLY1305"])
         self.fails("a-first-then-b", "--role", "both", listed=["unknown --role 'both'", "client, server"])
@@ -191,7 +191,7 @@ class errors(unittest.TestCase):
         self.assertIn("clean-shutdown", proc.stderr)
         proc = subprocess.run([BINARY, "diff", "--scenario", "nope"], capture_output=True, text=True)
         self.assertEqual(proc.returncode, 2)
-        self.assertIn("(scenarios: ", proc.stderr)
+        self.assertIn("(nearest of the ", proc.stderr)
         proc = subprocess.run([BINARY, "diff", "--pcap", "x.pcap"], capture_output=True, text=True)
         self.assertEqual(proc.returncode, 2)
         self.assertIn("--pcap needs --scenario or --explain", proc.stderr)

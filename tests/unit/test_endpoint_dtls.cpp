@@ -370,7 +370,8 @@ int alerts_sent(const std::vector<content_type>& sealed) {
 
 }  // namespace
 
-TEST_CASE("RFC 5246 §7.2.2: a ClientHello after the handshake gets a no_renegotiation warning, each at the message_seq expected") {
+TEST_CASE("RFC 5246 §7.2.2: a ClientHello after the handshake gets a no_renegotiation warning, "
+          "each at the message_seq expected") {
   dtls_connection c(dtls12_cipher_suites()[0]);
   std::vector<content_type> sealed;
   c.server->set_record_observer([&](const record_event& e) {
@@ -421,14 +422,16 @@ TEST_CASE("a handshake fragment waits in init; a malformed one or the wrong mess
   int ret = 0;
   SUBCASE("the first 2 bytes of a 10-byte ClientHello: in init, waiting for the rest") {
     dtls_connection c(s);
-    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, dtls_message(kClientHello, 0, pattern(10, 1), 2), 1)));
+    const auto first = dtls_message(kClientHello, 0, pattern(10, 1), 2);
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, first, 1)));
     CHECK(read_string(*c.server, ret).empty());
     CHECK(c.server->get_error(ret) == ssl_error::want_read);
     CHECK(c.server->in_init());
   }
   SUBCASE("the rest of it in a second record: the whole ClientHello is refused with a warning") {
     dtls_connection c(s);
-    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, dtls_message(kClientHello, 0, pattern(10, 1), 2), 1)));
+    const auto first = dtls_message(kClientHello, 0, pattern(10, 1), 2);
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, first, 1)));
     auto rest = dtls_message(kClientHello, 0, pattern(10, 1));
     rest[8] = 2;    // fragment_offset 2
     rest[11] = 8;   // fragment_length 8
@@ -480,4 +483,58 @@ TEST_CASE("a handshake fragment waits in init; a malformed one or the wrong mess
     CHECK(read_string(*c.server, ret).empty());
     CHECK(c.server->error_reason() == "unexpected message");
   }
+}
+
+TEST_CASE("RFC 6347 §4.2.4: a repeated Finished is dropped (no flight to resend); "
+          "the thirteenth fails the connection") {
+  dtls_connection c(dtls12_cipher_suites()[0]);
+  const auto finished = dtls_message(20, 5, pattern(12, 7));
+  int ret = 0;
+  for (std::uint64_t seq = 1; seq <= 12; ++seq) {
+    c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, finished, seq)));
+  }
+  c.pipe.b().inject(bytes_view(c.sealed(content_type::application_data, text("x"), 13)));
+  CHECK(read_string(*c.server, ret) == "x");
+  CHECK_FALSE(c.server->last_alert_sent().has_value());
+  // dtls1_check_timeout_num: more than DTLS1_TMO_ALERT_COUNT (12), no alert.
+  c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, finished, 14)));
+  CHECK(read_string(*c.server, ret).empty());
+  CHECK(c.server->get_error(ret) == ssl_error::ssl);
+  CHECK(c.server->error_reason() == "read timeout expired");
+  CHECK(c.server->failed());
+  CHECK_FALSE(c.server->last_alert_sent().has_value());
+}
+
+TEST_CASE("a handshake record is judged by the message at its start, however much of it was read") {
+  dtls_connection c(dtls12_cipher_suites()[0]);
+  // A ClientHello (message_seq 0), then a Finished at message_seq 1: once the ClientHello
+  // is refused, the rest of the record is still a record that starts with a ClientHello,
+  // so the state machine takes the Finished, and no transition does.
+  auto record = dtls_message(kClientHello, 0);
+  const auto finished = dtls_message(20, 1, pattern(12, 7));
+  record.insert(record.end(), finished.begin(), finished.end());
+  c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, record, 1)));
+  int ret = 0;
+  CHECK(read_string(*c.server, ret).empty());
+  CHECK(c.server->error_reason() == "unexpected message");
+  REQUIRE(c.server->last_alert_sent().has_value());
+  CHECK(c.server->last_alert_sent()->description == alert_description::unexpected_message);
+}
+
+TEST_CASE("in init, a change_cipher_spec is read 12 bytes at a time, each part judged as one") {
+  dtls_connection c(dtls12_cipher_suites()[0]);
+  c.pipe.b().inject(bytes_view(c.sealed(content_type::handshake, dtls_message(kClientHello, 5), 1)));
+  std::vector<std::uint8_t> ccs(14, 0);
+  ccs[0] = 1;
+  ccs[12] = 2;  // the second part's first byte: not a CCS
+  c.pipe.b().inject(bytes_view(c.sealed(content_type::change_cipher_spec, ccs, 2)));
+  int ret = 0;
+  // The out-of-sequence ClientHello puts the server in init; the CCS's first 12 bytes are
+  // a CCS, dropped with a retry read.
+  CHECK(read_string(*c.server, ret).empty());
+  CHECK(c.server->get_error(ret) == ssl_error::want_read);
+  CHECK(c.server->in_init());
+  CHECK_FALSE(c.server->failed());
+  CHECK(read_string(*c.server, ret).empty());  // the other 2 bytes, starting 02
+  CHECK(c.server->error_reason() == "bad change cipher spec");
 }

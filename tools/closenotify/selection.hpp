@@ -11,7 +11,8 @@
 namespace closenotify::cli {
 
 const diff::scenario* find_scenario(const std::vector<diff::scenario>& all, const std::string& name);
-/// unknown_scenario: "no scenario named 'x' (scenarios: a, b, ...)".
+/// unknown_scenario: "no scenario named 'x' (nearest of the N scenarios: a, b, ...; ...)",
+/// the ten names nearest to `name`.
 std::string unknown_scenario(const std::vector<diff::scenario>& all, const std::string& name);
 /// unknown_family: "no scenario family 'x' (families: a, b, ...)", or "" when it exists.
 std::string unknown_family(const std::vector<diff::scenario>& all, const std::string& name);

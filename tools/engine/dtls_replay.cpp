@@ -28,23 +28,7 @@ class numbering {
 
   // harness: the number and epoch fuzz_dtls_endpoint's `seal` gives the record (and moves
   // its counter as it does), or nothing when it sends none.
-  struct choice { std::uint64_t seq; std::uint16_t epoch; };
-  std::optional<choice> harness(record_choice c) {
-    std::uint64_t seq = harness_next_;
-    std::uint16_t epoch = 1;
-    switch (c.mode) {
-      case seq_mode::next: seq = harness_next_ + c.k; harness_next_ = seq + 1; break;
-      case seq_mode::old: seq = harness_next_ > c.k ? harness_next_ - 1 - c.k : 0; break;
-      case seq_mode::ahead: seq = harness_next_ + c.k; break;
-      case seq_mode::beyond_window: seq = harness_next_ + 64 + 16 * std::uint64_t{c.k}; harness_next_ = seq + 1; break;
-      case seq_mode::top: seq = dtls_max_sequence_number - 1 - c.k; break;
-      case seq_mode::other_epoch: epoch = kOtherEpochs[c.k]; break;
-      case seq_mode::bad_tag:
-      case seq_mode::tampered: harness_next_ = seq + 1; break;
-    }
-    if (seq >= dtls_max_sequence_number) return std::nullopt;
-    return choice{seq, epoch};
-  }
+  std::optional<record_number> harness(record_choice c) { return sealed_at(c, harness_next_); }
 
   // seq_words: " seq ..." for an inject the runner should number `seq`; top's numbers are
   // absolute by nature. After a top record the runner's number is 2^48 - 1 - k and a

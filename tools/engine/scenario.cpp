@@ -173,9 +173,10 @@ std::optional<std::string> check_command(std::string& command) {
     return std::nullopt;
   }
   if (verb == "inject") {
-    // inject <content type> <hex plaintext or -> [pad N] [epoch E] [seq S]
+    // inject <content type> <hex plaintext or -> [pad N] [epoch E] [seq S | seq +K | seq -K]
     if (args < 2 || args % 2 != 0) {
-      return "'inject' takes a content type, a hex plaintext and optionally 'pad N', 'epoch E', 'seq S'";
+      return "'inject' takes a content type, a hex plaintext and optionally 'pad N', 'epoch E', 'seq S' "
+             "(or 'seq +K' / 'seq -K')";
     }
     static const std::set<std::string> types = {"alert", "handshake", "application_data",
                                                 "change_cipher_spec", "invalid"};

@@ -75,7 +75,9 @@ std::string wire_decoder::describe(content_type type, bytes_view p) {
           }
           i += dtls_handshake_header_size + fragment;
         }
-        if (i != p.size()) out += std::string(first ? "" : ", ") + "fragment " + describe_bytes(p.subspan(std::min(i, p.size())));
+        if (i != p.size()) {
+          out += std::string(first ? "" : ", ") + "fragment " + describe_bytes(p.subspan(std::min(i, p.size())));
+        }
         return out + ")";
       }
       while (i + 4 <= p.size()) {
@@ -215,7 +217,8 @@ tools::result<std::vector<std::uint8_t>> wire_decoder::seal_next(std::uint8_t ty
     // RFC 6347 §4.1: "uint48 sequence_number"; a relative number must land inside it.
     const std::uint64_t magnitude = sequence_offset < 0 ? 0 - static_cast<std::uint64_t>(sequence_offset)
                                                         : static_cast<std::uint64_t>(sequence_offset);
-    if (sequence_offset < 0 ? magnitude > seq : magnitude > dtls_max_sequence_number - seq) {
+    if (seq > dtls_max_sequence_number ||
+        (sequence_offset < 0 ? magnitude > seq : magnitude > dtls_max_sequence_number - seq)) {
       return tools::fail("inject: seq " + std::string(sequence_offset < 0 ? "-" : "+") + std::to_string(magnitude) +
                          " from " + std::to_string(seq) + " leaves the 48-bit sequence space");
     }
