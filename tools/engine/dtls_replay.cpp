@@ -181,16 +181,14 @@ replay_case dtls_script_to_case(const fuzz::script& script, const std::string& n
       case event_kind::write_would_block:
         drop(e, "a transport fault: the live socket says EAGAIN only when it has nothing");
         break;
-      case event_kind::call_read: a("read " + std::to_string(std::max<std::uint32_t>(e.number, 1))); break;
-      case event_kind::call_peek: a("peek " + std::to_string(std::max<std::uint32_t>(e.number, 1))); break;
-      // Over 16384 bytes DTLS refuses the write, as both sides should.
-      case event_kind::call_write: a("write " + std::to_string(std::max<std::uint32_t>(e.number, 1))); break;
-      case event_kind::call_shutdown: a("shutdown"); break;
-      // DTLS 1.2 has no KeyUpdate: both sides refuse it, a comparable outcome.
+      // Over 16384 bytes DTLS refuses the write, and DTLS 1.2 has no KeyUpdate: both sides
+      // refuse them, comparable outcomes.
+      case event_kind::call_read:
+      case event_kind::call_peek:
+      case event_kind::call_write:
+      case event_kind::call_shutdown:
       case event_kind::call_key_update:
-        a(std::string("key_update ") + (e.number & 1 ? "requested" : "not_requested"));
-        break;
-      case event_kind::call_do_handshake: a("do_handshake"); break;
+      case event_kind::call_do_handshake: a(call_command(e)); break;
       case event_kind::call_set:
         // The peer protocol can switch these on, not off.
         if ((e.number & 1) && !quiet) a("set quiet_shutdown"), quiet = true;

@@ -13,6 +13,20 @@ namespace closenotify::diff {
 using fuzz::event;
 using fuzz::event_kind;
 
+std::string call_command(const event& e) {
+  const std::string bytes = std::to_string(std::max<std::uint32_t>(e.number, 1));
+  switch (e.kind) {
+    case event_kind::call_read: return "read " + bytes;
+    case event_kind::call_peek: return "peek " + bytes;
+    case event_kind::call_write: return "write " + bytes;
+    case event_kind::call_shutdown: return "shutdown";
+    case event_kind::call_key_update:
+      return std::string("key_update ") + (e.number & 1 ? "requested" : "not_requested");
+    case event_kind::call_do_handshake: return "do_handshake";
+    default: return "";  // not a call
+  }
+}
+
 replay_case script_to_case(const fuzz::script& script, const std::string& name, profile_id live) {
   replay_case rc;
   const cipher_suite& suite = *matrix_cipher_suites()[script.config.suite];
@@ -65,14 +79,12 @@ replay_case script_to_case(const fuzz::script& script, const std::string& name, 
         break;
       case event_kind::peer_eof: b("shutdown_write"); peer_gone = true; break;
       case event_kind::peer_reset: b("close"); peer_gone = true; break;
-      case event_kind::call_read: a("read " + std::to_string(std::max<std::uint32_t>(e.number, 1))); break;
-      case event_kind::call_peek: a("peek " + std::to_string(std::max<std::uint32_t>(e.number, 1))); break;
-      case event_kind::call_write: a("write " + std::to_string(std::max<std::uint32_t>(e.number, 1))); break;
-      case event_kind::call_shutdown: a("shutdown"); break;
+      case event_kind::call_read:
+      case event_kind::call_peek:
+      case event_kind::call_write:
+      case event_kind::call_shutdown:
       case event_kind::call_key_update:
-        a(std::string("key_update ") + (e.number & 1 ? "requested" : "not_requested"));
-        break;
-      case event_kind::call_do_handshake: a("do_handshake"); break;
+      case event_kind::call_do_handshake: a(call_command(e)); break;
       case event_kind::call_set:
         // The peer protocol can switch these on, not off.
         if ((e.number & 1) && !quiet) a("set quiet_shutdown"), quiet = true;

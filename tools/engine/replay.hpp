@@ -35,6 +35,10 @@ replay_case script_to_case(const fuzz::script& script, const std::string& name, 
 /// faults, EAGAIN, the hand-over) is dropped and named in `dropped`.
 replay_case dtls_script_to_case(const fuzz::script& script, const std::string& name, profile_id live);
 
+/// call_command: A's step for a script's call event (read, peek, write, shutdown,
+/// key_update, do_handshake), the same for TLS and DTLS.
+std::string call_command(const fuzz::event& e);
+
 /// script_reading: which fuzz target's reading of the input bytes a replay follows.
 enum class script_reading : std::uint8_t { endpoint, dtls_endpoint };
 
